@@ -1,0 +1,138 @@
+/*
+ * busmap/driver.h - the driver ABI of busmap-oracle.
+ *
+ * A bus-map driver is judged by the oracle through this plain C interface
+ * and nothing else: the built-in drivers, the mutants and every plugin
+ * shared object all fill in the same `struct busmap_driver`.  The platform
+ * side (the simulated kernel and firmware) hands the driver a
+ * `struct busmap_platform` with the services a real kernel driver would
+ * call: a memory allocator, a log, walk_system_ram_range(), the
+ * gigantic-page query and the three MR hypervisor calls.
+ *
+ * Stability rules: the names below are fixed; fields are only ever added at
+ * the end of a struct, and any change a driver could observe bumps
+ * BUSMAP_ABI_VERSION.  The header compiles as C89/C11 and C++ and uses no
+ * compiler extensions, so kernel-style driver code can include it as is.
+ */
+#ifndef BUSMAP_DRIVER_H
+#define BUSMAP_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BUSMAP_ABI_VERSION 1
+
+/* translate() answers this for an address that has no bus mapping. */
+#define BUSMAP_INVALID (~(uint64_t)0)
+
+/* The memory hotplug notifier events, in the order Linux defines them. */
+enum busmap_mem_action {
+	BUSMAP_MEM_GOING_ONLINE,
+	BUSMAP_MEM_ONLINE,
+	BUSMAP_MEM_CANCEL_ONLINE,
+	BUSMAP_MEM_GOING_OFFLINE,
+	BUSMAP_MEM_OFFLINE,
+	BUSMAP_MEM_CANCEL_OFFLINE
+};
+
+/* A notifier's answer.  Only the GOING_* answers can veto an event. */
+enum { BUSMAP_NOTIFY_OK = 0, BUSMAP_NOTIFY_BAD = 1 };
+
+/*
+ * Firmware (hypervisor call) return codes.  The values are those of the
+ * PAPR hcall interface the eHEA and eHCA drivers were written against, so a
+ * driver ported from there keeps its constants.
+ */
+#define BUSMAP_H_SUCCESS 0         /* done; for register: MR now complete */
+#define BUSMAP_H_BUSY 1            /* try again later */
+#define BUSMAP_H_PAGE_REGISTERED 15 /* pages taken, MR not complete yet */
+#define BUSMAP_H_HARDWARE (-1)     /* firmware or adapter error */
+#define BUSMAP_H_PARAMETER (-4)    /* bad handle, page, length or order */
+#define BUSMAP_H_RESOURCE (-16)    /* out of MRs, or length > partition memory */
+
+/* Log levels, as the kernel's KERN_* numbers. */
+#define BUSMAP_LOG_ERR 3
+#define BUSMAP_LOG_WARNING 4
+#define BUSMAP_LOG_INFO 6
+#define BUSMAP_LOG_DEBUG 7
+
+/*
+ * What the platform (kernel + firmware) gives a driver.  Every callback
+ * takes `ctx` first.  Physical addresses and page frame numbers use the
+ * full 64 bits; a pfn counts kernel pages of (1 << page_shift) bytes.
+ */
+struct busmap_platform {
+	void *ctx;
+	uint32_t section_shift; /* bus-map granularity: 24 = 16 MiB sections */
+	uint32_t page_shift;    /* kernel page, the notifier's unit: 16 = 64 KiB */
+	uint32_t hw_page_shift; /* MR registration page: 12 = 4 KiB */
+	uint32_t max_rpages;    /* pages per h_register_pages call: 512 */
+	uint32_t max_mrs;       /* MRs the firmware grants this adapter */
+	uint64_t bus_start;     /* first bus address: 0x8000000000000000 */
+
+	/* Zeroed memory, or NULL when the allocation fails. */
+	void *(*alloc)(void *ctx, size_t bytes);
+	void (*free)(void *ctx, void *p);
+	void (*log)(void *ctx, int level, const char *msg);
+	/*
+	 * Calls cb for each online RAM range in ascending order, like
+	 * walk_system_ram_range(); stops at and returns the first nonzero
+	 * value cb returns, else 0.
+	 */
+	int (*walk_ram)(void *ctx,
+			int (*cb)(void *arg, uint64_t start_pfn, uint64_t nr_pages),
+			void *arg);
+	/* Nonzero when the pfn lies in a gigantic page: keep it out of MRs. */
+	int (*is_gigantic)(void *ctx, uint64_t pfn);
+
+	/* Allocate an MR of `length` bytes of bus space at `bus_start`. */
+	int64_t (*h_alloc_mr)(void *ctx, uint64_t bus_start, uint64_t length,
+			      uint64_t *handle);
+	/*
+	 * Register `count` (<= max_rpages) pages at the MR's next positions;
+	 * phys_pages holds their HW-page-aligned physical addresses.  Answers
+	 * H_PAGE_REGISTERED until the declared length is complete, then
+	 * H_SUCCESS.
+	 */
+	int64_t (*h_register_pages)(void *ctx, uint64_t handle,
+				    const uint64_t *phys_pages, uint32_t count);
+	int64_t (*h_free_mr)(void *ctx, uint64_t handle);
+};
+
+/* The driver promises the canonical rank layout; the oracle checks it exactly. */
+#define BUSMAP_DRIVER_CANONICAL (1u << 0)
+/* The driver vetoes hotplug while loaded (eHCA policy). */
+#define BUSMAP_DRIVER_REJECTS_HOTPLUG (1u << 1)
+
+/* What a driver gives the platform. */
+struct busmap_driver {
+	uint32_t abi_version; /* BUSMAP_ABI_VERSION */
+	const char *name;
+	const char *description;
+	uint32_t flags; /* BUSMAP_DRIVER_* */
+
+	/* Build the map from walk_ram and register the MR; NULL on failure. */
+	void *(*load)(const struct busmap_platform *p);
+	/* Free every allocation and every MR. */
+	void (*unload)(void *drv);
+	/* Answer a memory hotplug event for [start_pfn, start_pfn + nr_pages). */
+	int (*notify)(void *drv, enum busmap_mem_action action,
+		      uint64_t start_pfn, uint64_t nr_pages);
+	/* Bus address of phys_addr, or BUSMAP_INVALID. */
+	uint64_t (*translate)(void *drv, uint64_t phys_addr);
+};
+
+/* A plugin shared object exports this symbol. */
+#define BUSMAP_DRIVER_ENTRY_SYMBOL "busmap_driver_entry"
+typedef const struct busmap_driver *(*busmap_driver_entry_fn)(void);
+const struct busmap_driver *busmap_driver_entry(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BUSMAP_DRIVER_H */

@@ -1,0 +1,67 @@
+//===- platform/allocator.hpp - the kernel allocator a driver uses -*- C++ -*-===//
+//
+// The simulated kernel's kmalloc/kzalloc, with the accounting the oracle's
+// footprint invariant needs: exact live and peak bytes measured here, not
+// reported by the driver; detection of leaks, double frees and frees of
+// pointers it never handed out (recorded, never executed, so a buggy driver
+// cannot corrupt the harness); and fault injection of the k-th allocation.
+//
+// A request above max_alloc_bytes is answered NULL, as a kernel would for
+// an absurd size, and remembered so the oracle can report what was asked.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BUSMAP_PLATFORM_ALLOCATOR_HPP
+#define BUSMAP_PLATFORM_ALLOCATOR_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace busmap {
+
+class KernelAllocator {
+public:
+  explicit KernelAllocator(std::uint64_t max_alloc_bytes) : max_alloc_bytes_(max_alloc_bytes) {}
+  ~KernelAllocator();
+  KernelAllocator(const KernelAllocator &) = delete;
+  KernelAllocator &operator=(const KernelAllocator &) = delete;
+
+  /// Zeroed memory or nullptr (injected fault, or a request too large).
+  void *allocate(std::size_t bytes);
+  void release(void *p);
+
+  /// The nth allocation from now (1 = the next) answers nullptr.
+  void arm_fault(std::uint32_t nth);
+  bool fault_armed() const { return fault_countdown_ != 0; }
+  std::uint64_t faults_consumed() const { return faults_consumed_; }
+
+  std::uint64_t live_bytes() const { return live_bytes_; }
+  std::size_t live_allocations() const { return live_.size(); }
+  /// Highest live_bytes since the last reset_peak().
+  std::uint64_t peak_bytes() const { return peak_bytes_; }
+  /// Largest single request since the last reset_peak(), served or not.
+  std::uint64_t largest_request() const { return largest_request_; }
+  void reset_peak();
+
+  std::uint64_t allocations() const { return allocations_; }
+  /// Double frees and frees of unknown pointers, in words.
+  const std::vector<std::string> &misuse() const { return misuse_; }
+
+  /// Frees everything still live (a leak the oracle has already reported).
+  void release_all();
+
+private:
+  std::uint64_t max_alloc_bytes_;
+  std::unordered_map<void *, std::size_t> live_;
+  std::unordered_map<void *, bool> freed_; // recently freed, to tell double from wild
+  std::uint64_t live_bytes_ = 0, peak_bytes_ = 0, largest_request_ = 0;
+  std::uint64_t allocations_ = 0, faults_consumed_ = 0;
+  std::uint32_t fault_countdown_ = 0;
+  std::vector<std::string> misuse_;
+};
+
+} // namespace busmap
+
+#endif // BUSMAP_PLATFORM_ALLOCATOR_HPP

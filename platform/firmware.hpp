@@ -1,0 +1,118 @@
+//===- platform/firmware.hpp - the MR firmware -------------------*- C++ -*-===//
+//
+// The hypervisor side of Memory Regions, with the rules the real firmware
+// enforces (DESIGN.md §1-2):
+//
+//  * h_alloc_mr(bus_start, length): refused (H_RESOURCE) when the length
+//    exceeds partition memory or the adapter's MR limit is reached; a zero,
+//    unaligned or overflowing range, or one overlapping a live MR's bus
+//    range, is H_PARAMETER (a bus address must name one MR).
+//  * h_register_pages: positional; at most max_rpages HW-page-aligned pages
+//    of partition memory outside gigantic pages per call, the whole call
+//    refused otherwise; H_PAGE_REGISTERED until the declared length is
+//    reached, H_SUCCESS on the completing call, H_PARAMETER past it.
+//  * h_free_mr of an unknown or already freed handle is H_PARAMETER and is
+//    recorded as driver misuse (an MR freed twice).
+//  * reclaim of a block is refused while a live MR holds one of its pages.
+//
+// Registrations are stored as extents, never page by page: a terabyte
+// partition has hundreds of millions of HW pages.  Pages are HW page
+// numbers (physical address >> hw_page_shift).
+//
+//===----------------------------------------------------------------------===//
+#ifndef BUSMAP_PLATFORM_FIRMWARE_HPP
+#define BUSMAP_PLATFORM_FIRMWARE_HPP
+
+#include "platform/memory.hpp"
+
+#include <boost/icl/interval_map.hpp>
+#include <boost/icl/interval_set.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace busmap {
+
+using PageSet = boost::icl::interval_set<std::uint64_t>;
+
+/// `count` HW pages registered at MR positions [position, position+count),
+/// holding physical HW pages [phys_page, phys_page+count).
+struct RegExtent {
+  std::uint64_t position = 0;
+  std::uint64_t phys_page = 0;
+  std::uint64_t count = 0;
+};
+
+struct MemoryRegion {
+  std::uint64_t handle = 0;
+  std::uint64_t bus_start = 0;
+  std::uint64_t length = 0;        // declared, bytes
+  std::uint64_t declared_pages = 0;
+  std::uint64_t registered_pages = 0;
+  std::vector<RegExtent> extents; // in position order
+  PageSet pages;                  // the physical HW pages it holds
+
+  bool complete() const { return registered_pages == declared_pages; }
+  /// The physical HW page registered at `position`, if any.
+  std::optional<std::uint64_t> page_at(std::uint64_t position) const;
+};
+
+struct HcallCounts {
+  std::uint64_t alloc_mr = 0, register_pages = 0, free_mr = 0;
+  std::uint64_t total() const { return alloc_mr + register_pages + free_mr; }
+};
+
+class Firmware {
+public:
+  Firmware(const Memory &memory, const PlatformConfig &config);
+
+  std::int64_t alloc_mr(std::uint64_t bus_start, std::uint64_t length, std::uint64_t *handle);
+  std::int64_t register_pages(std::uint64_t handle, const std::uint64_t *pages, std::uint32_t count);
+  std::int64_t free_mr(std::uint64_t handle);
+
+  /// The nth firmware call from now (1 = the next) answers `code` and does nothing.
+  void arm_fault(std::uint32_t nth, std::int64_t code);
+  bool fault_armed() const { return fault_countdown_ != 0; }
+  std::uint64_t faults_consumed() const { return faults_consumed_; }
+
+  const std::map<std::uint64_t, MemoryRegion> &live_mrs() const { return mrs_; }
+  /// The live MR whose bus range contains `bus`, or null.
+  const MemoryRegion *mr_at(std::uint64_t bus) const;
+  /// Live MRs holding a page of the given sections.
+  std::vector<std::uint64_t> holders(const SectionSet &sections) const;
+  /// Physical HW pages registered in more than one place among live MRs.
+  PageSet duplicated_pages() const;
+
+  const HcallCounts &calls() const { return calls_; }
+  /// Frees of unknown or freed handles and registrations to them, in words.
+  const std::vector<std::string> &misuse() const { return misuse_; }
+  /// Why the last refused call was refused.
+  const std::string &last_error() const { return last_error_; }
+
+private:
+  bool take_fault(std::int64_t *code);
+  std::int64_t refuse(std::int64_t code, std::string why);
+  std::optional<std::string> bad_page(std::uint64_t phys) const;
+  std::uint64_t page_shift_in_section() const;
+
+  const Memory &memory_;
+  PlatformConfig config_;
+  std::map<std::uint64_t, MemoryRegion> mrs_;   // by handle
+  std::map<std::uint64_t, std::uint64_t> by_bus_; // bus_start -> handle
+  boost::icl::interval_map<std::uint64_t, unsigned> refcount_; // phys page -> registrations
+  std::uint64_t next_handle_ = 1;
+  std::map<std::uint64_t, bool> freed_handles_;
+  HcallCounts calls_;
+  std::uint32_t fault_countdown_ = 0;
+  std::int64_t fault_code_ = 0;
+  std::uint64_t faults_consumed_ = 0;
+  std::vector<std::string> misuse_;
+  std::string last_error_;
+};
+
+} // namespace busmap
+
+#endif // BUSMAP_PLATFORM_FIRMWARE_HPP

@@ -1,0 +1,119 @@
+//===- platform/partition.hpp - the simulated partition ----------*- C++ -*-===//
+//
+// A Partition is the world a driver under test lives in: the memory blocks
+// the hypervisor has assigned and their hotplug state, the kernel's
+// notifier chain with its veto and cancel paths, the firmware's MRs, and
+// the kernel services (allocator, log, walk_system_ram_range).  It hands
+// the driver a `struct busmap_platform` and hosts exactly one driver
+// instance through `struct busmap_driver`.
+//
+// The partition is the ground truth the oracle judges against.  It never
+// trusts the driver: every allocation, MR and page registration is checked
+// and accounted here, and everything the driver asked and was answered is
+// written to a journal so a failure report can show it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BUSMAP_PLATFORM_PARTITION_HPP
+#define BUSMAP_PLATFORM_PARTITION_HPP
+
+#include "busmap/driver.h"
+#include "platform/allocator.hpp"
+#include "platform/firmware.hpp"
+#include "platform/memory.hpp"
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace busmap {
+
+/// One line of the journal: what happened, in the order it happened.
+struct JournalEntry {
+  enum class Kind { Kernel, Notify, Hcall, Alloc, Log, Driver };
+  Kind kind;
+  std::string text;
+};
+
+/// The outcome of a kernel or hypervisor operation on the partition.
+struct OpOutcome {
+  bool performed = true; // false: the kernel refused it, no event was sent
+  std::string note;      // why it was refused, or how it ended
+  int driver_answer = BUSMAP_NOTIFY_OK; // the driver's answer to the GOING_* event
+  bool driver_asked = false;            // the driver saw the GOING_* event
+};
+
+class Partition {
+public:
+  /// Called at the points inside an operation where the oracle must look:
+  /// after GOING_ONLINE is accepted (pages reach the allocator) and after
+  /// GOING_OFFLINE is accepted (pages are being migrated).
+  using Checkpoint = std::function<void(std::string_view where)>;
+
+  explicit Partition(const Layout &layout);
+  ~Partition();
+  Partition(const Partition &) = delete;
+  Partition &operator=(const Partition &) = delete;
+
+  const PlatformConfig &config() const { return config_; }
+  const busmap_platform &abi() const { return abi_; }
+
+  // --- The driver. -------------------------------------------------------
+  /// Loads `driver`; false when its load() answered NULL.
+  bool load(const busmap_driver &driver);
+  void unload();
+  bool loaded() const { return instance_ != nullptr; }
+  const busmap_driver *driver() const { return driver_; }
+  std::uint64_t translate(std::uint64_t phys_addr);
+
+  // --- Hypervisor and kernel operations. ----------------------------------
+  OpOutcome add_block(std::uint64_t base, std::uint64_t sections);
+  OpOutcome online_block(std::uint64_t base, Veto veto, const Checkpoint &cp);
+  OpOutcome offline_block(std::uint64_t base, Veto veto, bool migrate_fail,
+                          const Checkpoint &cp);
+  OpOutcome remove_block(std::uint64_t base);
+
+  // --- State, for the oracle. ----------------------------------------------
+  Memory &memory() { return memory_; }
+  const Memory &memory() const { return memory_; }
+  Firmware &firmware() { return firmware_; }
+  const Firmware &firmware() const { return firmware_; }
+  KernelAllocator &allocator() { return allocator_; }
+  const KernelAllocator &allocator() const { return allocator_; }
+
+  const std::vector<JournalEntry> &journal() const { return journal_; }
+  void note(JournalEntry::Kind kind, std::string text);
+  /// Log messages of the driver at or below `level` (BUSMAP_LOG_*).
+  std::size_t log_count(int max_level) const;
+
+private:
+  int notify_chain(busmap_mem_action action, const Block &b, Veto veto, bool *driver_asked);
+  void broadcast(busmap_mem_action action, const Block &b);
+  int notify_driver(busmap_mem_action action, const Block &b);
+
+  // The C callbacks of busmap_platform; ctx is the Partition.
+  static void *cb_alloc(void *ctx, size_t bytes);
+  static void cb_free(void *ctx, void *p);
+  static void cb_log(void *ctx, int level, const char *msg);
+  static int cb_walk_ram(void *ctx, int (*cb)(void *, std::uint64_t, std::uint64_t), void *arg);
+  static int cb_is_gigantic(void *ctx, std::uint64_t pfn);
+  static std::int64_t cb_alloc_mr(void *ctx, std::uint64_t bus_start, std::uint64_t length,
+                                  std::uint64_t *handle);
+  static std::int64_t cb_register_pages(void *ctx, std::uint64_t handle,
+                                        const std::uint64_t *pages, std::uint32_t count);
+  static std::int64_t cb_free_mr(void *ctx, std::uint64_t handle);
+
+  PlatformConfig config_;
+  Memory memory_;
+  Firmware firmware_;
+  KernelAllocator allocator_;
+  busmap_platform abi_{};
+  const busmap_driver *driver_ = nullptr;
+  void *instance_ = nullptr;
+  std::vector<JournalEntry> journal_;
+  std::vector<std::pair<int, std::string>> logs_;
+};
+
+} // namespace busmap
+
+#endif // BUSMAP_PLATFORM_PARTITION_HPP

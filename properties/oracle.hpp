@@ -1,0 +1,100 @@
+//===- properties/oracle.hpp - the step oracle -------------------*- C++ -*-===//
+//
+// The Oracle runs one trace against one driver inside a fresh Partition and
+// judges every step against the invariants of DESIGN.md §4, and, for a
+// driver that promises the canonical layout, against the model's exact
+// layout.  It looks after each operation and at the checkpoints inside one
+// (pages handed to the allocator after GOING_ONLINE, pages migrating after
+// GOING_OFFLINE), so a driver that is right only at the end of an event is
+// still caught.
+//
+// Checks are per section and per extent: for every section the oracle
+// probes the first byte, the last byte and one inner address, and for every
+// gap between extents of mapped memory it probes the sections at its
+// edges, so a terabyte layout costs thousands of probes, not billions.
+//
+// The first violation ends the run; the verdict names the step, the
+// invariant, and expected against actual in a driver engineer's words.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BUSMAP_PROPERTIES_ORACLE_HPP
+#define BUSMAP_PROPERTIES_ORACLE_HPP
+
+#include "busmap/driver.h"
+#include "properties/trace.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace busmap {
+
+/// The oracle's checklist; `id` is what traces, reports and JSON use.
+struct Invariant {
+  const char *id;
+  const char *title;
+  const char *description;
+};
+/// Every invariant, in DESIGN.md order, then the harness's own verdicts.
+const std::vector<Invariant> &invariants();
+/// Invariant ids used by the oracle and the isolation layer.
+namespace inv {
+inline constexpr const char *DeviceView = "device-view";     // 1
+inline constexpr const char *NoHoles = "no-holes";           // 2
+inline constexpr const char *Coverage = "coverage";          // 3
+inline constexpr const char *MrLength = "mr-length";         // 4
+inline constexpr const char *ExactMiss = "exact-miss";       // 5
+inline constexpr const char *Reclaimable = "reclaimable";    // 6
+inline constexpr const char *Footprint = "footprint";        // 7
+inline constexpr const char *CleanFailure = "clean-failure"; // 8
+inline constexpr const char *VetoPolicy = "veto-policy";     // 9
+inline constexpr const char *Canonical = "canonical";        // exact layout
+inline constexpr const char *Crash = "crash";                // driver crashed (isolation)
+inline constexpr const char *Timeout = "timeout";            // driver hung (isolation)
+} // namespace inv
+
+struct Violation {
+  std::size_t step = 0;        // index into Trace::ops; ops.size() = after the trace
+  std::string op;              // the operation, as written in a trace file
+  std::string where;           // "after the step" or the checkpoint inside it
+  std::string invariant;       // an inv:: id
+  std::string expected, actual;
+  std::string journal;         // what the driver asked and was answered in that step
+};
+
+struct Verdict {
+  std::optional<Violation> violation; // none: the trace holds
+  std::size_t steps_run = 0;
+  bool pass() const { return !violation; }
+  /// The report a user reads: step, invariant, expected, actual, journal.
+  std::string describe() const;
+};
+
+struct OracleOptions {
+  Mode mode = Mode::Strict;
+  /// When set, every step's operation, outcome and journal is written here.
+  std::function<void(std::string_view)> trace_out;
+};
+
+class Oracle {
+public:
+  Oracle(const busmap_driver &driver, OracleOptions options = {});
+  /// Runs `trace` from a fresh partition.  The trace's own mode is used
+  /// unless `options.mode` was set explicitly by the caller (see run_mode).
+  Verdict run(const Trace &trace) const;
+  Verdict run(const Trace &trace, Mode mode) const;
+
+private:
+  const busmap_driver &driver_;
+  OracleOptions options_;
+};
+
+/// The canonical one-line text of an operation, as in a trace file.
+std::string format_op(const Op &op);
+
+} // namespace busmap
+
+#endif // BUSMAP_PROPERTIES_ORACLE_HPP

@@ -1,0 +1,62 @@
+//===- properties/trace.hpp - hotplug traces ----------------------*- C++ -*-===//
+//
+// A trace is what the oracle runs: a starting layout and a sequence of
+// operations, each one thing that happens to a partition (the hypervisor
+// assigns or reclaims a block, the kernel onlines or offlines one with its
+// veto and cancel paths, a device translates an address, a fault is armed,
+// the driver is loaded or unloaded).  The same structure is generated and
+// shrunk by RapidCheck, written to and read from .trace files, and built by
+// hand in tests, so a shrunk counterexample maps one to one onto a file.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BUSMAP_PROPERTIES_TRACE_HPP
+#define BUSMAP_PROPERTIES_TRACE_HPP
+
+#include "platform/config.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace busmap {
+
+enum class OpKind {
+  Load,       // driver load(): builds its map from walk_ram
+  Unload,     // driver unload(): must free everything
+  Add,        // hypervisor assigns block [addr, +sections) to the partition
+  Online,     // kernel onlines the block at addr
+  Offline,    // kernel offlines the block at addr
+  Remove,     // hypervisor reclaims the (offline) block at addr
+  Translate,  // a device asks for the bus address of addr
+  FaultAlloc, // the nth allocation from now fails
+  FaultHcall, // the nth firmware call from now answers `code`
+};
+
+struct Op {
+  OpKind kind = OpKind::Load;
+  std::uint64_t addr = 0;     // block base or translated address
+  std::uint64_t sections = 0; // Add: block length in sections
+  Veto veto = Veto::None;     // Online, Offline
+  bool migrate_fail = false;  // Offline: page migration fails after GOING_OFFLINE
+  std::uint32_t nth = 1;      // FaultAlloc, FaultHcall: 1 = the next one
+  std::int64_t code = 0;      // FaultHcall: the firmware's answer
+
+  friend bool operator==(const Op &, const Op &) = default;
+};
+
+enum class Mode { Strict, Lenient };
+
+struct Trace {
+  Layout layout;
+  Mode mode = Mode::Strict;
+  std::vector<Op> ops;
+  // What the trace's header expects: empty = pass; else the invariant that fails.
+  std::string expect_fail;
+};
+
+const char *to_string(OpKind k);
+const char *to_string(Mode m);
+
+} // namespace busmap
+
+#endif // BUSMAP_PROPERTIES_TRACE_HPP
