@@ -1,0 +1,59 @@
+//===- properties/plugin.hpp - drivers loaded from shared objects -*- C++ -*-===//
+//
+// A plugin is a driver built outside this tree, as a shared object that
+// exports `busmap_driver_entry` (include/busmap/driver.h).  Plugin::open()
+// loads it with dlopen, asks it for its `struct busmap_driver` and checks
+// the table before the oracle ever calls into it: the ABI version first
+// (a table from another version may not even have the fields we read),
+// then the name and the mandatory callbacks.  Anything wrong is a
+// PluginError naming the path and the fault, which the CLI turns into
+// exit code 2.  The object stays loaded for the Plugin's lifetime.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BUSMAP_PROPERTIES_PLUGIN_HPP
+#define BUSMAP_PROPERTIES_PLUGIN_HPP
+
+#include "busmap/driver.h"
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace busmap {
+
+/// what() is "PATH: what is wrong".
+struct PluginError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Plugin {
+public:
+  /// A path without a slash is taken relative to the current directory,
+  /// not looked up in the dynamic linker's search path.
+  static Plugin open(const std::string &path);
+
+  Plugin(Plugin &&other) noexcept;
+  Plugin &operator=(Plugin &&other) noexcept;
+  Plugin(const Plugin &) = delete;
+  Plugin &operator=(const Plugin &) = delete;
+  ~Plugin();
+
+  const busmap_driver &driver() const { return *driver_; }
+  const std::string &path() const { return path_; }
+
+private:
+  Plugin(void *handle, const busmap_driver *driver, std::string path)
+      : handle_(handle), driver_(driver), path_(std::move(path)) {}
+
+  void *handle_ = nullptr;
+  const busmap_driver *driver_ = nullptr;
+  std::string path_;
+};
+
+/// Empty when `driver` is a usable table, else what is wrong with it
+/// (shared by Plugin::open and anyone handed a table some other way).
+std::string check_driver_table(const busmap_driver *driver);
+
+} // namespace busmap
+
+#endif // BUSMAP_PROPERTIES_PLUGIN_HPP
