@@ -78,4 +78,6 @@ const char *to_string(Veto v) {
   return "?";
 }
 
+const char *to_string(Mode m) { return m == Mode::Strict ? "strict" : "lenient"; }
+
 } // namespace busmap

@@ -53,6 +53,10 @@ enum class BlockState {
 /// after the driver (so the driver may see a CANCEL with no GOING before).
 enum class Veto { None, Before, After };
 
+/// When memory becomes DMA-live (DESIGN.md §4): strict, once GOING_ONLINE is
+/// accepted (pages reach the allocator before ONLINE); lenient, from ONLINE.
+enum class Mode { Strict, Lenient };
+
 /// A memory block (the hotplug unit): whole sections, section aligned.
 struct BlockSpec {
   std::uint64_t base = 0;           // physical address, section aligned
@@ -72,6 +76,7 @@ struct Layout {
 
 const char *to_string(BlockState s);
 const char *to_string(Veto v);
+const char *to_string(Mode m);
 
 } // namespace busmap
 

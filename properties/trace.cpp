@@ -22,8 +22,6 @@ const char *to_string(OpKind k) {
   return "?";
 }
 
-const char *to_string(Mode m) { return m == Mode::Strict ? "strict" : "lenient"; }
-
 static std::string hcall_code_name(std::int64_t code) {
   switch (code) {
   case BUSMAP_H_SUCCESS: return "H_SUCCESS";

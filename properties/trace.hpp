@@ -44,8 +44,6 @@ struct Op {
   friend bool operator==(const Op &, const Op &) = default;
 };
 
-enum class Mode { Strict, Lenient };
-
 struct Trace {
   Layout layout;
   Mode mode = Mode::Strict;
@@ -55,7 +53,6 @@ struct Trace {
 };
 
 const char *to_string(OpKind k);
-const char *to_string(Mode m);
 
 } // namespace busmap
 
