@@ -23,6 +23,7 @@
 #ifndef BUSMAP_PLATFORM_FIRMWARE_HPP
 #define BUSMAP_PLATFORM_FIRMWARE_HPP
 
+#include "busmap/driver.h"
 #include "platform/memory.hpp"
 
 #include <boost/icl/interval_map.hpp>

@@ -1,0 +1,201 @@
+// The MR firmware; see firmware.hpp for the rules it enforces.
+#include "platform/firmware.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace busmap {
+
+namespace icl = boost::icl;
+using PageRange = PageSet::interval_type;
+
+std::optional<std::uint64_t> MemoryRegion::page_at(std::uint64_t position) const {
+  auto it = std::upper_bound(extents.begin(), extents.end(), position,
+                             [](std::uint64_t p, const RegExtent &e) { return p < e.position; });
+  if (it == extents.begin())
+    return std::nullopt;
+  --it;
+  if (position - it->position >= it->count)
+    return std::nullopt;
+  return it->phys_page + (position - it->position);
+}
+
+Firmware::Firmware(const Memory &memory, const PlatformConfig &config)
+    : memory_(memory), config_(config) {}
+
+std::uint64_t Firmware::page_shift_in_section() const {
+  return config_.section_shift - config_.hw_page_shift;
+}
+
+bool Firmware::take_fault(std::int64_t *code) {
+  if (fault_countdown_ == 0 || --fault_countdown_ != 0)
+    return false;
+  ++faults_consumed_;
+  *code = fault_code_;
+  last_error_ = fmt::format("injected fault: answered {}", fault_code_);
+  return true;
+}
+
+std::int64_t Firmware::refuse(std::int64_t code, std::string why) {
+  last_error_ = std::move(why);
+  return code;
+}
+
+void Firmware::arm_fault(std::uint32_t nth, std::int64_t code) {
+  fault_countdown_ = nth;
+  fault_code_ = code;
+}
+
+std::int64_t Firmware::alloc_mr(std::uint64_t bus_start, std::uint64_t length,
+                                std::uint64_t *handle) {
+  ++calls_.alloc_mr;
+  if (std::int64_t code; take_fault(&code))
+    return code;
+  const std::uint64_t hw_mask = (1ull << config_.hw_page_shift) - 1;
+  if (!handle)
+    return refuse(BUSMAP_H_PARAMETER, "alloc_mr: handle pointer is NULL");
+  if (length == 0 || (length & hw_mask) || (bus_start & hw_mask))
+    return refuse(BUSMAP_H_PARAMETER,
+                  fmt::format("alloc_mr: bus start {:#x} / length {:#x} not HW-page aligned or empty",
+                              bus_start, length));
+  if (length - 1 > ~0ull - bus_start)
+    return refuse(BUSMAP_H_PARAMETER,
+                  fmt::format("alloc_mr: [{:#x}, +{:#x}) runs past the bus space", bus_start, length));
+  const unsigned __int128 partition =
+      static_cast<unsigned __int128>(memory_.assigned_sections()) << config_.section_shift;
+  if (length > partition)
+    return refuse(BUSMAP_H_RESOURCE,
+                  fmt::format("alloc_mr: length {:#x} exceeds partition memory of {} sections",
+                              length, memory_.assigned_sections()));
+  if (mrs_.size() >= config_.max_mrs)
+    return refuse(BUSMAP_H_RESOURCE, fmt::format("alloc_mr: the limit of {} MRs is reached",
+                                                 config_.max_mrs));
+  const std::uint64_t last = bus_start + (length - 1);
+  for (const auto &[h, mr] : mrs_)
+    if (bus_start <= mr.bus_start + (mr.length - 1) && mr.bus_start <= last)
+      return refuse(BUSMAP_H_PARAMETER,
+                    fmt::format("alloc_mr: bus range overlaps live MR {}", h));
+  MemoryRegion mr;
+  mr.handle = next_handle_++;
+  mr.bus_start = bus_start;
+  mr.length = length;
+  mr.declared_pages = length >> config_.hw_page_shift;
+  by_bus_[bus_start] = mr.handle;
+  *handle = mr.handle;
+  mrs_.emplace(mr.handle, std::move(mr));
+  return BUSMAP_H_SUCCESS;
+}
+
+std::optional<std::string> Firmware::bad_page(std::uint64_t phys) const {
+  if (phys & ((1ull << config_.hw_page_shift) - 1))
+    return fmt::format("page {:#x} is not HW-page aligned", phys);
+  const std::uint64_t section = phys >> config_.section_shift;
+  if (!memory_.containing(section))
+    return fmt::format("page {:#x} is not partition memory", phys);
+  if (memory_.is_gigantic_section(section))
+    return fmt::format("page {:#x} lies in a gigantic page", phys);
+  return std::nullopt;
+}
+
+std::int64_t Firmware::register_pages(std::uint64_t handle, const std::uint64_t *pages,
+                                      std::uint32_t count) {
+  ++calls_.register_pages;
+  if (std::int64_t code; take_fault(&code))
+    return code;
+  auto it = mrs_.find(handle);
+  if (it == mrs_.end()) {
+    misuse_.push_back(fmt::format("h_register_pages on {} MR handle {}",
+                                  freed_handles_.count(handle) ? "freed" : "unknown", handle));
+    return refuse(BUSMAP_H_PARAMETER, misuse_.back());
+  }
+  MemoryRegion &mr = it->second;
+  if (count == 0 || count > config_.max_rpages || !pages)
+    return refuse(BUSMAP_H_PARAMETER,
+                  fmt::format("h_register_pages: {} pages (1..{} allowed)", count, config_.max_rpages));
+  if (count > mr.declared_pages - mr.registered_pages)
+    return refuse(BUSMAP_H_PARAMETER,
+                  fmt::format("h_register_pages: {} pages past the declared length of MR {} "
+                              "({} of {} registered)",
+                              count, handle, mr.registered_pages, mr.declared_pages));
+  // Validate per run of consecutive pages, then commit the whole call.
+  std::vector<RegExtent> runs;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::uint64_t page = pages[i] >> config_.hw_page_shift;
+    if (!runs.empty() && runs.back().phys_page + runs.back().count == page &&
+        (page << config_.hw_page_shift) == pages[i] &&
+        (page & ((1ull << page_shift_in_section()) - 1)) != 0) {
+      ++runs.back().count; // same section as the page before: already validated
+      continue;
+    }
+    if (auto why = bad_page(pages[i]))
+      return refuse(BUSMAP_H_PARAMETER, "h_register_pages: " + *why);
+    runs.push_back({mr.registered_pages + i, page, 1});
+  }
+  for (const auto &r : runs) {
+    auto &last = mr.extents;
+    if (!last.empty() && last.back().position + last.back().count == r.position &&
+        last.back().phys_page + last.back().count == r.phys_page)
+      last.back().count += r.count;
+    else
+      last.push_back(r);
+    const auto range = PageRange::right_open(r.phys_page, r.phys_page + r.count);
+    mr.pages += range;
+    refcount_ += std::make_pair(icl::interval<std::uint64_t>::right_open(r.phys_page,
+                                                                         r.phys_page + r.count),
+                                1u);
+  }
+  mr.registered_pages += count;
+  return mr.complete() ? BUSMAP_H_SUCCESS : BUSMAP_H_PAGE_REGISTERED;
+}
+
+std::int64_t Firmware::free_mr(std::uint64_t handle) {
+  ++calls_.free_mr;
+  if (std::int64_t code; take_fault(&code))
+    return code;
+  auto it = mrs_.find(handle);
+  if (it == mrs_.end()) {
+    misuse_.push_back(freed_handles_.count(handle)
+                          ? fmt::format("MR {} freed twice", handle)
+                          : fmt::format("h_free_mr of MR handle {}, which was never allocated", handle));
+    return refuse(BUSMAP_H_PARAMETER, misuse_.back());
+  }
+  for (const auto &e : it->second.extents)
+    refcount_ -= std::make_pair(
+        icl::interval<std::uint64_t>::right_open(e.phys_page, e.phys_page + e.count), 1u);
+  by_bus_.erase(it->second.bus_start);
+  freed_handles_[handle] = true;
+  mrs_.erase(it);
+  return BUSMAP_H_SUCCESS;
+}
+
+const MemoryRegion *Firmware::mr_at(std::uint64_t bus) const {
+  auto it = by_bus_.upper_bound(bus);
+  if (it == by_bus_.begin())
+    return nullptr;
+  --it;
+  const MemoryRegion &mr = mrs_.at(it->second);
+  return bus - mr.bus_start < mr.length ? &mr : nullptr;
+}
+
+std::vector<std::uint64_t> Firmware::holders(const SectionSet &sections) const {
+  const std::uint64_t shift = page_shift_in_section();
+  PageSet pages;
+  for (const auto &r : sections)
+    pages += PageRange::right_open(r.lower() << shift, r.upper() << shift);
+  std::vector<std::uint64_t> out;
+  for (const auto &[h, mr] : mrs_)
+    if (icl::intersects(mr.pages, pages))
+      out.push_back(h);
+  return out;
+}
+
+PageSet Firmware::duplicated_pages() const {
+  PageSet dup;
+  for (const auto &[range, n] : refcount_)
+    if (n > 1)
+      dup += PageRange::right_open(range.lower(), range.upper());
+  return dup;
+}
+
+} // namespace busmap

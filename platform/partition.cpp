@@ -1,0 +1,316 @@
+// The simulated partition: notifier protocol, driver hosting and the C
+// callbacks of busmap_platform; see partition.hpp.
+#include "platform/partition.hpp"
+
+#include <fmt/format.h>
+
+namespace busmap {
+
+namespace {
+
+const char *action_name(busmap_mem_action a) {
+  switch (a) {
+  case BUSMAP_MEM_GOING_ONLINE: return "GOING_ONLINE";
+  case BUSMAP_MEM_ONLINE: return "ONLINE";
+  case BUSMAP_MEM_CANCEL_ONLINE: return "CANCEL_ONLINE";
+  case BUSMAP_MEM_GOING_OFFLINE: return "GOING_OFFLINE";
+  case BUSMAP_MEM_OFFLINE: return "OFFLINE";
+  case BUSMAP_MEM_CANCEL_OFFLINE: return "CANCEL_OFFLINE";
+  }
+  return "?";
+}
+
+const char *hcall_rc_name(std::int64_t rc) {
+  switch (rc) {
+  case BUSMAP_H_SUCCESS: return "H_SUCCESS";
+  case BUSMAP_H_BUSY: return "H_BUSY";
+  case BUSMAP_H_PAGE_REGISTERED: return "H_PAGE_REGISTERED";
+  case BUSMAP_H_HARDWARE: return "H_HARDWARE";
+  case BUSMAP_H_PARAMETER: return "H_PARAMETER";
+  case BUSMAP_H_RESOURCE: return "H_RESOURCE";
+  }
+  return "H_?";
+}
+
+Partition &self(void *ctx) { return *static_cast<Partition *>(ctx); }
+
+} // namespace
+
+Partition::Partition(const Layout &layout)
+    : config_(layout.config), memory_(layout), firmware_(memory_, config_),
+      allocator_(config_.max_alloc_bytes) {
+  abi_.ctx = this;
+  abi_.section_shift = config_.section_shift;
+  abi_.page_shift = config_.page_shift;
+  abi_.hw_page_shift = config_.hw_page_shift;
+  abi_.max_rpages = config_.max_rpages;
+  abi_.max_mrs = config_.max_mrs;
+  abi_.bus_start = config_.bus_start;
+  abi_.alloc = cb_alloc;
+  abi_.free = cb_free;
+  abi_.log = cb_log;
+  abi_.walk_ram = cb_walk_ram;
+  abi_.is_gigantic = cb_is_gigantic;
+  abi_.h_alloc_mr = cb_alloc_mr;
+  abi_.h_register_pages = cb_register_pages;
+  abi_.h_free_mr = cb_free_mr;
+}
+
+Partition::~Partition() = default;
+
+void Partition::note(JournalEntry::Kind kind, std::string text) {
+  journal_.push_back({kind, std::move(text)});
+}
+
+std::size_t Partition::log_count(int max_level) const {
+  std::size_t n = 0;
+  for (const auto &[level, msg] : logs_)
+    n += level <= max_level;
+  return n;
+}
+
+// --- The driver. ---------------------------------------------------------
+
+bool Partition::load(const busmap_driver &driver) {
+  driver_ = &driver;
+  note(JournalEntry::Kind::Driver, fmt::format("load({})", driver.name ? driver.name : "?"));
+  instance_ = driver.load(&abi_);
+  note(JournalEntry::Kind::Driver, instance_ ? "load -> driver instance" : "load -> NULL");
+  return instance_ != nullptr;
+}
+
+void Partition::unload() {
+  if (!instance_)
+    return;
+  note(JournalEntry::Kind::Driver, "unload()");
+  driver_->unload(instance_);
+  instance_ = nullptr;
+}
+
+std::uint64_t Partition::translate(std::uint64_t phys_addr) {
+  return instance_ ? driver_->translate(instance_, phys_addr) : BUSMAP_INVALID;
+}
+
+// --- The notifier chain. -------------------------------------------------
+
+int Partition::notify_driver(busmap_mem_action action, const Block &b) {
+  if (!instance_)
+    return BUSMAP_NOTIFY_OK;
+  const std::uint32_t to_pages = config_.section_shift - config_.page_shift;
+  const std::uint64_t start_pfn = b.first_section << to_pages;
+  const std::uint64_t nr_pages = b.sections << to_pages;
+  int answer = driver_->notify(instance_, action, start_pfn, nr_pages);
+  note(JournalEntry::Kind::Notify,
+       fmt::format("notify({}, start_pfn={:#x}, nr_pages={:#x}) -> {}", action_name(action),
+                   start_pfn, nr_pages, answer == BUSMAP_NOTIFY_OK ? "NOTIFY_OK" : "NOTIFY_BAD"));
+  return answer;
+}
+
+// Sends a GOING_* event down the chain; the first NOTIFY_BAD stops it.
+int Partition::notify_chain(busmap_mem_action action, const Block &b, Veto veto,
+                            bool *driver_asked) {
+  *driver_asked = false;
+  auto other = [&]() -> int {
+    if (veto == Veto::None)
+      return BUSMAP_NOTIFY_OK;
+    note(JournalEntry::Kind::Kernel,
+         fmt::format("another notifier answers {} with NOTIFY_BAD", action_name(action)));
+    return BUSMAP_NOTIFY_BAD;
+  };
+  if (veto == Veto::Before && other() != BUSMAP_NOTIFY_OK)
+    return BUSMAP_NOTIFY_BAD;
+  *driver_asked = instance_ != nullptr;
+  int answer = notify_driver(action, b);
+  if (answer != BUSMAP_NOTIFY_OK)
+    return BUSMAP_NOTIFY_BAD;
+  if (veto == Veto::After)
+    return other();
+  return BUSMAP_NOTIFY_OK;
+}
+
+void Partition::broadcast(busmap_mem_action action, const Block &b) { notify_driver(action, b); }
+
+// --- Operations. ---------------------------------------------------------
+
+OpOutcome Partition::add_block(std::uint64_t base, std::uint64_t sections) {
+  OpOutcome out;
+  if (auto why = memory_.assign(base, sections); !why.empty()) {
+    out.performed = false;
+    out.note = "hypervisor refuses: " + why;
+  } else {
+    out.note = fmt::format("block {:#x} assigned, offline", base);
+  }
+  note(JournalEntry::Kind::Kernel, out.note);
+  return out;
+}
+
+OpOutcome Partition::online_block(std::uint64_t base, Veto veto, const Checkpoint &cp) {
+  OpOutcome out;
+  Block *b = memory_.find(base);
+  if (!b || b->phase != Phase::Offline) {
+    out.performed = false;
+    out.note = b ? fmt::format("kernel refuses: block {:#x} is {}", base, to_string(b->phase))
+                 : fmt::format("kernel refuses: no block at {:#x}", base);
+    note(JournalEntry::Kind::Kernel, out.note);
+    return out;
+  }
+  const Block block = *b;
+  int answer = notify_chain(BUSMAP_MEM_GOING_ONLINE, block, veto, &out.driver_asked);
+  if (out.driver_asked)
+    out.driver_answer = instance_ ? answer : BUSMAP_NOTIFY_OK;
+  if (answer != BUSMAP_NOTIFY_OK) {
+    broadcast(BUSMAP_MEM_CANCEL_ONLINE, block);
+    out.note = "online vetoed, cancelled";
+    note(JournalEntry::Kind::Kernel, out.note);
+    return out;
+  }
+  b->phase = Phase::GoingOnline;
+  note(JournalEntry::Kind::Kernel, fmt::format("pages of {:#x} handed to the allocator", base));
+  if (cp)
+    cp("after GOING_ONLINE was accepted (pages in the allocator)");
+  memory_.find(base)->phase = Phase::Online;
+  broadcast(BUSMAP_MEM_ONLINE, block);
+  out.note = "online";
+  return out;
+}
+
+OpOutcome Partition::offline_block(std::uint64_t base, Veto veto, bool migrate_fail,
+                                   const Checkpoint &cp) {
+  OpOutcome out;
+  Block *b = memory_.find(base);
+  if (!b || b->phase != Phase::Online) {
+    out.performed = false;
+    out.note = b ? fmt::format("kernel refuses: block {:#x} is {}", base, to_string(b->phase))
+                 : fmt::format("kernel refuses: no block at {:#x}", base);
+    note(JournalEntry::Kind::Kernel, out.note);
+    return out;
+  }
+  const Block block = *b;
+  int answer = notify_chain(BUSMAP_MEM_GOING_OFFLINE, block, veto, &out.driver_asked);
+  if (out.driver_asked)
+    out.driver_answer = answer;
+  if (answer != BUSMAP_NOTIFY_OK) {
+    broadcast(BUSMAP_MEM_CANCEL_OFFLINE, block);
+    out.note = "offline vetoed, cancelled";
+    note(JournalEntry::Kind::Kernel, out.note);
+    return out;
+  }
+  b->phase = Phase::GoingOffline;
+  note(JournalEntry::Kind::Kernel, fmt::format("pages of {:#x} being migrated", base));
+  if (cp)
+    cp("after GOING_OFFLINE was accepted (pages migrating)");
+  if (migrate_fail) {
+    note(JournalEntry::Kind::Kernel, "page migration failed");
+    memory_.find(base)->phase = Phase::Online;
+    broadcast(BUSMAP_MEM_CANCEL_OFFLINE, block);
+    out.note = "migration failed, offline cancelled";
+    return out;
+  }
+  memory_.find(base)->phase = Phase::Offline;
+  broadcast(BUSMAP_MEM_OFFLINE, block);
+  out.note = "offline";
+  return out;
+}
+
+OpOutcome Partition::remove_block(std::uint64_t base) {
+  OpOutcome out;
+  const Block *b = memory_.find(base);
+  if (!b || b->phase != Phase::Offline) {
+    out.performed = false;
+    out.note = b ? fmt::format("hypervisor does not reclaim: block {:#x} is {}", base,
+                               to_string(b->phase))
+                 : fmt::format("hypervisor does not reclaim: no block at {:#x}", base);
+    note(JournalEntry::Kind::Kernel, out.note);
+    return out;
+  }
+  SectionSet range;
+  range += b->range();
+  auto holders = firmware_.holders(range);
+  if (!holders.empty()) {
+    out.performed = false;
+    out.note = fmt::format("firmware refuses reclaim of {:#x}: MR {} still holds its pages", base,
+                           holders.front());
+    note(JournalEntry::Kind::Hcall, out.note);
+    return out;
+  }
+  memory_.reclaim(base);
+  out.note = fmt::format("block {:#x} reclaimed by the hypervisor", base);
+  note(JournalEntry::Kind::Kernel, out.note);
+  return out;
+}
+
+// --- Callbacks handed to the driver. -------------------------------------
+
+void *Partition::cb_alloc(void *ctx, size_t bytes) {
+  Partition &p = self(ctx);
+  void *ptr = p.allocator_.allocate(bytes);
+  p.note(JournalEntry::Kind::Alloc, fmt::format("alloc({}) -> {}", bytes, ptr ? "ok" : "NULL"));
+  return ptr;
+}
+
+void Partition::cb_free(void *ctx, void *ptr) {
+  Partition &p = self(ctx);
+  const std::size_t misuse = p.allocator_.misuse().size();
+  p.allocator_.release(ptr);
+  if (p.allocator_.misuse().size() != misuse)
+    p.note(JournalEntry::Kind::Alloc, "free: " + p.allocator_.misuse().back());
+}
+
+void Partition::cb_log(void *ctx, int level, const char *msg) {
+  Partition &p = self(ctx);
+  std::string text = msg ? msg : "(null)";
+  p.note(JournalEntry::Kind::Log, fmt::format("log<{}> {}", level, text));
+  p.logs_.emplace_back(level, std::move(text));
+}
+
+int Partition::cb_walk_ram(void *ctx, int (*cb)(void *, std::uint64_t, std::uint64_t),
+                           void *arg) {
+  Partition &p = self(ctx);
+  const std::uint32_t to_pages = p.config_.section_shift - p.config_.page_shift;
+  for (const auto &r : p.memory_.in_phase({Phase::Online})) {
+    int rc = cb(arg, r.lower() << to_pages, (r.upper() - r.lower()) << to_pages);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+int Partition::cb_is_gigantic(void *ctx, std::uint64_t pfn) {
+  Partition &p = self(ctx);
+  return p.memory_.is_gigantic_section(pfn >> (p.config_.section_shift - p.config_.page_shift));
+}
+
+std::int64_t Partition::cb_alloc_mr(void *ctx, std::uint64_t bus_start, std::uint64_t length,
+                                    std::uint64_t *handle) {
+  Partition &p = self(ctx);
+  std::int64_t rc = p.firmware_.alloc_mr(bus_start, length, handle);
+  p.note(JournalEntry::Kind::Hcall,
+         fmt::format("h_alloc_mr(bus={:#x}, length={:#x}) -> {}{}", bus_start, length,
+                     hcall_rc_name(rc),
+                     rc == BUSMAP_H_SUCCESS ? fmt::format(", MR {}", *handle)
+                                            : " (" + p.firmware_.last_error() + ")"));
+  return rc;
+}
+
+std::int64_t Partition::cb_register_pages(void *ctx, std::uint64_t handle,
+                                          const std::uint64_t *pages, std::uint32_t count) {
+  Partition &p = self(ctx);
+  std::int64_t rc = p.firmware_.register_pages(handle, pages, count);
+  const bool ok = rc == BUSMAP_H_SUCCESS || rc == BUSMAP_H_PAGE_REGISTERED;
+  p.note(JournalEntry::Kind::Hcall,
+         fmt::format("h_register_pages(MR {}, first={:#x}, count={}) -> {}{}", handle,
+                     pages && count ? pages[0] : 0, count, hcall_rc_name(rc),
+                     ok ? "" : " (" + p.firmware_.last_error() + ")"));
+  return rc;
+}
+
+std::int64_t Partition::cb_free_mr(void *ctx, std::uint64_t handle) {
+  Partition &p = self(ctx);
+  std::int64_t rc = p.firmware_.free_mr(handle);
+  p.note(JournalEntry::Kind::Hcall,
+         fmt::format("h_free_mr(MR {}) -> {}{}", handle, hcall_rc_name(rc),
+                     rc == BUSMAP_H_SUCCESS ? "" : " (" + p.firmware_.last_error() + ")"));
+  return rc;
+}
+
+} // namespace busmap
