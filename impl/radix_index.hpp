@@ -1,0 +1,114 @@
+//===- impl/radix_index.hpp - index arithmetic of the radix bus map -*- C++ -*-===//
+//
+// The arithmetic the optimized canonical driver (impl/radix.hpp) runs to find
+// a section's leaf entry and to keep leaf slots equal to ranks, written as
+// small templates over the machine word in the style of
+// include/busmap/layout_arith.hpp, so that smt/ proves the very text the
+// driver executes (instantiate with the Z3 word; every `W` below may be
+// symbolic, every `unsigned` is tree *shape*, a constant per instantiation).
+//
+// The radix table.  A section number (address >> section_shift, up to
+// 64 - 12 = 52 bits) is split into a leaf index (the low `leaf_bits`) and one
+// inner index of `inner_bits` per inner level above it:
+//
+//     section = [ level h | ... | level 2 | level 1 | leaf ]
+//
+// A tree of height h (h inner levels over the leaves) covers the sections
+// below 2^covered_bits(h).  The split never masks silently: a section that a
+// tree does not cover is *outside* it (`fits_height` is false, translate
+// answers the miss value), it is never folded onto a covered one.  The tree
+// grows in height when a higher section is inserted, so 1 TiB of memory at 0
+// costs two loads per lookup while a section near 2^64 still gets its own
+// path.  Leaves hold 32-bit bus slots (the section's rank among present
+// sections, or all ones for absent), so 1 TiB of 16 MiB sections is 256 KiB
+// of leaves.
+//
+// Names here are a contract with smt/ and impl/mutants/arith_mutants.hpp:
+//   leaf_index, inner_index, level_shift, covered_bits, fits_height,
+//   section_at                 - the split of a section number and its inverse;
+//   slot_in_run                - the slot of the i-th section of an inserted run;
+//   slot_after_insert_run,
+//   slot_after_remove_run      - re-rank of every leaf when a run of `count`
+//                                sections is inserted at / removed from a rank;
+//                                for count = 1 they are arith::slot_after_insert
+//                                and arith::slot_after_remove, and a run is the
+//                                same as `count` single steps (a proof goal).
+//   fits_slot                  - a rank still fits a 32-bit leaf entry.
+// Rules (as in layout_arith.hpp): no `if` on a word value, only unsigned
+// operations, constants through lit().
+//
+//===----------------------------------------------------------------------===//
+#ifndef BUSMAP_IMPL_RADIX_INDEX_HPP
+#define BUSMAP_IMPL_RADIX_INDEX_HPP
+
+#include "busmap/layout_arith.hpp"
+
+#include <cstdint>
+
+namespace busmap::radix {
+
+using arith::lit;
+using arith::miss;
+using arith::select;
+
+/// A leaf is 1024 32-bit slots (4 KiB); an inner node 512 pointers (4 KiB).
+inline constexpr unsigned leaf_bits = 10;
+inline constexpr unsigned inner_bits = 9;
+/// Enough inner levels for any 52-bit section number (section_shift >= 12).
+inline constexpr unsigned max_height = 5;
+
+/// Bit position of the index of `level` inside a section number (0 = leaf).
+constexpr unsigned level_shift(unsigned level) {
+  return level == 0 ? 0 : leaf_bits + (level - 1) * inner_bits;
+}
+
+/// Number of low section-number bits a tree of `height` inner levels covers.
+constexpr unsigned covered_bits(unsigned height) { return leaf_bits + height * inner_bits; }
+
+template <class W> W leaf_index(const W &section) {
+  return section & lit(section, (1ull << leaf_bits) - 1);
+}
+
+/// Index into the inner node of `level` (1 = the one holding leaves).
+template <class W> W inner_index(const W &section, unsigned level) {
+  return (section >> lit(section, level_shift(level))) & lit(section, (1ull << inner_bits) - 1);
+}
+
+/// True when a tree of `height` covers `section`: every bit above the
+/// covered ones is zero, so the masked indices above lose nothing.
+template <class W> auto fits_height(const W &section, unsigned height) {
+  const unsigned bits = covered_bits(height);
+  // A shift by the full word width is not C++; a tree that wide covers all.
+  return bits >= 64 ? section == section
+                    : (section >> lit(section, bits)) == lit(section, 0);
+}
+
+/// The inverse of the split: put `index` at `level`'s position of `prefix`
+/// (whose bits at that position are zero).  Walks rebuild section numbers
+/// from their tree path with it.
+template <class W> W section_at(const W &prefix, const W &index, unsigned level) {
+  return prefix | (index << lit(index, level_shift(level)));
+}
+
+/// Bus slot of the i-th section of a run whose first section has `rank`.
+template <class S> S slot_in_run(const S &rank, const S &i) { return rank + i; }
+
+/// Re-rank of one leaf entry when `count` sections are inserted at ranks
+/// [rank, rank + count): later slots move up by count, absent stay absent.
+template <class S> S slot_after_insert_run(const S &slot, const S &rank, const S &count) {
+  return select(slot != miss(slot) && slot >= rank, slot + count, slot);
+}
+
+/// Re-rank of one leaf entry when the `count` sections holding slots
+/// [first, first + count) are removed (the caller clears those entries).
+template <class S> S slot_after_remove_run(const S &slot, const S &first, const S &count) {
+  return select(slot != miss(slot) && slot >= first + count, slot - count, slot);
+}
+
+/// True when `n` sections can be numbered in 32-bit leaves: the largest
+/// slot, n - 1, must stay below the miss value.
+template <class W> auto fits_slot(const W &n) { return n < lit(n, 0xFFFFFFFFull); }
+
+} // namespace busmap::radix
+
+#endif // BUSMAP_IMPL_RADIX_INDEX_HPP
