@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: MIT
+/*
+ * example_driver.c - a small canonical bus-map driver as a busmap plugin.
+ *
+ * This is the shape of a real adapter driver's bus map reduced to what the
+ * oracle judges: it keeps the sections it maps in one sorted array, and the
+ * bus address of a physical address is
+ *
+ *	bus_start + rank of its section in the array * section size + offset
+ *
+ * which is the canonical (eHEA) layout.  One MR covers the whole array; it
+ * cannot be resized, so every change to the array frees the MR and
+ * registers a new one, page by page in bus order, max_rpages at a time.
+ *
+ * Hotplug timing follows strict mode: a block is mapped at GOING_ONLINE
+ * (its pages reach the allocator before ONLINE) and unmapped at
+ * GOING_OFFLINE (before its pages are migrated); a CANCEL undoes the
+ * matching GOING.  Adding and removing are set operations, so an event the
+ * driver never saw the GOING of (another notifier vetoed first) is
+ * harmless.  Sections inside gigantic pages are never mapped.
+ *
+ * When an allocation or a firmware call fails, the driver logs it, drops
+ * its MR (so no lookup can return an address the device cannot reach) and
+ * answers NOTIFY_BAD; every later change tries to register again.
+ *
+ * Build: see CMakeLists.txt next to this file; load it with
+ *	busmap replay some.trace --plugin ./libbusmap_example_driver.so
+ */
+#include <busmap/driver.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+struct example_map {
+	const struct busmap_platform *p;
+	uint64_t *sections;	/* mapped section numbers, ascending */
+	size_t nr_sections;
+	uint64_t *page_buf;	/* one h_register_pages call's worth */
+	uint64_t mr_handle;
+	int has_mr;
+};
+
+static void example_log(struct example_map *map, const char *msg)
+{
+	map->p->log(map->p->ctx, BUSMAP_LOG_ERR, msg);
+}
+
+static int section_is_gigantic(const struct busmap_platform *p, uint64_t section)
+{
+	return p->is_gigantic(p->ctx, section << (p->section_shift - p->page_shift));
+}
+
+/* Index of the first mapped section >= section. */
+static size_t lower_bound(const struct example_map *map, uint64_t section)
+{
+	size_t lo = 0, hi = map->nr_sections;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (map->sections[mid] < section)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* --- The MR ------------------------------------------------------------ */
+
+/*
+ * A live MR must not outlive the sections it was built over, so a failed
+ * free (H_BUSY, a firmware hiccup) is tried once more before giving up.
+ */
+static int drop_mr(struct example_map *map)
+{
+	const struct busmap_platform *p = map->p;
+	int tries;
+
+	if (!map->has_mr)
+		return 0;
+	for (tries = 0; tries < 2; tries++) {
+		if (p->h_free_mr(p->ctx, map->mr_handle) == BUSMAP_H_SUCCESS) {
+			map->has_mr = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Registers every HW page of every mapped section, in bus order. */
+static int register_pages(struct example_map *map)
+{
+	const struct busmap_platform *p = map->p;
+	uint64_t per_section = (uint64_t)1 << (p->section_shift - p->hw_page_shift);
+	uint32_t fill = 0;
+	size_t i;
+	uint64_t k;
+	int64_t rc;
+
+	for (i = 0; i < map->nr_sections; i++) {
+		for (k = 0; k < per_section; k++) {
+			map->page_buf[fill++] = (map->sections[i] << p->section_shift) +
+						(k << p->hw_page_shift);
+			if (fill < p->max_rpages &&
+			    !(i + 1 == map->nr_sections && k + 1 == per_section))
+				continue;
+			rc = p->h_register_pages(p->ctx, map->mr_handle,
+						 map->page_buf, fill);
+			fill = 0;
+			if (rc == BUSMAP_H_SUCCESS)
+				return i + 1 == map->nr_sections &&
+				       k + 1 == per_section ? 0 : -1;
+			if (rc != BUSMAP_H_PAGE_REGISTERED)
+				return -1;
+		}
+	}
+	return -1;	/* the firmware never reported the MR complete */
+}
+
+/* Replaces the MR by one over the current section array. */
+static int rebuild_mr(struct example_map *map)
+{
+	const struct busmap_platform *p = map->p;
+	uint64_t length = (uint64_t)map->nr_sections << p->section_shift;
+
+	if (drop_mr(map)) {
+		example_log(map, "example: h_free_mr failed");
+		return -1;
+	}
+	if (!map->nr_sections)
+		return 0;
+	if (p->h_alloc_mr(p->ctx, p->bus_start, length, &map->mr_handle) !=
+	    BUSMAP_H_SUCCESS) {
+		example_log(map, "example: h_alloc_mr failed");
+		return -1;
+	}
+	map->has_mr = 1;
+	if (register_pages(map)) {
+		example_log(map, "example: h_register_pages failed, MR dropped");
+		drop_mr(map);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- The section array -------------------------------------------------- */
+
+static void free_if(const struct busmap_platform *p, void *ptr)
+{
+	if (ptr)
+		p->free(p->ctx, ptr);
+}
+
+/*
+ * Merges [first, first + count) minus gigantic sections into the array and
+ * answers whether it changed (1), or -1 when out of memory.  The new array
+ * is allocated before the old one is freed, so a failed allocation leaves
+ * the map as it was.
+ */
+static int map_sections(struct example_map *map, uint64_t first, uint64_t count)
+{
+	const struct busmap_platform *p = map->p;
+	size_t at = lower_bound(map, first);
+	size_t after = lower_bound(map, first + count);
+	size_t old = map->nr_sections;
+	uint64_t *merged;
+	size_t n = at;
+	uint64_t s;
+
+	if (!count)
+		return 0;
+	merged = p->alloc(p->ctx, (map->nr_sections + count) * sizeof(*merged));
+	if (!merged) {
+		example_log(map, "example: out of memory for the section map");
+		return -1;
+	}
+	memcpy(merged, map->sections, at * sizeof(*merged));
+	for (s = first; s < first + count; s++)
+		if (!section_is_gigantic(p, s))
+			merged[n++] = s;
+	memcpy(merged + n, map->sections + after,
+	       (map->nr_sections - after) * sizeof(*merged));
+	n += map->nr_sections - after;
+	free_if(p, map->sections);
+	map->sections = merged;
+	map->nr_sections = n;
+	return n != old;
+}
+
+/* Removes [first, first + count); answers whether it changed.  Never allocates. */
+static int unmap_sections(struct example_map *map, uint64_t first, uint64_t count)
+{
+	size_t at = lower_bound(map, first);
+	size_t after = lower_bound(map, first + count);
+
+	if (at == after)
+		return 0;
+	memmove(map->sections + at, map->sections + after,
+		(map->nr_sections - after) * sizeof(*map->sections));
+	map->nr_sections -= after - at;
+	return 1;
+}
+
+/* --- The driver ABI ------------------------------------------------------ */
+
+static int walk_cb(void *arg, uint64_t start_pfn, uint64_t nr_pages)
+{
+	struct example_map *map = arg;
+	uint32_t shift = map->p->section_shift - map->p->page_shift;
+
+	return map_sections(map, start_pfn >> shift, nr_pages >> shift) < 0;
+}
+
+static void example_unload(void *drv)
+{
+	struct example_map *map = drv;
+	const struct busmap_platform *p = map->p;
+
+	if (drop_mr(map))
+		example_log(map, "example: h_free_mr failed at unload");
+	free_if(p, map->sections);
+	free_if(p, map->page_buf);
+	p->free(p->ctx, map);
+}
+
+static void *example_load(const struct busmap_platform *p)
+{
+	struct example_map *map = p->alloc(p->ctx, sizeof(*map));
+
+	if (!map) {
+		p->log(p->ctx, BUSMAP_LOG_ERR, "example: out of memory at load");
+		return NULL;
+	}
+	map->p = p;
+	map->page_buf = p->alloc(p->ctx, p->max_rpages * sizeof(*map->page_buf));
+	if (!map->page_buf || p->walk_ram(p->ctx, walk_cb, map) ||
+	    rebuild_mr(map)) {
+		example_log(map, "example: load failed");
+		example_unload(map);
+		return NULL;
+	}
+	return map;
+}
+
+static int example_notify(void *drv, enum busmap_mem_action action,
+			  uint64_t start_pfn, uint64_t nr_pages)
+{
+	struct example_map *map = drv;
+	uint32_t shift = map->p->section_shift - map->p->page_shift;
+	uint64_t first = start_pfn >> shift, count = nr_pages >> shift;
+	int changed;
+
+	switch (action) {
+	case BUSMAP_MEM_GOING_ONLINE:
+	case BUSMAP_MEM_CANCEL_OFFLINE:
+		changed = map_sections(map, first, count);
+		break;
+	case BUSMAP_MEM_GOING_OFFLINE:
+	case BUSMAP_MEM_CANCEL_ONLINE:
+		changed = unmap_sections(map, first, count);
+		break;
+	default:
+		return BUSMAP_NOTIFY_OK;	/* ONLINE, OFFLINE: already done */
+	}
+	/* Unchanged but without an MR: an earlier rebuild failed, try again. */
+	if (changed < 0 || ((changed || !map->has_mr) && rebuild_mr(map)))
+		return BUSMAP_NOTIFY_BAD;
+	return BUSMAP_NOTIFY_OK;
+}
+
+static uint64_t example_translate(void *drv, uint64_t phys_addr)
+{
+	struct example_map *map = drv;
+	uint32_t shift = map->p->section_shift;
+	uint64_t section = phys_addr >> shift;
+	size_t rank = lower_bound(map, section);
+
+	if (!map->has_mr || rank == map->nr_sections ||
+	    map->sections[rank] != section)
+		return BUSMAP_INVALID;
+	return map->p->bus_start + ((uint64_t)rank << shift) +
+	       (phys_addr & (((uint64_t)1 << shift) - 1));
+}
+
+static const struct busmap_driver example_driver = {
+	.abi_version = BUSMAP_ABI_VERSION,
+	.name = "c-example",
+	.description = "example plugin in C: sorted section array, canonical layout",
+	.flags = BUSMAP_DRIVER_CANONICAL,
+	.load = example_load,
+	.unload = example_unload,
+	.notify = example_notify,
+	.translate = example_translate,
+};
+
+EXPORT const struct busmap_driver *busmap_driver_entry(void)
+{
+	return &example_driver;
+}
