@@ -74,7 +74,6 @@ struct Verdict {
 };
 
 struct OracleOptions {
-  Mode mode = Mode::Strict;
   /// When set, every step's operation, outcome and journal is written here.
   std::function<void(std::string_view)> trace_out;
 };
@@ -82,9 +81,9 @@ struct OracleOptions {
 class Oracle {
 public:
   Oracle(const busmap_driver &driver, OracleOptions options = {});
-  /// Runs `trace` from a fresh partition.  The trace's own mode is used
-  /// unless `options.mode` was set explicitly by the caller (see run_mode).
+  /// Runs `trace` from a fresh partition in the trace's own mode.
   Verdict run(const Trace &trace) const;
+  /// Runs `trace` from a fresh partition in `mode`.
   Verdict run(const Trace &trace, Mode mode) const;
 
 private:

@@ -1,0 +1,249 @@
+//===- impl/simple.cpp - the plain canonical driver -----------------------===//
+//
+// The first driver: correct, not fast.  It keeps the mapped sections in one
+// sorted array (allocated from the platform, so the oracle sees every byte)
+// and on every change builds the new array, frees the MR and registers a new
+// one over all mapped sections in bus order.  translate() is a binary search:
+// the rank of a section is its index in the array.
+//
+// Timing follows strict mode: a block is mapped when GOING_ONLINE arrives
+// (its pages reach the allocator before ONLINE) and unmapped when
+// GOING_OFFLINE arrives (before migration), and each CANCEL undoes the
+// matching GOING.  A failed update answers NOTIFY_BAD after restoring the old
+// map; a failure that cannot be refused (a CANCEL, or a failed restore)
+// leaves the driver logged as inoperable with no MR and every lookup a miss.
+//
+//===----------------------------------------------------------------------===//
+#include "impl/drivers.hpp"
+
+#include "busmap/layout_arith.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace {
+
+struct SectionArray {
+  std::uint64_t *at = nullptr;
+  std::size_t count = 0;
+};
+
+struct Simple {
+  const busmap_platform *p;
+  SectionArray map;
+  std::uint64_t mr = 0;
+  bool has_mr = false;
+  bool inoperable = false;
+};
+
+void log_err(const busmap_platform *p, const char *what) {
+  p->log(p->ctx, BUSMAP_LOG_ERR, what);
+}
+
+void release(const busmap_platform *p, SectionArray &a) {
+  p->free(p->ctx, a.at);
+  a = {};
+}
+
+// --- The MR over a sorted section array. ----------------------------------
+
+// A failed free leaves the MR live, so the handle is kept for a later try.
+bool free_mr(Simple &d) {
+  if (!d.has_mr)
+    return true;
+  if (d.p->h_free_mr(d.p->ctx, d.mr) != BUSMAP_H_SUCCESS)
+    return false;
+  d.has_mr = false;
+  return true;
+}
+
+// Registers every HW page of `a` in order, max_rpages at a time.
+bool register_mr(Simple &d, const SectionArray &a) {
+  const busmap_platform *p = d.p;
+  if (a.count == 0)
+    return true;
+  const std::uint64_t length = busmap::arith::mr_length<std::uint64_t>(a.count, p->section_shift);
+  std::uint64_t handle = 0;
+  if (p->h_alloc_mr(p->ctx, p->bus_start, length, &handle) != BUSMAP_H_SUCCESS)
+    return false;
+  d.mr = handle;
+  d.has_mr = true;
+  auto *chunk = static_cast<std::uint64_t *>(p->alloc(p->ctx, sizeof(std::uint64_t) * p->max_rpages));
+  if (!chunk)
+    return false;
+  const std::uint64_t per_section = 1ull << (p->section_shift - p->hw_page_shift);
+  std::uint32_t fill = 0;
+  std::int64_t rc = BUSMAP_H_PAGE_REGISTERED;
+  for (std::size_t i = 0; i < a.count && rc == BUSMAP_H_PAGE_REGISTERED; ++i)
+    for (std::uint64_t k = 0; k < per_section && rc == BUSMAP_H_PAGE_REGISTERED; ++k) {
+      chunk[fill++] = (a.at[i] << p->section_shift) + (k << p->hw_page_shift);
+      const bool last = i + 1 == a.count && k + 1 == per_section;
+      if (fill == p->max_rpages || last) {
+        rc = p->h_register_pages(p->ctx, handle, chunk, fill);
+        fill = 0;
+      }
+    }
+  p->free(p->ctx, chunk);
+  return rc == BUSMAP_H_SUCCESS;
+}
+
+// Makes `next` the map: re-registers the MR over it.  On failure the old map
+// and its MR are restored when possible; answers whether `next` took effect.
+bool install(Simple &d, SectionArray next) {
+  if (!free_mr(d)) { // the old MR is still live and right: keep it
+    release(d.p, next);
+    return false;
+  }
+  if (register_mr(d, next)) {
+    release(d.p, d.map);
+    d.map = next;
+    return true;
+  }
+  free_mr(d);
+  release(d.p, next);
+  if (!register_mr(d, d.map)) {
+    free_mr(d);
+    log_err(d.p, "simple: MR re-registration failed; driver inoperable");
+    d.inoperable = true;
+  }
+  return false;
+}
+
+// --- Set operations on sorted section arrays. ------------------------------
+
+// The sections of [start_pfn, +nr_pages) that may be mapped (not gigantic).
+template <class Fn> void for_each_section(const busmap_platform *p, std::uint64_t start_pfn,
+                                          std::uint64_t nr_pages, Fn fn) {
+  const std::uint32_t to_section = p->section_shift - p->page_shift;
+  const std::uint64_t first = start_pfn >> to_section;
+  const std::uint64_t last = (start_pfn + nr_pages - 1) >> to_section;
+  for (std::uint64_t s = first; s <= last; ++s)
+    if (!p->is_gigantic(p->ctx, s << to_section))
+      fn(s);
+}
+
+// a with the block's sections added (add) or taken out (!add); false if out of memory.
+bool edit(const busmap_platform *p, const SectionArray &a, std::uint64_t start_pfn,
+          std::uint64_t nr_pages, bool add, SectionArray *out) {
+  std::size_t extra = 0;
+  if (add)
+    for_each_section(p, start_pfn, nr_pages, [&](std::uint64_t) { ++extra; });
+  const std::size_t cap = a.count + extra;
+  SectionArray r;
+  r.at = static_cast<std::uint64_t *>(p->alloc(p->ctx, sizeof(std::uint64_t) * (cap ? cap : 1)));
+  if (!r.at)
+    return false;
+  std::copy(a.at, a.at + a.count, r.at);
+  r.count = a.count;
+  for_each_section(p, start_pfn, nr_pages, [&](std::uint64_t s) {
+    auto *end = r.at + r.count;
+    auto *it = std::lower_bound(r.at, end, s);
+    const bool present = it != end && *it == s;
+    if (add && !present) {
+      std::copy_backward(it, end, end + 1);
+      *it = s;
+      ++r.count;
+    } else if (!add && present) {
+      std::copy(it + 1, end, it);
+      --r.count;
+    }
+  });
+  *out = r;
+  return true;
+}
+
+// --- The ABI. ----------------------------------------------------------------
+
+int collect_ram(void *arg, std::uint64_t start_pfn, std::uint64_t nr_pages) {
+  auto &d = *static_cast<Simple *>(arg);
+  SectionArray next;
+  if (!edit(d.p, d.map, start_pfn, nr_pages, true, &next))
+    return -1;
+  release(d.p, d.map);
+  d.map = next;
+  return 0;
+}
+
+void simple_unload(void *drv);
+
+void *simple_load(const busmap_platform *p) {
+  auto *d = static_cast<Simple *>(p->alloc(p->ctx, sizeof(Simple)));
+  if (!d)
+    return nullptr;
+  d->p = p;
+  if (p->walk_ram(p->ctx, collect_ram, d) != 0 || !register_mr(*d, d->map)) {
+    log_err(p, "simple: load failed");
+    simple_unload(d);
+    return nullptr;
+  }
+  return d;
+}
+
+void simple_unload(void *drv) {
+  auto *d = static_cast<Simple *>(drv);
+  const busmap_platform *p = d->p;
+  free_mr(*d);
+  release(p, d->map);
+  p->free(p->ctx, d);
+}
+
+int update(Simple &d, std::uint64_t start_pfn, std::uint64_t nr_pages, bool add, bool can_veto) {
+  if (d.inoperable)
+    return BUSMAP_NOTIFY_OK;
+  SectionArray next;
+  bool ok = edit(d.p, d.map, start_pfn, nr_pages, add, &next) && install(d, next);
+  if (ok)
+    return BUSMAP_NOTIFY_OK;
+  if (can_veto)
+    return BUSMAP_NOTIFY_BAD;
+  if (!d.inoperable) { // the change was refused but cannot be vetoed
+    free_mr(d);
+    log_err(d.p, "simple: cannot apply a cancel event; driver inoperable");
+    d.inoperable = true;
+  }
+  return BUSMAP_NOTIFY_OK;
+}
+
+int simple_notify(void *drv, busmap_mem_action action, std::uint64_t start_pfn,
+                  std::uint64_t nr_pages) {
+  auto &d = *static_cast<Simple *>(drv);
+  switch (action) {
+  case BUSMAP_MEM_GOING_ONLINE: return update(d, start_pfn, nr_pages, true, true);
+  case BUSMAP_MEM_CANCEL_ONLINE: return update(d, start_pfn, nr_pages, false, false);
+  case BUSMAP_MEM_GOING_OFFLINE: return update(d, start_pfn, nr_pages, false, true);
+  case BUSMAP_MEM_CANCEL_OFFLINE: return update(d, start_pfn, nr_pages, true, false);
+  case BUSMAP_MEM_ONLINE:
+  case BUSMAP_MEM_OFFLINE: return BUSMAP_NOTIFY_OK;
+  }
+  return BUSMAP_NOTIFY_OK;
+}
+
+std::uint64_t simple_translate(void *drv, std::uint64_t addr) {
+  const auto &d = *static_cast<const Simple *>(drv);
+  const std::uint64_t shift = d.p->section_shift;
+  if (d.inoperable)
+    return BUSMAP_INVALID;
+  const std::uint64_t s = busmap::arith::section_of(addr, shift);
+  const std::uint64_t *begin = d.map.at, *end = d.map.at + d.map.count;
+  const std::uint64_t *it = std::lower_bound(begin, end, s);
+  const std::uint64_t slot = it != end && *it == s ? std::uint64_t(it - begin) : BUSMAP_INVALID;
+  return busmap::arith::translate_slot(d.p->bus_start, slot, shift, addr);
+}
+
+} // namespace
+
+namespace busmap::drivers {
+
+const busmap_driver simple = {
+    BUSMAP_ABI_VERSION,
+    "simple",
+    "Plain canonical driver: sorted section array, whole MR rebuilt and re-registered on "
+    "every change; maps at GOING_ONLINE, unmaps at GOING_OFFLINE, undoes on CANCEL.",
+    BUSMAP_DRIVER_CANONICAL,
+    simple_load,
+    simple_unload,
+    simple_notify,
+    simple_translate,
+};
+
+} // namespace busmap::drivers

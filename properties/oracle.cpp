@@ -1,0 +1,598 @@
+//===- properties/oracle.cpp - the step oracle ------------------------------===//
+//
+// One Run executes one trace in a fresh Partition.  Each operation is
+// performed through the platform; the partition calls back at its
+// checkpoints, and after the operation the oracle looks again.  A look
+// checks the invariants in DESIGN.md order and throws the first violation,
+// which Run::execute turns into the verdict.  docs/ORACLE.md is the prose
+// version of every rule here.
+//
+//===----------------------------------------------------------------------===//
+#include "properties/oracle.hpp"
+
+#include "model/model.hpp"
+#include "platform/partition.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+namespace busmap {
+
+const std::vector<Invariant> &invariants() {
+  static const std::vector<Invariant> list = {
+      {inv::DeviceView, "1. Device view = driver view",
+       "translate(p) of DMA-live memory lies in a complete live MR whose page at that position is "
+       "p's page, with p's offset"},
+      {inv::NoHoles, "2. No holes",
+       "every page registered in a live MR is partition memory outside gigantic pages, none twice"},
+      {inv::Coverage, "3. Coverage", "every DMA-live page outside gigantic pages is registered"},
+      {inv::MrLength, "4. MR length <= partition memory",
+       "live MRs are complete, their total length is at most partition memory, their count at most "
+       "the limit"},
+      {inv::ExactMiss, "5. Misses are exact",
+       "memory that is not DMA-live, or in a gigantic page, translates to exactly the miss value"},
+      {inv::Reclaimable, "6. Migration-safe and reclaimable",
+       "once GOING_OFFLINE is accepted no live MR holds a page of the block; reclaim succeeds"},
+      {inv::Footprint, "7. Footprint proportional to present memory",
+       "live and peak allocations within base + per-section bound; zero after unload"},
+      {inv::CleanFailure, "8. Clean failure",
+       "faults give NOTIFY_BAD or a logged inoperable state; no MR or pointer freed twice, nothing "
+       "leaked; no veto or failed load without a fault"},
+      {inv::VetoPolicy, "9. Veto policy",
+       "a driver that rejects hotplug leaves its state unchanged and logs why"},
+      {inv::Canonical, "Canonical layout",
+       "translate(p) equals the rank-based address over the mapped sections; one MR at the bus "
+       "start of their total size"},
+      {inv::Crash, "Driver crash", "the driver killed the process running it"},
+      {inv::Timeout, "Driver hang", "the driver did not finish a step in time"},
+  };
+  return list;
+}
+
+std::string Verdict::describe() const {
+  if (!violation)
+    return fmt::format("holds ({} steps)\n", steps_run);
+  const Violation &v = *violation;
+  std::string title = v.invariant;
+  for (const auto &i : invariants())
+    if (v.invariant == i.id)
+      title = fmt::format("{} ({})", i.id, i.title);
+  std::string s = fmt::format("violated at step {}: {}\n", v.step + 1, v.op);
+  s += fmt::format("  checked   {}\n  invariant {}\n  expected  {}\n  actual    {}\n", v.where, title,
+                   v.expected, v.actual);
+  if (!v.journal.empty())
+    s += "  journal of the step:\n" + v.journal;
+  return s;
+}
+
+namespace {
+
+/// Thrown by a check; carries the invariant and the two sides.
+struct Found {
+  std::string invariant, expected, actual;
+};
+
+std::string hex(std::uint64_t v) { return fmt::format("{:#x}", v); }
+
+class Run {
+public:
+  Run(const busmap_driver &driver, const Trace &trace, Mode mode, const OracleOptions &options)
+      : driver_(driver), trace_(trace), mode_(mode), options_(options), part_(trace.layout),
+        config_(trace.layout.config) {}
+
+  Verdict execute();
+
+private:
+  void perform(const Op &op);
+  void look(std::string_view where);
+
+  // Steps.
+  void do_load();
+  void do_unload();
+  void do_hotplug(const Op &op);
+  void judge_answer(const OpOutcome &out, const Op &op);
+
+  // Checks, in invariant order.
+  void check_misuse();
+  void check_unloaded();
+  void check_mrs();
+  void check_registered_pages();
+  void check_migrating();
+  void check_coverage();
+  void check_probes();
+  void check_canonical_mr(const model::CanonicalLayout &layout);
+  void check_footprint();
+  void check_translation(std::uint64_t addr, std::uint64_t bus, bool may_miss);
+  void probe(std::uint64_t addr);
+
+  bool degraded() const;
+  bool fault_in_step() const;
+  std::uint64_t faults() const {
+    return part_.allocator().faults_consumed() + part_.firmware().faults_consumed();
+  }
+  std::uint64_t hw_page(std::uint64_t addr) const { return addr >> config_.hw_page_shift; }
+  PageSet pages_of(const SectionSet &sections) const;
+
+  struct Snapshot {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> mrs; // bus start, length
+    std::uint64_t live_bytes = 0;
+    std::vector<std::uint64_t> translations;
+  };
+  Snapshot snapshot();
+  std::vector<std::uint64_t> snapshot_addresses() const;
+
+  const busmap_driver &driver_;
+  const Trace &trace_;
+  Mode mode_;
+  const OracleOptions &options_;
+  Partition part_;
+  PlatformConfig config_;
+
+  // Per step.
+  std::size_t journal_mark_ = 0;
+  std::uint64_t faults_mark_ = 0;
+  std::size_t errors_mark_ = 0;
+  std::uint64_t sections_mark_ = 0;
+  // Across steps.
+  bool degraded_ = false; // a fault made the driver log an error; until the next load
+  std::size_t logs_at_load_ = 0;
+  std::size_t misuse_seen_ = 0;
+  std::string current_where_; // the look in progress, for the report
+  // The model's sets for the partition as it is now; see refresh().
+  SectionSet must_map_, window_;
+  void refresh() {
+    must_map_ = model::must_map(part_.memory(), mode_);
+    window_ = model::lenient_window(part_.memory(), mode_) - part_.memory().gigantic();
+  }
+};
+
+Verdict Run::execute() {
+  Verdict verdict;
+  for (std::size_t i = 0; i < trace_.ops.size(); ++i) {
+    const Op &op = trace_.ops[i];
+    journal_mark_ = part_.journal().size();
+    faults_mark_ = faults();
+    errors_mark_ = part_.log_count(BUSMAP_LOG_ERR);
+    sections_mark_ = part_.memory().assigned_sections();
+    part_.allocator().reset_peak();
+    std::string where = "after the step";
+    try {
+      perform(op);
+      look(where);
+      current_where_.clear();
+      if (fault_in_step() && part_.log_count(BUSMAP_LOG_ERR) > errors_mark_)
+        degraded_ = true;
+    } catch (Found &f) {
+      Violation v;
+      v.step = i;
+      v.op = format_op(op);
+      v.where = current_where_.empty() ? where : current_where_;
+      v.invariant = std::move(f.invariant);
+      v.expected = std::move(f.expected);
+      v.actual = std::move(f.actual);
+      for (std::size_t j = journal_mark_; j < part_.journal().size(); ++j)
+        v.journal += "    " + part_.journal()[j].text + "\n";
+      verdict.violation = std::move(v);
+      verdict.steps_run = i + 1;
+      if (options_.trace_out)
+        options_.trace_out(verdict.describe());
+      return verdict;
+    }
+    if (options_.trace_out) {
+      std::string text = fmt::format("[{}] {}\n", i + 1, format_op(op));
+      for (std::size_t j = journal_mark_; j < part_.journal().size(); ++j)
+        text += "    " + part_.journal()[j].text + "\n";
+      options_.trace_out(text);
+    }
+    current_where_.clear();
+  }
+  verdict.steps_run = trace_.ops.size();
+  return verdict;
+}
+
+// --- Steps. -------------------------------------------------------------------
+
+void Run::perform(const Op &op) {
+  switch (op.kind) {
+  case OpKind::Load:
+    return do_load();
+  case OpKind::Unload:
+    return do_unload();
+  case OpKind::Add:
+    part_.add_block(op.addr, op.sections);
+    return;
+  case OpKind::Online:
+  case OpKind::Offline:
+    return do_hotplug(op);
+  case OpKind::Remove: {
+    const Block *b = part_.memory().find(op.addr);
+    const bool reclaimable = b && b->phase == Phase::Offline;
+    OpOutcome out = part_.remove_block(op.addr);
+    if (reclaimable && !out.performed)
+      throw Found{inv::Reclaimable,
+                  fmt::format("the hypervisor reclaims the offline block {}", hex(op.addr)),
+                  out.note};
+    return;
+  }
+  case OpKind::Translate:
+    current_where_ = "the translation the step asked for";
+    refresh();
+    if (part_.loaded())
+      probe(op.addr);
+    current_where_.clear();
+    return;
+  case OpKind::FaultAlloc:
+    part_.allocator().arm_fault(op.nth);
+    part_.note(JournalEntry::Kind::Kernel, fmt::format("allocation {} from now will fail", op.nth));
+    return;
+  case OpKind::FaultHcall:
+    part_.firmware().arm_fault(op.nth, op.code);
+    part_.note(JournalEntry::Kind::Kernel,
+               fmt::format("firmware call {} from now will answer {}", op.nth, op.code));
+    return;
+  }
+}
+
+void Run::do_load() {
+  if (part_.loaded()) {
+    part_.note(JournalEntry::Kind::Kernel, "already loaded: load ignored");
+    return;
+  }
+  degraded_ = false;
+  logs_at_load_ = part_.log_count(BUSMAP_LOG_DEBUG);
+  if (!part_.load(driver_) && !fault_in_step())
+    throw Found{inv::CleanFailure, "load() succeeds when no fault is injected",
+                "load() answered NULL"};
+}
+
+void Run::do_unload() {
+  if (!part_.loaded()) {
+    part_.note(JournalEntry::Kind::Kernel, "not loaded: unload ignored");
+    return;
+  }
+  part_.unload();
+}
+
+void Run::do_hotplug(const Op &op) {
+  const bool rejects = driver_.flags & BUSMAP_DRIVER_REJECTS_HOTPLUG;
+  std::optional<Snapshot> before;
+  if (rejects && part_.loaded())
+    before = snapshot();
+  auto checkpoint = [this](std::string_view where) {
+    look(where);
+    current_where_.clear();
+  };
+  OpOutcome out = op.kind == OpKind::Online
+                      ? part_.online_block(op.addr, op.veto, checkpoint)
+                      : part_.offline_block(op.addr, op.veto, op.migrate_fail, checkpoint);
+  if (!out.driver_asked || out.driver_answer == BUSMAP_NOTIFY_OK)
+    return;
+  if (!rejects) {
+    judge_answer(out, op);
+    return;
+  }
+  current_where_ = "the driver's veto";
+  Snapshot after = snapshot();
+  if (after.mrs != before->mrs || after.live_bytes != before->live_bytes)
+    throw Found{inv::VetoPolicy, "a veto leaves the MRs and allocations unchanged",
+                fmt::format("MRs {} -> {}, live bytes {} -> {}", before->mrs.size(),
+                            after.mrs.size(), before->live_bytes, after.live_bytes)};
+  const auto addrs = snapshot_addresses();
+  for (std::size_t i = 0; i < addrs.size(); ++i)
+    if (after.translations[i] != before->translations[i])
+      throw Found{inv::VetoPolicy,
+                  fmt::format("translate({}) unchanged by a veto: {}", hex(addrs[i]),
+                              hex(before->translations[i])),
+                  hex(after.translations[i])};
+  if (part_.log_count(BUSMAP_LOG_DEBUG) == logs_at_load_)
+    throw Found{inv::VetoPolicy, "the driver logs why it vetoes hotplug",
+                "no log message since load"};
+}
+
+void Run::judge_answer(const OpOutcome &out, const Op &op) {
+  (void)out;
+  if (fault_in_step())
+    return;
+  current_where_ = "the driver's answer";
+  throw Found{inv::CleanFailure,
+              fmt::format("NOTIFY_OK to {} (no fault was injected)",
+                          op.kind == OpKind::Online ? "GOING_ONLINE" : "GOING_OFFLINE"),
+              "NOTIFY_BAD"};
+}
+
+Run::Snapshot Run::snapshot() {
+  Snapshot s;
+  for (const auto &[h, mr] : part_.firmware().live_mrs())
+    s.mrs.emplace_back(mr.bus_start, mr.length);
+  s.live_bytes = part_.allocator().live_bytes();
+  for (auto a : snapshot_addresses())
+    s.translations.push_back(part_.translate(a));
+  return s;
+}
+
+std::vector<std::uint64_t> Run::snapshot_addresses() const {
+  std::vector<std::uint64_t> out;
+  for (const auto &[first, b] : part_.memory().blocks())
+    for (std::uint64_t s = b.first_section; s - b.first_section < b.sections; ++s)
+      out.push_back((s << config_.section_shift) + 0x1040);
+  return out;
+}
+
+// --- Looking. ------------------------------------------------------------------
+
+bool Run::fault_in_step() const { return faults() > faults_mark_; }
+
+bool Run::degraded() const {
+  return degraded_ || (fault_in_step() && part_.log_count(BUSMAP_LOG_ERR) > errors_mark_);
+}
+
+void Run::look(std::string_view where) {
+  current_where_ = std::string(where);
+  refresh();
+  check_misuse();
+  if (!part_.loaded()) {
+    check_unloaded();
+    return;
+  }
+  check_mrs();
+  check_registered_pages();
+  check_migrating();
+  check_coverage();
+  check_probes();
+  check_footprint();
+}
+
+void Run::check_misuse() {
+  std::vector<std::string> all = part_.allocator().misuse();
+  const auto &fw = part_.firmware().misuse();
+  all.insert(all.end(), fw.begin(), fw.end());
+  if (all.size() > misuse_seen_) {
+    const std::string what = all[misuse_seen_];
+    misuse_seen_ = all.size();
+    throw Found{inv::CleanFailure, "every free and MR call names something live", what};
+  }
+}
+
+void Run::check_unloaded() {
+  const auto &mrs = part_.firmware().live_mrs();
+  if (!mrs.empty())
+    throw Found{inv::CleanFailure, "no live MR once the driver is unloaded (or failed to load)",
+                fmt::format("{} live MR(s), the first at bus {}", mrs.size(),
+                            hex(mrs.begin()->second.bus_start))};
+  const auto &a = part_.allocator();
+  if (a.live_bytes() != 0)
+    throw Found{inv::Footprint, "0 live bytes once the driver is unloaded (or failed to load)",
+                fmt::format("{} bytes in {} allocation(s)", a.live_bytes(), a.live_allocations())};
+}
+
+PageSet Run::pages_of(const SectionSet &sections) const {
+  const std::uint32_t shift = config_.section_shift - config_.hw_page_shift;
+  PageSet pages;
+  for (const auto &r : sections)
+    pages += PageSet::interval_type::right_open(r.lower() << shift, r.upper() << shift);
+  return pages;
+}
+
+void Run::check_mrs() {
+  const auto &mrs = part_.firmware().live_mrs();
+  unsigned __int128 total = 0;
+  for (const auto &[h, mr] : mrs) {
+    if (!mr.complete())
+      throw Found{inv::MrLength,
+                  fmt::format("MR {} complete: {} pages registered as declared", h, mr.declared_pages),
+                  fmt::format("{} pages registered", mr.registered_pages)};
+    total += mr.length;
+  }
+  const unsigned __int128 partition =
+      static_cast<unsigned __int128>(part_.memory().assigned_sections()) << config_.section_shift;
+  if (total > partition)
+    throw Found{inv::MrLength,
+                fmt::format("MR length at most partition memory ({} sections)",
+                            part_.memory().assigned_sections()),
+                fmt::format("{:#x} bytes in {} MR(s)", static_cast<std::uint64_t>(total),
+                            mrs.size())};
+  if (mrs.size() > config_.max_mrs)
+    throw Found{inv::MrLength, fmt::format("at most {} MRs", config_.max_mrs),
+                fmt::format("{}", mrs.size())};
+}
+
+void Run::check_registered_pages() {
+  const PageSet partition = pages_of(part_.memory().assigned());
+  const PageSet gigantic = pages_of(part_.memory().gigantic());
+  for (const auto &[h, mr] : part_.firmware().live_mrs()) {
+    const PageSet outside = mr.pages - partition;
+    if (!outside.empty())
+      throw Found{inv::NoHoles, fmt::format("MR {} holds only partition memory", h),
+                  fmt::format("it holds page {}, which is not partition memory",
+                              hex(outside.begin()->lower() << config_.hw_page_shift))};
+    const PageSet giant = mr.pages & gigantic;
+    if (!giant.empty())
+      throw Found{inv::NoHoles, fmt::format("MR {} holds no page of a gigantic page", h),
+                  fmt::format("it holds page {}",
+                              hex(giant.begin()->lower() << config_.hw_page_shift))};
+  }
+  const PageSet dup = part_.firmware().duplicated_pages();
+  if (!dup.empty())
+    throw Found{inv::NoHoles, "no page registered twice",
+                fmt::format("page {} is registered more than once",
+                            hex(dup.begin()->lower() << config_.hw_page_shift))};
+}
+
+void Run::check_migrating() {
+  for (const auto &r : model::migrating(part_.memory())) {
+    SectionSet one;
+    one += r;
+    const auto holders = part_.firmware().holders(one);
+    if (!holders.empty())
+      throw Found{inv::Reclaimable,
+                  fmt::format("no live MR holds a page of [{}, {}) once GOING_OFFLINE is accepted",
+                              hex(r.lower() << config_.section_shift),
+                              hex(r.upper() << config_.section_shift)),
+                  fmt::format("MR {} holds pages of it", holders.front())};
+  }
+}
+
+void Run::check_coverage() {
+  if (degraded())
+    return;
+  PageSet registered;
+  for (const auto &[h, mr] : part_.firmware().live_mrs())
+    registered += mr.pages;
+  const PageSet missing = pages_of(must_map_) - registered;
+  if (!missing.empty())
+    throw Found{inv::Coverage, "every DMA-live page outside gigantic pages is registered",
+                fmt::format("page {} is DMA-live but in no live MR",
+                            hex(missing.begin()->lower() << config_.hw_page_shift))};
+}
+
+// Judges one translation the driver gave: right (invariant 1) or an exact
+// miss where memory must miss (invariant 5), and the canonical address.
+void Run::probe(std::uint64_t addr) {
+  const std::uint64_t section = addr >> config_.section_shift;
+  const Memory &mem = part_.memory();
+  const bool live = boost::icl::contains(must_map_, section);
+  const bool window = boost::icl::contains(window_, section);
+  const std::uint64_t bus = part_.translate(addr);
+  if (!live && !window) {
+    if (bus != BUSMAP_INVALID) {
+      const Block *b = mem.containing(section);
+      std::string state = !b ? "not partition memory"
+                          : mem.is_gigantic_section(section)
+                              ? "in a gigantic page"
+                              : fmt::format("in a block that is {}", to_string(b->phase));
+      throw Found{inv::ExactMiss, fmt::format("translate({}) = BUSMAP_INVALID ({})", hex(addr), state),
+                  hex(bus)};
+    }
+    return;
+  }
+  check_translation(addr, bus, window || degraded());
+}
+
+void Run::check_translation(std::uint64_t addr, std::uint64_t bus, bool may_miss) {
+  if (bus == BUSMAP_INVALID) {
+    if (may_miss)
+      return;
+    throw Found{inv::DeviceView,
+                fmt::format("translate({}) lies in a live MR: the address is DMA-live", hex(addr)),
+                "BUSMAP_INVALID"};
+  }
+  const MemoryRegion *mr = part_.firmware().mr_at(bus);
+  if (!mr)
+    throw Found{inv::DeviceView,
+                fmt::format("translate({}) lies in a live MR", hex(addr)),
+                fmt::format("{}, which no live MR contains", hex(bus))};
+  if (!mr->complete())
+    throw Found{inv::DeviceView, fmt::format("translate({}) lies in a complete MR", hex(addr)),
+                fmt::format("{} in MR {}, which is incomplete", hex(bus), mr->handle)};
+  const auto page = mr->page_at((bus - mr->bus_start) >> config_.hw_page_shift);
+  const std::uint64_t hw_mask = (1ull << config_.hw_page_shift) - 1;
+  if (!page || *page != hw_page(addr) || (bus & hw_mask) != (addr & hw_mask))
+    throw Found{inv::DeviceView,
+                fmt::format("the device reaches {} through bus {}", hex(addr), hex(bus)),
+                page ? fmt::format("MR {} has page {} there (offset {:#x})", mr->handle,
+                                   hex(*page << config_.hw_page_shift), bus & hw_mask)
+                     : fmt::format("MR {} has no page registered there", mr->handle)};
+}
+
+void Run::check_probes() {
+  const Memory &mem = part_.memory();
+  const std::uint64_t size = config_.section_size();
+  SectionSet mapped = must_map_;
+  for (const auto &r : window_)
+    for (std::uint64_t s = r.lower(); s < r.upper(); ++s)
+      if (part_.translate(s << config_.section_shift) != BUSMAP_INVALID)
+        mapped += s;
+  // Every section of mapped or must-map memory, and the edges of everything else.
+  SectionSet edges;
+  for (const auto &r : mem.assigned() + mapped) {
+    edges += r.lower();
+    edges += r.upper() - 1;
+    if (r.lower() > 0)
+      edges += r.lower() - 1;
+    if (r.upper() < (1ull << (64 - config_.section_shift)))
+      edges += r.upper();
+  }
+  for (const auto &r : mem.gigantic() & mem.assigned()) {
+    edges += r.lower();
+    edges += r.upper() - 1;
+  }
+  std::vector<std::uint64_t> fixed = {0, ~0ull, config_.bus_start, 1ull << 63};
+  const std::uint64_t inner = 0x5a5a5a5a5a5a5a5aull & (size - 1);
+  auto probe_section = [&](std::uint64_t s) {
+    const std::uint64_t base = s << config_.section_shift;
+    probe(base);
+    probe(base + inner);
+    probe(base + (size - 1));
+  };
+  for (const auto &r : mapped)
+    for (std::uint64_t s = r.lower(); s < r.upper(); ++s)
+      probe_section(s);
+  for (const auto &r : edges)
+    for (std::uint64_t s = r.lower(); s < r.upper(); ++s)
+      probe_section(s);
+  for (auto a : fixed)
+    probe(a);
+  if (!(driver_.flags & BUSMAP_DRIVER_CANONICAL) || degraded())
+    return;
+  const model::CanonicalLayout layout(mapped, config_);
+  check_canonical_mr(layout);
+  auto exact = [&](std::uint64_t addr) {
+    const std::uint64_t want = layout.translate(addr), got = part_.translate(addr);
+    if (want != got)
+      throw Found{inv::Canonical, fmt::format("translate({}) = {} (rank layout)", hex(addr), hex(want)),
+                  hex(got)};
+  };
+  for (const auto &r : mapped + edges)
+    for (std::uint64_t s = r.lower(); s < r.upper(); ++s) {
+      exact(s << config_.section_shift);
+      exact((s << config_.section_shift) + inner);
+      exact((s << config_.section_shift) + (size - 1));
+    }
+  for (auto a : fixed)
+    exact(a);
+}
+
+void Run::check_canonical_mr(const model::CanonicalLayout &layout) {
+  const auto &mrs = part_.firmware().live_mrs();
+  const std::uint64_t want = layout.mr_length();
+  const std::string expected =
+      want ? fmt::format("one MR at bus {} of length {:#x} ({} sections)", hex(config_.bus_start),
+                         want, layout.sections())
+           : std::string("no MR (no section mapped)");
+  const bool ok = want == 0 ? mrs.empty()
+                            : mrs.size() == 1 && mrs.begin()->second.bus_start == config_.bus_start &&
+                                  mrs.begin()->second.length == want;
+  if (ok)
+    return;
+  std::string actual = fmt::format("{} MR(s)", mrs.size());
+  for (const auto &[h, mr] : mrs)
+    actual += fmt::format("; MR {} at {} length {:#x}", h, hex(mr.bus_start), mr.length);
+  throw Found{inv::Canonical, expected, actual};
+}
+
+void Run::check_footprint() {
+  const auto &a = part_.allocator();
+  const std::uint64_t sections = std::max(sections_mark_, part_.memory().assigned_sections());
+  const std::uint64_t bound = model::footprint_bound(config_, sections);
+  const std::uint64_t worst = std::max({a.live_bytes(), a.peak_bytes(), a.largest_request()});
+  if (worst > bound)
+    throw Found{inv::Footprint,
+                fmt::format("at most {} bytes for {} present sections", bound, sections),
+                fmt::format("live {} bytes, peak {} bytes, largest request {} bytes", a.live_bytes(),
+                            a.peak_bytes(), a.largest_request())};
+}
+
+} // namespace
+
+Oracle::Oracle(const busmap_driver &driver, OracleOptions options)
+    : driver_(driver), options_(std::move(options)) {}
+
+Verdict Oracle::run(const Trace &trace) const { return run(trace, trace.mode); }
+
+Verdict Oracle::run(const Trace &trace, Mode mode) const {
+  return Run(driver_, trace, mode, options_).execute();
+}
+
+} // namespace busmap
