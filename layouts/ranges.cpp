@@ -1,0 +1,112 @@
+// RAM ranges to memory blocks: the sorting, overlap check, rounding and
+// block cutting shared by every importer (see ranges.hpp).
+#include "layouts/ranges.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace busmap::layouts {
+
+using u128 = unsigned __int128;
+
+void sort_disjoint(std::vector<RamRange> &ranges, const std::string &file) {
+  std::sort(ranges.begin(), ranges.end(),
+            [](const RamRange &a, const RamRange &b) { return a.first < b.first; });
+  for (std::size_t i = 1; i < ranges.size(); ++i)
+    if (ranges[i].first <= ranges[i - 1].last)
+      throw ImportError(fmt::format(
+          "{}: {} [{:#x}, {:#x}] overlaps {} [{:#x}, {:#x}]", file, ranges[i].origin,
+          ranges[i].first, ranges[i].last, ranges[i - 1].origin, ranges[i - 1].first,
+          ranges[i - 1].last));
+}
+
+Layout layout_from_units(const PlatformConfig &config, std::vector<RamRange> ranges,
+                         const std::string &file) {
+  sort_disjoint(ranges, file);
+  const std::uint64_t mask = config.section_size() - 1;
+  Layout layout;
+  layout.config = config;
+  for (const auto &r : ranges) {
+    if ((r.first & mask) != 0 || (r.last & mask) != mask)
+      throw ImportError(fmt::format("{}: {} [{:#x}, {:#x}] is not aligned to {:#x}-byte sections",
+                                    file, r.origin, r.first, r.last, config.section_size()));
+    const std::uint64_t sections = static_cast<std::uint64_t>(
+        ((u128(r.last) + 1) - r.first) >> config.section_shift);
+    layout.blocks.push_back({r.first, sections, r.state});
+  }
+  require_valid(layout, file);
+  return layout;
+}
+
+namespace {
+
+// [first, end) in section numbers; end may be 2^(64 - section_shift).
+struct SectionSpan {
+  std::uint64_t first, end;
+};
+
+SectionSpan round_to_sections(const RamRange &r, std::uint32_t shift, Rounding rounding) {
+  const u128 first = r.first, end = u128(r.last) + 1, size = u128(1) << shift;
+  if (rounding == Rounding::Outward)
+    return {std::uint64_t(first >> shift), std::uint64_t((end + size - 1) >> shift)};
+  return {std::uint64_t((first + size - 1) >> shift), std::uint64_t(end >> shift)};
+}
+
+} // namespace
+
+Layout layout_from_extents(const PlatformConfig &config, std::vector<RamRange> ranges,
+                           Rounding rounding, const std::string &file,
+                           std::vector<std::string> &notes) {
+  sort_disjoint(ranges, file);
+  const std::uint32_t shift = config.section_shift;
+  const std::uint64_t mask = config.section_size() - 1;
+
+  std::vector<SectionSpan> spans;
+  for (const auto &r : ranges) {
+    SectionSpan s = round_to_sections(r, shift, rounding);
+    const bool aligned = (r.first & mask) == 0 && (r.last & mask) == mask;
+    if (!aligned)
+      notes.push_back(s.first < s.end
+                          ? fmt::format("{}: [{:#x}, {:#x}] rounded {} to sections [{:#x}, {:#x})",
+                                        r.origin, r.first, r.last,
+                                        rounding == Rounding::Outward ? "outward" : "inward",
+                                        u128(s.first) << shift, u128(s.end) << shift)
+                          : fmt::format("{}: [{:#x}, {:#x}] holds no whole section: dropped",
+                                        r.origin, r.first, r.last));
+    if (s.first >= s.end)
+      continue;
+    // Outward rounding can make neighbours share a section: merge them.
+    if (!spans.empty() && s.first <= spans.back().end) {
+      spans.back().end = std::max(spans.back().end, s.end);
+      continue;
+    }
+    spans.push_back(s);
+  }
+
+  Layout layout;
+  layout.config = config;
+  const std::uint64_t block_sections = 1ull << (config.block_shift - shift);
+  for (const auto &s : spans)
+    for (std::uint64_t at = s.first; at < s.end;) {
+      const std::uint64_t next_boundary = (at / block_sections + 1) * block_sections;
+      const std::uint64_t end = std::min(s.end, next_boundary);
+      layout.blocks.push_back({at << shift, end - at, BlockState::Online});
+      at = end;
+    }
+  require_valid(layout, file);
+  return layout;
+}
+
+void require_valid(const Layout &layout, const std::string &file) {
+  if (auto why = layout.validate(); !why.empty())
+    throw ImportError(fmt::format("{}: the imported layout is not usable: {}", file, why));
+}
+
+std::uint32_t exact_log2(std::uint64_t value, const std::string &what) {
+  if (value == 0 || (value & (value - 1)) != 0)
+    throw ImportError(fmt::format("{} is {:#x}, not a power of two", what, value));
+  return static_cast<std::uint32_t>(__builtin_ctzll(value));
+}
+
+} // namespace busmap::layouts
