@@ -1,0 +1,98 @@
+// `busmap list [--json]`: what the oracle knows: the built-in implementations
+// with the verdicts it must give them, the layout classes traces are drawn
+// from, and the invariants by id.  The text form is for people; the JSON
+// form ({"implementations": [...], "layouts": [...], "invariants": [...]})
+// is for scripts and CI.
+#include "cli/command.hpp"
+#include "impl/registry.hpp"
+#include "properties/generators.hpp"
+#include "properties/oracle.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+namespace busmap::cli {
+namespace {
+
+const char *verdict_name(Expect e) { return e == Expect::Pass ? "pass" : "fail"; }
+
+nlohmann::json implementation_json(const Implementation &i) {
+  nlohmann::json j = {
+      {"name", i.driver->name},
+      {"kind", i.kind},
+      {"expected", verdict_name(i.strict)},
+      {"expected_lenient", verdict_name(i.lenient)},
+      {"description", i.driver->description ? i.driver->description : ""},
+  };
+  if (i.fails)
+    j["fails"] = i.fails;
+  return j;
+}
+
+nlohmann::json listing_json() {
+  nlohmann::json j = {{"implementations", nlohmann::json::array()},
+                      {"layouts", nlohmann::json::array()},
+                      {"invariants", nlohmann::json::array()}};
+  for (auto list : {builtin_drivers(), builtin_mutants()})
+    for (const auto &i : list)
+      j["implementations"].push_back(implementation_json(i));
+  for (const auto &c : layout_classes())
+    j["layouts"].push_back({{"name", c.name}, {"weight", c.weight}, {"description", c.description}});
+  for (const auto &v : invariants())
+    j["invariants"].push_back({{"id", v.id}, {"title", v.title}, {"description", v.description}});
+  return j;
+}
+
+/// One aligned table: the first column padded to its widest entry.
+void print_table(const char *heading, const std::vector<std::pair<std::string, std::string>> &rows) {
+  std::size_t width = 0;
+  for (const auto &r : rows)
+    width = std::max(width, r.first.size());
+  std::printf("%s\n", heading);
+  for (const auto &[left, right] : rows)
+    std::printf("  %-*s  %s\n", static_cast<int>(width), left.c_str(), right.c_str());
+  if (rows.empty())
+    std::printf("  (none)\n");
+}
+
+void print_text() {
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (auto list : {builtin_drivers(), builtin_mutants()})
+    for (const auto &i : list)
+      rows.emplace_back(i.driver->name,
+                        fmt::format("{:<6}  strict={} lenient={}{}  {}", i.kind,
+                                    verdict_name(i.strict), verdict_name(i.lenient),
+                                    i.fails ? fmt::format(" ({})", i.fails) : "",
+                                    i.driver->description ? i.driver->description : ""));
+  print_table("Implementations (name, kind, expected verdicts, description):", rows);
+  rows.clear();
+  for (const auto &c : layout_classes())
+    rows.emplace_back(c.name, fmt::format("weight {:<3} {}", c.weight, c.description));
+  print_table("\nLayout classes (name, generator weight, description):", rows);
+  rows.clear();
+  for (const auto &v : invariants())
+    rows.emplace_back(v.id, fmt::format("{}: {}", v.title, v.description));
+  print_table("\nInvariants (id, title: description):", rows);
+}
+
+Run setup(CLI::App &app) {
+  auto json = std::make_shared<bool>(false);
+  app.add_flag("--json", *json, "print one JSON object instead of tables");
+  return [json] {
+    if (*json)
+      std::printf("%s\n", listing_json().dump(2).c_str());
+    else
+      print_text();
+    return ExitOk;
+  };
+}
+
+const Registrar registrar{
+    {"list", "list the implementations, layout classes and invariants", setup}};
+
+} // namespace
+} // namespace busmap::cli
