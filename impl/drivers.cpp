@@ -7,6 +7,7 @@ namespace busmap {
 std::span<const Implementation> builtin_drivers() {
   static const Implementation table[] = {
       {&drivers::simple, "driver", Expect::Pass, Expect::Pass, nullptr},
+      {&drivers::radix, "driver", Expect::Pass, Expect::Pass, nullptr},
   };
   return table;
 }

@@ -16,6 +16,10 @@ namespace busmap::drivers {
 /// rebuilt and re-registered on every change.  Correct, not fast.
 extern const busmap_driver simple;
 
+/// The optimized canonical driver (impl/radix_driver.hpp): radix table with
+/// 32-bit slot leaves, O(1) translate, one re-registration per event.
+extern const busmap_driver radix;
+
 } // namespace busmap::drivers
 
 #endif // BUSMAP_IMPL_DRIVERS_HPP

@@ -1,0 +1,311 @@
+//===- impl/radix_driver.hpp - the optimized canonical driver ----*- C++ -*-===//
+//
+// The driver we would propose for a real kernel, as one template over a
+// policy `P`: the radix map of impl/radix_map.hpp, the single MR of
+// impl/mr_register.hpp, and the notifier protocol that passes the oracle's
+// strict mode:
+//
+//   GOING_ONLINE    map the block, re-register; on failure restore the old
+//                   map and MR and answer NOTIFY_BAD (the pages are not
+//                   handed out yet, so a veto is still possible)
+//   CANCEL_ONLINE   unmap the block if this driver mapped it
+//   ONLINE          nothing left to do (mapped at GOING_ONLINE)
+//   GOING_OFFLINE   unmap the block before migration starts, re-register;
+//                   on failure restore and veto
+//   CANCEL_OFFLINE  map the block again (a no-op when another notifier
+//                   vetoed before this driver saw GOING_OFFLINE)
+//   OFFLINE         nothing left to do
+//
+// Each accepted event that changes the map costs exactly one
+// re-registration.  A failure on an event that cannot be vetoed (CANCEL_*,
+// and any failure to restore) logs at BUSMAP_LOG_ERR and leaves the driver
+// inoperable: no MR, an empty map, every translation a miss, never a wrong
+// one.  Sections inside gigantic pages are never mapped.
+//
+// `RadixPolicy` is the correct driver; every mutant of impl/mutants/ that is
+// a variant of it derives from it and shadows one member, so the zoo is a
+// list of one-line differences, not copies.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BUSMAP_IMPL_RADIX_DRIVER_HPP
+#define BUSMAP_IMPL_RADIX_DRIVER_HPP
+
+#include "impl/mr_register.hpp"
+#include "impl/radix_map.hpp"
+
+#include <new>
+
+namespace busmap::impl {
+
+/// The correct driver: arithmetic of radix_index.hpp, strict protocol.
+struct RadixPolicy : RegisterRules {
+  // --- Arithmetic (proved in smt/). ---
+  template <class W> static W section_of(const W &addr, const W &shift) {
+    return arith::section_of(addr, shift);
+  }
+  template <class W> static auto fits_height(const W &s, unsigned height) {
+    return radix::fits_height(s, height);
+  }
+  template <class W> static W inner_index(const W &s, unsigned level) {
+    return radix::inner_index(s, level);
+  }
+  template <class S> static S slot_in_run(const S &rank, const S &i) {
+    return radix::slot_in_run(rank, i);
+  }
+  template <class S> static S slot_after_insert_run(const S &slot, const S &rank, const S &n) {
+    return radix::slot_after_insert_run(slot, rank, n);
+  }
+  template <class S> static S slot_after_remove_run(const S &slot, const S &first, const S &n) {
+    return radix::slot_after_remove_run(slot, first, n);
+  }
+  template <class W> static W translate_slot(const W &bus, const W &slot, const W &shift,
+                                             const W &addr) {
+    return arith::translate_slot(bus, slot, shift, addr);
+  }
+
+  // --- Protocol. ---
+  static constexpr bool unmap_at_going_offline = true; // false: at OFFLINE
+  static constexpr bool readd_on_cancel_offline = true;
+  static constexpr bool rank_new_sections = true; // false: append at the end
+  static constexpr bool skip_gigantic = true;
+  static constexpr bool free_empty_blocks = true; // false: unlinked, never freed
+  /// Mutant: shift later slots before reserving nodes, and do not shift
+  /// them back when the reservation fails.
+  static constexpr bool rerank_before_reserve = false;
+  /// Mutant: on a failed re-registration, free the MR handle once more.
+  static constexpr bool free_mr_again_on_error = false;
+  /// Mutant: an add of an already mapped block counts its sections again.
+  static constexpr bool recount_on_repeated_add = false;
+};
+
+template <class P> class RadixDriver {
+public:
+  static constexpr busmap_driver table(const char *name, const char *description) {
+    return {BUSMAP_ABI_VERSION, name,    description, BUSMAP_DRIVER_CANONICAL,
+            &load_cb,           &unload_cb, &notify_cb, &translate_cb};
+  }
+
+private:
+  enum class Change { None, Done, Failed };
+
+  explicit RadixDriver(const busmap_platform &p)
+      : p_(p), map_({p.ctx, p.alloc, p.free}, p.section_shift, p.bus_start) {}
+
+  // --- ABI entry points. ---
+  static void *load_cb(const busmap_platform *p) {
+    void *mem = p->alloc(p->ctx, sizeof(RadixDriver));
+    if (!mem)
+      return nullptr;
+    auto *d = new (mem) RadixDriver(*p);
+    if (!d->load()) {
+      d->destroy();
+      return nullptr;
+    }
+    return d;
+  }
+  static void unload_cb(void *drv) { static_cast<RadixDriver *>(drv)->destroy(); }
+  static int notify_cb(void *drv, busmap_mem_action action, std::uint64_t pfn,
+                       std::uint64_t pages) {
+    return static_cast<RadixDriver *>(drv)->notify(action, pfn, pages);
+  }
+  static std::uint64_t translate_cb(void *drv, std::uint64_t addr) {
+    return static_cast<const RadixDriver *>(drv)->map_.translate(addr);
+  }
+
+  void log(int level, const char *msg) const { p_.log(p_.ctx, level, msg); }
+
+  bool load() {
+    buf_ = static_cast<std::uint64_t *>(
+        p_.alloc(p_.ctx, sizeof(std::uint64_t) * register_buffer_entries<P>(p_)));
+    if (!buf_) {
+      log(BUSMAP_LOG_ERR, "radix: no memory for the page list");
+      return false;
+    }
+    struct Walk {
+      RadixDriver *d;
+      bool ok;
+    } w{this, true};
+    p_.walk_ram(
+        p_.ctx,
+        [](void *arg, std::uint64_t pfn, std::uint64_t pages) {
+          auto *w = static_cast<Walk *>(arg);
+          const std::uint32_t to_sections = w->d->p_.section_shift - w->d->p_.page_shift;
+          w->ok = w->d->map_block(pfn >> to_sections, pages >> to_sections) != Change::Failed;
+          return w->ok ? 0 : 1;
+        },
+        &w);
+    if (!w.ok) {
+      log(BUSMAP_LOG_ERR, "radix: no memory for the bus map");
+      return false;
+    }
+    if (reregister() != BUSMAP_H_SUCCESS) {
+      log(BUSMAP_LOG_ERR, "radix: MR registration failed");
+      return false;
+    }
+    return true;
+  }
+
+  void destroy() {
+    mr_release(p_, mr_);
+    map_.clear();
+    if (buf_)
+      p_.free(p_.ctx, buf_);
+    const busmap_platform p = p_;
+    this->~RadixDriver();
+    p.free(p.ctx, this);
+  }
+
+  int notify(busmap_mem_action action, std::uint64_t pfn, std::uint64_t pages) {
+    if (inoperable_)
+      return BUSMAP_NOTIFY_OK;
+    const std::uint32_t to_sections = p_.section_shift - p_.page_shift;
+    const std::uint64_t first = pfn >> to_sections, count = pages >> to_sections;
+    switch (action) {
+    case BUSMAP_MEM_GOING_ONLINE:
+      return add(first, count, true);
+    case BUSMAP_MEM_ONLINE:
+      return add(first, count, false);
+    case BUSMAP_MEM_CANCEL_ONLINE:
+      return remove(first, count, false);
+    case BUSMAP_MEM_GOING_OFFLINE:
+      return P::unmap_at_going_offline ? remove(first, count, true) : BUSMAP_NOTIFY_OK;
+    case BUSMAP_MEM_OFFLINE:
+      return remove(first, count, false);
+    case BUSMAP_MEM_CANCEL_OFFLINE:
+      return P::readd_on_cancel_offline ? add(first, count, false) : BUSMAP_NOTIFY_OK;
+    }
+    return BUSMAP_NOTIFY_OK;
+  }
+
+  /// Maps a block; on failure restores the previous state and vetoes when
+  /// it may, else becomes inoperable.
+  int add(std::uint64_t first, std::uint64_t count, bool may_veto) {
+    const Change c = map_block(first, count);
+    if (c == Change::None)
+      return BUSMAP_NOTIFY_OK;
+    if (c == Change::Done && reregister() == BUSMAP_H_SUCCESS)
+      return BUSMAP_NOTIFY_OK;
+    if (!may_veto)
+      return inoperable("radix: cannot map a block that is in use; inoperable");
+    if (c == Change::Done) {
+      unmap_block(first, count);
+      map_.prune();
+      if (reregister() != BUSMAP_H_SUCCESS)
+        inoperable("radix: cannot restore the MR; inoperable");
+    }
+    log(BUSMAP_LOG_WARNING, "radix: cannot map the new block; vetoing it");
+    return BUSMAP_NOTIFY_BAD;
+  }
+
+  /// Unmaps a block, its nodes kept until the new MR is in place so that
+  /// a restore cannot fail on memory.
+  int remove(std::uint64_t first, std::uint64_t count, bool may_veto) {
+    if (unmap_block(first, count) == Change::None)
+      return BUSMAP_NOTIFY_OK;
+    if (reregister() == BUSMAP_H_SUCCESS) {
+      map_.prune(!P::free_empty_blocks);
+      return BUSMAP_NOTIFY_OK;
+    }
+    if (!may_veto)
+      return inoperable("radix: cannot unmap a block; inoperable");
+    map_block(first, count); // cannot fail: the nodes were kept
+    if (reregister() != BUSMAP_H_SUCCESS)
+      inoperable("radix: cannot restore the MR; inoperable");
+    log(BUSMAP_LOG_WARNING, "radix: cannot unmap the block; vetoing its removal");
+    return BUSMAP_NOTIFY_BAD;
+  }
+
+  int inoperable(const char *why) {
+    log(BUSMAP_LOG_ERR, why);
+    mr_release(p_, mr_);
+    map_.clear();
+    counted_ = 0;
+    inoperable_ = true;
+    return BUSMAP_NOTIFY_OK;
+  }
+
+  bool mappable(std::uint64_t s) const {
+    const std::uint32_t to_pages = p_.section_shift - p_.page_shift;
+    return !(P::skip_gigantic && p_.is_gigantic(p_.ctx, s << to_pages));
+  }
+
+  /// Maps the absent sections of [first, first + count) outside gigantic
+  /// pages.  A block is mapped or unmapped whole, so its sections are one
+  /// run of ranks.
+  Change map_block(std::uint64_t first, std::uint64_t count) {
+    std::uint64_t n = 0, already = 0;
+    for (std::uint64_t s = first; s - first < count; ++s)
+      if (mappable(s))
+        ++(map_.lookup(s) == slot_miss ? n : already);
+    if (n == 0) {
+      if (!P::recount_on_repeated_add || already == 0)
+        return Change::None;
+      counted_ += already; // the bug: the repeated add is counted again
+      return Change::Done;
+    }
+    if (!radix::fits_slot(map_.present() + n))
+      return Change::Failed;
+    const std::uint64_t rank = P::rank_new_sections ? map_.rank_of(first) : map_.present();
+    auto shift_up = [&] {
+      if (rank < map_.present())
+        map_.rerank(static_cast<std::uint32_t>(rank), [&](std::uint32_t slot) {
+          return P::slot_after_insert_run(slot, static_cast<std::uint32_t>(rank),
+                                          static_cast<std::uint32_t>(n));
+        });
+    };
+    if (P::rerank_before_reserve)
+      shift_up();
+    if (!map_.reserve(first, count)) {
+      map_.prune();
+      return Change::Failed;
+    }
+    if (!P::rerank_before_reserve)
+      shift_up();
+    std::uint64_t i = 0;
+    for (std::uint64_t s = first; s - first < count; ++s)
+      if (mappable(s) && map_.lookup(s) == slot_miss)
+        map_.set(s, static_cast<std::uint32_t>(P::slot_in_run(rank, i++)));
+    counted_ += n;
+    return Change::Done;
+  }
+
+  /// Unmaps the mapped sections of [first, first + count).
+  Change unmap_block(std::uint64_t first, std::uint64_t count) {
+    std::uint32_t first_slot = slot_miss;
+    std::uint64_t k = 0;
+    for (std::uint64_t s = first; s - first < count; ++s) {
+      const std::uint32_t slot = map_.lookup(s);
+      if (slot == slot_miss)
+        continue;
+      first_slot = k++ == 0 ? slot : first_slot;
+      map_.clear_section(s);
+    }
+    if (k == 0)
+      return Change::None;
+    map_.rerank(first_slot, [&](std::uint32_t slot) {
+      return P::slot_after_remove_run(slot, first_slot, static_cast<std::uint32_t>(k));
+    });
+    counted_ -= k;
+    return Change::Done;
+  }
+
+  std::int64_t reregister() {
+    const std::int64_t rc = mr_reregister<P>(p_, mr_, counted_, buf_, [&](auto &&fn) {
+      map_.for_each_present([&](std::uint64_t s, std::uint32_t) { return fn(s); });
+    });
+    if (rc != BUSMAP_H_SUCCESS && P::free_mr_again_on_error)
+      p_.h_free_mr(p_.ctx, mr_.handle); // the bug: mr_reregister already freed it
+    return rc;
+  }
+
+  const busmap_platform p_;
+  RadixMap<P> map_;
+  MrState mr_;
+  std::uint64_t *buf_ = nullptr;
+  std::uint64_t counted_ = 0; // sections the MR declares
+  bool inoperable_ = false;
+};
+
+} // namespace busmap::impl
+
+#endif // BUSMAP_IMPL_RADIX_DRIVER_HPP

@@ -1,0 +1,318 @@
+//===- impl/radix_map.hpp - the radix bus map over section numbers -*- C++ -*-===//
+//
+// The table of the optimized canonical driver: a radix tree over section
+// numbers whose leaves hold 32-bit bus slots (the section's rank among
+// mapped sections; all ones when absent).  Translation is a bounded walk of
+// `height` inner nodes and one leaf, with no lock: the height grows with the
+// highest mapped section, so dense memory near 0 costs two loads while a
+// section near 2^64 still has its own path and nothing aliases.
+//
+// Nodes come from the platform's allocator (kzalloc), lazily, and a subtree
+// whose sections all left is freed by prune(), so the footprint follows the
+// mapped memory: 16 sections at 0 plus one at 2^60 is seven 4 KiB nodes.
+// Every inner node and leaf counts the mapped sections beneath it, which
+// gives a section's rank in O(height * fanout) without a scan of the map.
+//
+// The index arithmetic comes from `P` (normally the templates of
+// impl/radix_index.hpp); the mutant zoo swaps one function in.  Updates keep
+// slots equal to ranks with P::slot_after_insert_run / slot_after_remove_run
+// over the leaves from the changed rank on; nothing before it is touched.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BUSMAP_IMPL_RADIX_MAP_HPP
+#define BUSMAP_IMPL_RADIX_MAP_HPP
+
+#include "busmap/driver.h"
+#include "impl/radix_index.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <iterator>
+
+namespace busmap::impl {
+
+inline constexpr std::uint32_t slot_miss = 0xFFFFFFFFu;
+
+struct RadixLeaf {
+  std::uint64_t sections; // mapped entries
+  std::uint32_t slot[1u << radix::leaf_bits];
+};
+
+struct RadixInner {
+  std::uint64_t sections; // mapped sections in the subtree
+  void *child[1u << radix::inner_bits];
+};
+
+/// Where nodes come from: the platform's allocator in a driver, calloc in
+/// the benchmarks.  Same signatures as busmap_platform's.
+struct NodeAllocator {
+  void *ctx;
+  void *(*alloc)(void *ctx, size_t bytes);
+  void (*free)(void *ctx, void *p);
+};
+
+template <class P> class RadixMap {
+public:
+  RadixMap(NodeAllocator a, std::uint32_t section_shift, std::uint64_t bus_start)
+      : a_(a), shift_(section_shift), bus_start_(bus_start) {}
+  RadixMap(const RadixMap &) = delete;
+  RadixMap &operator=(const RadixMap &) = delete;
+  ~RadixMap() { clear(); }
+
+  std::uint64_t present() const { return present_; }
+  unsigned height() const { return height_; }
+  std::uint64_t node_bytes() const { return node_bytes_; }
+
+  /// The bus address of `addr`, or BUSMAP_INVALID.  The read path.
+  std::uint64_t translate(std::uint64_t addr) const {
+    const std::uint64_t s = P::section_of(addr, std::uint64_t{shift_});
+    const std::uint32_t slot = lookup(s);
+    const std::uint64_t wide = slot == slot_miss ? BUSMAP_INVALID : slot;
+    return P::translate_slot(bus_start_, wide, std::uint64_t{shift_}, addr);
+  }
+
+  /// The slot of section `s`, or slot_miss.
+  std::uint32_t lookup(std::uint64_t s) const {
+    if (!root_ || !P::fits_height(s, height_))
+      return slot_miss;
+    const void *node = root_;
+    for (unsigned l = height_; l > 0; --l) {
+      node = static_cast<const RadixInner *>(node)->child[P::inner_index(s, l)];
+      if (!node)
+        return slot_miss;
+    }
+    return static_cast<const RadixLeaf *>(node)->slot[radix::leaf_index(s)];
+  }
+
+  /// Mapped sections below `s`: the rank `s` has or would have.
+  std::uint64_t rank_of(std::uint64_t s) const {
+    if (!root_)
+      return 0;
+    if (!P::fits_height(s, height_))
+      return present_;
+    std::uint64_t rank = 0;
+    const void *node = root_;
+    for (unsigned l = height_; l > 0; --l) {
+      const auto *in = static_cast<const RadixInner *>(node);
+      const std::uint64_t idx = P::inner_index(s, l);
+      for (std::uint64_t j = 0; j < idx; ++j)
+        if (in->child[j])
+          rank += static_cast<const RadixInner *>(in->child[j])->sections;
+      node = in->child[idx];
+      if (!node)
+        return rank;
+    }
+    const auto *leaf = static_cast<const RadixLeaf *>(node);
+    for (std::uint64_t j = 0; j < radix::leaf_index(s); ++j)
+      rank += leaf->slot[j] != slot_miss;
+    return rank;
+  }
+
+  /// Allocates the nodes on the paths of [first, first + count) so that
+  /// set() cannot fail.  False when an allocation failed; prune() then
+  /// frees what was made.
+  bool reserve(std::uint64_t first, std::uint64_t count) {
+    for (std::uint64_t s = first; s - first < count; s = next_leaf(s))
+      if (!leaf_for(s))
+        return false;
+    return true;
+  }
+
+  /// Maps section `s` (absent, reserved) to `slot`.
+  void set(std::uint64_t s, std::uint32_t slot) {
+    RadixLeaf *leaf = leaf_for(s);
+    leaf->slot[radix::leaf_index(s)] = slot;
+    add_on_path(s, 1);
+  }
+
+  /// Unmaps section `s` (mapped).  Its nodes stay until prune().
+  void clear_section(std::uint64_t s) {
+    leaf_for(s)->slot[radix::leaf_index(s)] = slot_miss;
+    add_on_path(s, ~std::uint64_t{0});
+  }
+
+  /// Applies `f(slot)` to every leaf entry of every leaf (absent ones too:
+  /// the re-rank templates keep them absent).  Leaves whose slots all lie
+  /// below `from_slot` are skipped: slots grow with sections.
+  template <class F> void rerank(std::uint32_t from_slot, F f) {
+    for_each_leaf(root_, height_, [&](RadixLeaf &leaf) {
+      if (last_slot(leaf) < from_slot && last_slot(leaf) != slot_miss)
+        return;
+      for (auto &slot : leaf.slot)
+        slot = f(slot);
+    });
+  }
+
+  /// Calls fn(section, slot) for every mapped section in ascending order;
+  /// fn answers false to stop.
+  template <class F> void for_each_present(F fn) const {
+    walk(root_, height_, 0, fn);
+  }
+
+  /// Frees every node without mapped sections beneath it and lowers the
+  /// tree while its root only has child 0.  `leak` leaves freed nodes
+  /// unlinked but unfreed (a mutant's bug).
+  void prune(bool leak = false) {
+    if (!root_)
+      return;
+    if (prune_node(root_, height_, leak)) {
+      root_ = nullptr;
+      height_ = 0;
+      return;
+    }
+    while (height_ > 1 && only_child0(static_cast<RadixInner *>(root_))) {
+      void *child = static_cast<RadixInner *>(root_)->child[0];
+      release(root_, sizeof(RadixInner));
+      root_ = child;
+      --height_;
+    }
+  }
+
+  /// Frees everything.
+  void clear() {
+    free_node(root_, height_);
+    root_ = nullptr;
+    height_ = 0;
+    present_ = 0;
+  }
+
+private:
+  static std::uint64_t next_leaf(std::uint64_t s) {
+    return ((s >> radix::leaf_bits) + 1) << radix::leaf_bits;
+  }
+  static std::uint32_t last_slot(const RadixLeaf &leaf) {
+    for (auto i = std::size(leaf.slot); i-- > 0;)
+      if (leaf.slot[i] != slot_miss)
+        return leaf.slot[i];
+    return slot_miss;
+  }
+  static bool only_child0(const RadixInner *in) {
+    for (std::size_t j = 1; j < std::size(in->child); ++j)
+      if (in->child[j])
+        return false;
+    return in->child[0] != nullptr;
+  }
+
+  void *make(std::size_t bytes) {
+    void *n = a_.alloc(a_.ctx, bytes);
+    if (n)
+      node_bytes_ += bytes;
+    return n;
+  }
+  void release(void *n, std::size_t bytes) {
+    a_.free(a_.ctx, n);
+    node_bytes_ -= bytes;
+  }
+
+  /// The leaf of `s`, made (with its path, growing the tree) if missing.
+  RadixLeaf *leaf_for(std::uint64_t s) {
+    if (!root_) {
+      root_ = make(sizeof(RadixInner));
+      if (!root_)
+        return nullptr;
+      height_ = 1;
+    }
+    while (!P::fits_height(s, height_) && height_ < radix::max_height) {
+      auto *top = static_cast<RadixInner *>(make(sizeof(RadixInner)));
+      if (!top)
+        return nullptr;
+      top->child[0] = root_;
+      top->sections = static_cast<RadixInner *>(root_)->sections;
+      root_ = top;
+      ++height_;
+    }
+    void *node = root_;
+    for (unsigned l = height_; l > 0; --l) {
+      void *&child = static_cast<RadixInner *>(node)->child[P::inner_index(s, l)];
+      if (!child) {
+        child = make(l == 1 ? sizeof(RadixLeaf) : sizeof(RadixInner));
+        if (!child)
+          return nullptr;
+        if (l == 1)
+          std::memset(static_cast<RadixLeaf *>(child)->slot, 0xFF, sizeof(RadixLeaf::slot));
+      }
+      node = child;
+    }
+    return static_cast<RadixLeaf *>(node);
+  }
+
+  /// Adds `delta` (mod 2^64) to the counts on the path of a reserved `s`.
+  void add_on_path(std::uint64_t s, std::uint64_t delta) {
+    void *node = root_;
+    for (unsigned l = height_; l > 0; --l) {
+      static_cast<RadixInner *>(node)->sections += delta;
+      node = static_cast<RadixInner *>(node)->child[P::inner_index(s, l)];
+    }
+    static_cast<RadixLeaf *>(node)->sections += delta;
+    present_ += delta;
+  }
+
+  template <class F> static void for_each_leaf(void *node, unsigned level, F &&f) {
+    if (!node)
+      return;
+    if (level == 0)
+      return f(*static_cast<RadixLeaf *>(node));
+    for (void *child : static_cast<RadixInner *>(node)->child)
+      for_each_leaf(child, level - 1, f);
+  }
+
+  template <class F>
+  static bool walk(const void *node, unsigned level, std::uint64_t prefix, F &fn) {
+    if (!node)
+      return true;
+    if (level == 0) {
+      const auto *leaf = static_cast<const RadixLeaf *>(node);
+      for (std::uint64_t j = 0; j < std::size(leaf->slot); ++j)
+        if (leaf->slot[j] != slot_miss && !fn(radix::section_at(prefix, j, 0), leaf->slot[j]))
+          return false;
+      return true;
+    }
+    const auto *in = static_cast<const RadixInner *>(node);
+    for (std::uint64_t j = 0; j < std::size(in->child); ++j)
+      if (!walk(in->child[j], level - 1, radix::section_at(prefix, j, level), fn))
+        return false;
+    return true;
+  }
+
+  /// True when the node was emptied and freed (or dropped, with `leak`).
+  bool prune_node(void *node, unsigned level, bool leak) {
+    if (level == 0) {
+      if (static_cast<RadixLeaf *>(node)->sections != 0)
+        return false;
+      if (!leak)
+        release(node, sizeof(RadixLeaf));
+      return true;
+    }
+    auto *in = static_cast<RadixInner *>(node);
+    for (void *&child : in->child)
+      if (child && prune_node(child, level - 1, leak))
+        child = nullptr;
+    if (in->sections != 0)
+      return false;
+    if (!leak)
+      release(node, sizeof(RadixInner));
+    return true;
+  }
+
+  void free_node(void *node, unsigned level) {
+    if (!node)
+      return;
+    if (level == 0)
+      return release(node, sizeof(RadixLeaf));
+    for (void *child : static_cast<RadixInner *>(node)->child)
+      free_node(child, level - 1);
+    release(node, sizeof(RadixInner));
+  }
+
+  NodeAllocator a_;
+  std::uint32_t shift_;
+  std::uint64_t bus_start_;
+  void *root_ = nullptr;
+  unsigned height_ = 0;
+  std::uint64_t present_ = 0;
+  std::uint64_t node_bytes_ = 0;
+};
+
+} // namespace busmap::impl
+
+#endif // BUSMAP_IMPL_RADIX_MAP_HPP
