@@ -1,0 +1,372 @@
+//===- tests/format/trace_format_test.cpp - .trace and .layout files ------===//
+//
+// The parser is the gate a hand-edited trace goes through, so most of this
+// file is a table of malformed inputs, each with the exact line and column
+// the error must point at and the words it must use.  The rest pins the
+// writer: every field survives write -> parse, for handwritten traces and
+// for RapidCheck-generated ones over every layout class.
+//
+//===----------------------------------------------------------------------===//
+#include "busmap/driver.h"
+#include "properties/generators.hpp"
+#include "properties/trace_format.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace busmap {
+namespace {
+
+constexpr std::uint64_t Top = ~0ull;
+
+void expect_same_layout(const Layout &a, const Layout &b) {
+  const PlatformConfig &x = a.config, &y = b.config;
+  EXPECT_EQ(x.section_shift, y.section_shift);
+  EXPECT_EQ(x.page_shift, y.page_shift);
+  EXPECT_EQ(x.hw_page_shift, y.hw_page_shift);
+  EXPECT_EQ(x.max_rpages, y.max_rpages);
+  EXPECT_EQ(x.max_mrs, y.max_mrs);
+  EXPECT_EQ(x.gigantic_shift, y.gigantic_shift);
+  EXPECT_EQ(x.block_shift, y.block_shift);
+  EXPECT_EQ(x.bus_start, y.bus_start);
+  EXPECT_EQ(x.footprint_base, y.footprint_base);
+  EXPECT_EQ(x.footprint_per_section, y.footprint_per_section);
+  EXPECT_EQ(x.max_alloc_bytes, y.max_alloc_bytes);
+  ASSERT_EQ(a.blocks.size(), b.blocks.size());
+  for (std::size_t i = 0; i < a.blocks.size(); ++i) {
+    EXPECT_EQ(a.blocks[i].base, b.blocks[i].base) << "block " << i;
+    EXPECT_EQ(a.blocks[i].sections, b.blocks[i].sections) << "block " << i;
+    EXPECT_EQ(a.blocks[i].state, b.blocks[i].state) << "block " << i;
+  }
+  EXPECT_EQ(a.gigantic, b.gigantic);
+}
+
+void expect_same_trace(const Trace &a, const Trace &b) {
+  expect_same_layout(a.layout, b.layout);
+  EXPECT_EQ(a.mode, b.mode);
+  EXPECT_EQ(a.expect_fail, b.expect_fail);
+  EXPECT_EQ(a.ops, b.ops);
+}
+
+Op op(OpKind kind, std::uint64_t addr = 0) {
+  Op o;
+  o.kind = kind;
+  o.addr = addr;
+  return o;
+}
+
+// --- Reading a well-formed file. --------------------------------------------------
+
+const char *const sample = "# a trace written by hand\n"
+                           "busmap-trace 1   # magic\n"
+                           "impl simple\n"
+                           "mode lenient\n"
+                           "expect fail coverage\n"
+                           "config section_shift=27 page_shift=12\r\n"
+                           "config bus_start=0x4000000000000000 max_mrs=3\n"
+                           "block 0x0 sections=2 online\n"
+                           "block 0x1000000000000000 offline sections=1\n"
+                           "\tgigantic 0x400000000\n"
+                           "\n"
+                           "load\n"
+                           "add 0x20000000 sections=4\n"
+                           "online 0x20000000 veto=after # vetoed by another notifier\n"
+                           "offline 0x0 migrate-fail veto=before\n"
+                           "remove 0x1000000000000000\n"
+                           "translate 0xffffffffffffffff\n"
+                           "fault-alloc nth=3\n"
+                           "fault-hcall nth=2 code=H_BUSY\n"
+                           "fault-hcall code=-7 nth=1\n"
+                           "unload\n";
+
+TEST(TraceFormat, ReadsEveryHeaderLineAndOperation) {
+  TraceFile tf = parse_trace_file(sample, "sample.trace");
+  const Trace &t = tf.trace;
+  EXPECT_EQ(tf.impl, "simple");
+  EXPECT_EQ(t.mode, Mode::Lenient);
+  EXPECT_EQ(t.expect_fail, "coverage");
+  EXPECT_EQ(t.layout.config.section_shift, 27u);
+  EXPECT_EQ(t.layout.config.page_shift, 12u);
+  EXPECT_EQ(t.layout.config.bus_start, 0x4000000000000000ull);
+  EXPECT_EQ(t.layout.config.max_mrs, 3u);
+  EXPECT_EQ(t.layout.config.max_rpages, PlatformConfig{}.max_rpages); // omitted: default
+  ASSERT_EQ(t.layout.blocks.size(), 2u);
+  EXPECT_EQ(t.layout.blocks[1].base, 0x1000000000000000ull);
+  EXPECT_EQ(t.layout.blocks[1].state, BlockState::Offline);
+  EXPECT_EQ(t.layout.gigantic, std::vector<std::uint64_t>{0x400000000ull});
+
+  Op add = op(OpKind::Add, 0x20000000);
+  add.sections = 4;
+  Op online = op(OpKind::Online, 0x20000000);
+  online.veto = Veto::After;
+  Op offline = op(OpKind::Offline, 0);
+  offline.veto = Veto::Before;
+  offline.migrate_fail = true;
+  Op fa = op(OpKind::FaultAlloc);
+  fa.nth = 3;
+  Op busy = op(OpKind::FaultHcall);
+  busy.nth = 2;
+  busy.code = BUSMAP_H_BUSY;
+  Op odd = op(OpKind::FaultHcall);
+  odd.code = -7;
+  std::vector<Op> want = {op(OpKind::Load), add, online, offline,
+                          op(OpKind::Remove, 0x1000000000000000ull),
+                          op(OpKind::Translate, Top), fa, busy, odd, op(OpKind::Unload)};
+  EXPECT_EQ(t.ops, want);
+}
+
+TEST(TraceFormat, DefaultsWhenTheHeaderOmitsThem) {
+  TraceFile tf = parse_trace_file("busmap-trace 1\nload\n", "min.trace");
+  EXPECT_EQ(tf.impl, "");
+  EXPECT_EQ(tf.trace.mode, Mode::Strict);
+  EXPECT_EQ(tf.trace.expect_fail, "");
+  EXPECT_TRUE(tf.trace.layout.blocks.empty());
+  EXPECT_EQ(tf.trace.ops.size(), 1u);
+}
+
+// --- Writing. ---------------------------------------------------------------------
+
+TEST(TraceFormat, RoundTripsTheSample) {
+  TraceFile tf = parse_trace_file(sample, "sample.trace");
+  std::string text = write_trace(tf, "shrunk from seed 42\nsecond line");
+  TraceFile back = parse_trace_file(text, "written.trace");
+  expect_same_trace(tf.trace, back.trace);
+  EXPECT_EQ(back.impl, "simple");
+  EXPECT_EQ(write_trace(back, "shrunk from seed 42\nsecond line"), text);
+}
+
+TEST(TraceFormat, WriterNotesTheExpectationForPeopleAndTheParser) {
+  Trace t;
+  t.expect_fail = "reclaimable";
+  std::string text = write_trace(t, "found by busmap check");
+  EXPECT_EQ(text.rfind("busmap-trace 1\n# found by busmap check\n", 0), 0u) << text;
+  EXPECT_NE(text.find("# expected verdict: fails, invariant reclaimable ("), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nexpect fail reclaimable\n"), std::string::npos) << text;
+  EXPECT_NE(write_trace(Trace{}).find("\nexpect pass\n"), std::string::npos);
+}
+
+TEST(TraceFormat, WriterSpellsOutEveryConfigField) {
+  std::string text = write_trace(Trace{});
+  for (const char *field : {"section_shift=24", "page_shift=16", "hw_page_shift=12",
+                            "max_rpages=512", "max_mrs=2", "gigantic_shift=34", "block_shift=28",
+                            "bus_start=0x8000000000000000", "footprint_base=0x100000",
+                            "footprint_per_section=0x30000", "max_alloc_bytes=0x10000000"})
+    EXPECT_NE(text.find(field), std::string::npos) << field << " missing from\n" << text;
+}
+
+TEST(TraceFormat, LayoutFilesRoundTrip) {
+  Layout l;
+  l.config.section_shift = 27;
+  l.config.page_shift = 12;
+  l.blocks = {{0, 8, BlockState::Online}, {Top - (128ull << 20) + 1, 1, BlockState::Offline}};
+  l.gigantic = {0x400000000ull};
+  std::string text = write_layout(l);
+  EXPECT_EQ(text.rfind("busmap-layout 1\n", 0), 0u);
+  expect_same_layout(parse_layout(text, "x.layout"), l);
+}
+
+// Every generated trace, over every layout class, survives write -> parse.
+Op arbitrary_op(OpKind kind) {
+  Op o = op(kind, *rc::gen::arbitrary<std::uint64_t>());
+  if (kind == OpKind::Add)
+    o.sections = *rc::gen::arbitrary<std::uint64_t>();
+  if (kind == OpKind::Online || kind == OpKind::Offline)
+    o.veto = *rc::gen::element(Veto::None, Veto::Before, Veto::After);
+  if (kind == OpKind::Offline)
+    o.migrate_fail = *rc::gen::arbitrary<bool>();
+  if (kind == OpKind::FaultAlloc || kind == OpKind::FaultHcall)
+    o.nth = *rc::gen::inRange<std::uint32_t>(1, ~0u);
+  if (kind == OpKind::FaultHcall)
+    o.code = *rc::gen::arbitrary<std::int64_t>();
+  if (kind == OpKind::Load || kind == OpKind::Unload || kind == OpKind::FaultAlloc ||
+      kind == OpKind::FaultHcall)
+    o.addr = 0;
+  return o;
+}
+
+RC_GTEST_PROP(TraceFormatProperty, WriteThenParseGivesTheSameTrace, ()) {
+  Trace t;
+  t.layout = (*gen_layout()).layout;
+  t.mode = *rc::gen::element(Mode::Strict, Mode::Lenient);
+  t.expect_fail = *rc::gen::element<std::string>("", "device-view", "canonical", "timeout");
+  auto kinds = *rc::gen::container<std::vector<OpKind>>(rc::gen::element(
+      OpKind::Load, OpKind::Unload, OpKind::Add, OpKind::Online, OpKind::Offline, OpKind::Remove,
+      OpKind::Translate, OpKind::FaultAlloc, OpKind::FaultHcall));
+  for (OpKind k : kinds)
+    t.ops.push_back(arbitrary_op(k));
+  std::string text = write_trace(t, "generated");
+  Trace back = parse_trace(text, "generated.trace");
+  RC_ASSERT(back.ops == t.ops);
+  RC_ASSERT(back.mode == t.mode);
+  RC_ASSERT(back.expect_fail == t.expect_fail);
+  RC_ASSERT(write_layout(back.layout) == write_layout(t.layout));
+  RC_ASSERT(write_trace(back, "generated") == text);
+}
+
+// --- Malformed input: every error names file, line, column and what was expected. ----
+
+struct Malformed {
+  const char *name;
+  std::string text;
+  int line, column;
+  const char *says; // a phrase the message must contain
+};
+
+const std::string H = "busmap-trace 1\n"; // a valid first line
+
+const Malformed malformed[] = {
+    {"empty file", "", 1, 1, "empty file: expected the first line 'busmap-trace 1'"},
+    {"only comments", "# nothing\n\n", 1, 1, "empty file"},
+    {"wrong magic", "busmap-trce 1\n", 1, 1, "expected the first line 'busmap-trace 1'"},
+    {"layout magic in a trace", "busmap-layout 1\n", 1, 1, "expected the first line"},
+    {"missing version", "busmap-trace\n", 1, 13, "expected the format version"},
+    {"future version", "busmap-trace 2\n", 1, 14, "unsupported format version 2"},
+    {"junk after version", "busmap-trace 1 extra\n", 1, 16, "unexpected 'extra'"},
+    {"unknown header word", H + "colour red\n", 2, 1, "expected a header line"},
+    {"unknown mode", H + "mode fast\n", 2, 6, "expected strict or lenient, found 'fast'"},
+    {"duplicate mode", H + "mode strict\nmode strict\n", 3, 1, "duplicate 'mode' line"},
+    {"duplicate impl", H + "impl a\nimpl b\n", 3, 1, "duplicate 'impl' line"},
+    {"impl without name", H + "impl\n", 2, 5, "expected an implementation name"},
+    {"expect without verdict", H + "expect\n", 2, 7, "expected pass or fail"},
+    {"expect maybe", H + "expect maybe\n", 2, 8, "expected pass or fail, found 'maybe'"},
+    {"expect fail without id", H + "expect fail\n", 2, 12, "expected the invariant id"},
+    {"expect fail unknown id", H + "expect fail frobs\n", 2, 13, "unknown invariant 'frobs'"},
+    {"expect pass with id", H + "expect pass coverage\n", 2, 13, "unexpected 'coverage'"},
+    {"config without pairs", H + "config\n", 2, 7, "expected KEY=VALUE"},
+    {"config unknown key", H + "config colour=1\n", 2, 8, "KEY one of section_shift"},
+    {"config without value", H + "config max_mrs\n", 2, 8, "expected KEY=VALUE"},
+    {"config duplicate key", H + "config max_mrs=1\nconfig max_mrs=2\n", 3, 8,
+     "duplicate config key 'max_mrs'"},
+    {"config not a number", H + "config max_mrs=two\n", 2, 16, "expected max_mrs"},
+    {"config u32 overflow", H + "config max_mrs=4294967296\n", 2, 16, "out of range"},
+    {"config u64 overflow", H + "config bus_start=0x10000000000000000\n", 2, 18, "out of range"},
+    {"config inconsistent", H + "config page_shift=30\n", 2, 1,
+     "invalid configuration: page_shift=30 must not exceed section_shift=24"},
+    {"block decimal address", H + "block 4096 sections=1 online\n", 2, 7,
+     "expected a hex address like 0x10000000, found '4096'"},
+    {"block address overflow", H + "block 0x10000000000000000 sections=1 online\n", 2, 7,
+     "out of range"},
+    {"block without state", H + "block 0x0 sections=1\n", 2, 21,
+     "expected online or offline to end the block line"},
+    {"block without sections", H + "block 0x0 online\n", 2, 17, "expected sections=N"},
+    {"block twice online", H + "block 0x0 sections=1 online online\n", 2, 29,
+     "expected end of line in a block line"},
+    {"block absent", H + "block 0x0 sections=1 absent\n", 2, 22, "expected online or offline"},
+    {"block unaligned", H + "block 0x1000 sections=1 online\n", 2, 7,
+     "invalid layout: block 0x1000 is not aligned"},
+    {"block without sections count", H + "block 0x0 sections=0 online\n", 2, 7,
+     "block 0x0 has no sections"},
+    {"block overlap", H + "block 0x0 sections=2 online\nblock 0x1000000 sections=1 online\n", 3, 7,
+     "overlaps or precedes"},
+    {"block past the top", H + "block 0xffffffffff000000 sections=2 online\n", 2, 7,
+     "runs past the top of the 64-bit space"},
+    {"gigantic unaligned", H + "gigantic 0x1000000\n", 2, 10, "is not aligned to 17179869184"},
+    {"gigantic duplicate", H + "gigantic 0x0\ngigantic 0x0\n", 3, 10, "duplicate gigantic page 0x0"},
+    {"gigantic extra", H + "gigantic 0x0 0x0\n", 2, 14, "unexpected '0x0'"},
+    {"unknown operation", H + "load\nfrobnicate 0x0\n", 3, 1,
+     "expected an operation (load, unload, add, online, offline, remove, translate, "
+     "fault-alloc, fault-hcall), found 'frobnicate'"},
+    {"control bytes", H + "\x01\x02\n", 2, 1, "found '\\x01\\x02'"},
+    {"header after operations", H + "load\nblock 0x0 sections=1 online\n", 3, 1,
+     "header line 'block' after the first operation"},
+    {"load with argument", H + "load now\n", 2, 6, "unexpected 'now' after load; expected end"},
+    {"add without sections", H + "add 0x0\n", 2, 8, "expected sections=... in a add line"},
+    {"add duplicate sections", H + "add 0x0 sections=1 sections=2\n", 2, 20,
+     "duplicate 'sections'"},
+    {"add sections overflow", H + "add 0x0 sections=18446744073709551616\n", 2, 18,
+     "out of range"},
+    {"online bad veto", H + "online 0x0 veto=sideways\n", 2, 17,
+     "expected veto=before or veto=after"},
+    {"online migrate-fail", H + "online 0x0 migrate-fail\n", 2, 12,
+     "unexpected 'migrate-fail' after online"},
+    {"offline flag with value", H + "offline 0x0 migrate-fail=1\n", 2, 13,
+     "unexpected 'migrate-fail=1'"},
+    {"translate without address", H + "translate\n", 2, 10, "expected a hex address after"},
+    {"translate empty hex", H + "translate 0x\n", 2, 11, "expected a hex address like"},
+    {"translate hex overflow", H + "translate 0x1ffffffffffffffff\n", 2, 11, "out of range"},
+    {"translate two addresses", H + "translate 0x1 0x2\n", 2, 15, "unexpected '0x2'"},
+    {"translate bad hex digit", H + "translate 0x12g4\n", 2, 11, "expected a hex address"},
+    {"fault-alloc without nth", H + "fault-alloc\n", 2, 12, "expected nth=..."},
+    {"fault-alloc nth zero", H + "fault-alloc nth=0\n", 2, 17, "nth counts from 1"},
+    {"fault-alloc nth overflow", H + "fault-alloc nth=4294967296\n", 2, 17, "out of range"},
+    {"fault-hcall unknown code", H + "fault-hcall nth=1 code=H_WHATEVER\n", 2, 24,
+     "expected a firmware return code"},
+    {"fault-hcall without code", H + "fault-hcall nth=1\n", 2, 18, "expected code=..."},
+    {"fault-hcall code overflow", H + "fault-hcall nth=1 code=9223372036854775808\n", 2, 24,
+     "expected a firmware return code"},
+};
+
+class MalformedTrace : public ::testing::TestWithParam<Malformed> {};
+
+TEST_P(MalformedTrace, IsRejectedAtTheRightPlace) {
+  const Malformed &m = GetParam();
+  try {
+    parse_trace(m.text, "bad.trace");
+    FAIL() << "accepted:\n" << m.text;
+  } catch (const ParseError &e) {
+    EXPECT_EQ(e.file, "bad.trace");
+    EXPECT_EQ(e.line, m.line) << e.what();
+    EXPECT_EQ(e.column, m.column) << e.what();
+    EXPECT_NE(e.message.find(m.says), std::string::npos) << e.what();
+    std::string prefix = "bad.trace:" + std::to_string(m.line) + ":" + std::to_string(m.column) + ": ";
+    EXPECT_EQ(std::string(e.what()).rfind(prefix, 0), 0u) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, MalformedTrace, ::testing::ValuesIn(malformed),
+                         [](const auto &info) {
+                           std::string n = info.param.name;
+                           for (char &c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c)))
+                               c = '_';
+                           return n;
+                         });
+
+TEST(TraceFormat, LayoutFilesTakeNoOperations) {
+  try {
+    parse_layout("busmap-layout 1\nblock 0x0 sections=1 online\nload\n", "x.layout");
+    FAIL();
+  } catch (const ParseError &e) {
+    EXPECT_EQ(e.line, 3);
+    EXPECT_NE(e.message.find("expected config, block or gigantic"), std::string::npos);
+  }
+  EXPECT_THROW(parse_layout("busmap-trace 1\n", "x.layout"), ParseError);
+}
+
+TEST(TraceFormat, UnreadableFilesAreParseErrorsNamingThePath) {
+  auto dir = std::filesystem::temp_directory_path();
+  std::string missing = (dir / "busmap-no-such-file.trace").string();
+  try {
+    read_trace_file(missing);
+    FAIL();
+  } catch (const ParseError &e) {
+    EXPECT_EQ(e.line, 0);
+    EXPECT_EQ(std::string(e.what()), missing + ": cannot read: No such file or directory");
+  }
+  try {
+    read_trace_file(dir.string());
+    FAIL();
+  } catch (const ParseError &e) {
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos);
+  }
+}
+
+TEST(TraceFormat, ReadsFromDisk) {
+  auto path = std::filesystem::temp_directory_path() / "busmap-format-test.trace";
+  {
+    std::ofstream out(path);
+    out << sample;
+  }
+  TraceFile tf = read_trace_file_with_impl(path.string());
+  EXPECT_EQ(tf.impl, "simple");
+  EXPECT_EQ(tf.trace.ops.size(), 10u);
+  std::filesystem::remove(path);
+}
+
+} // namespace
+} // namespace busmap
