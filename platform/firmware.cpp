@@ -139,9 +139,9 @@ std::int64_t Firmware::register_pages(std::uint64_t handle, const std::uint64_t 
       last.back().count += r.count;
     else
       last.push_back(r);
-    const auto range = PageRange::right_open(r.phys_page, r.phys_page + r.count);
+    const auto range = PageRange(r.phys_page, r.phys_page + r.count);
     mr.pages += range;
-    refcount_ += std::make_pair(icl::interval<std::uint64_t>::right_open(r.phys_page,
+    refcount_ += std::make_pair(PageRange(r.phys_page,
                                                                          r.phys_page + r.count),
                                 1u);
   }
@@ -162,7 +162,7 @@ std::int64_t Firmware::free_mr(std::uint64_t handle) {
   }
   for (const auto &e : it->second.extents)
     refcount_ -= std::make_pair(
-        icl::interval<std::uint64_t>::right_open(e.phys_page, e.phys_page + e.count), 1u);
+        PageRange(e.phys_page, e.phys_page + e.count), 1u);
   by_bus_.erase(it->second.bus_start);
   freed_handles_[handle] = true;
   mrs_.erase(it);
@@ -182,7 +182,7 @@ std::vector<std::uint64_t> Firmware::holders(const SectionSet &sections) const {
   const std::uint64_t shift = page_shift_in_section();
   PageSet pages;
   for (const auto &r : sections)
-    pages += PageRange::right_open(r.lower() << shift, r.upper() << shift);
+    pages += PageRange(r.lower() << shift, r.upper() << shift);
   std::vector<std::uint64_t> out;
   for (const auto &[h, mr] : mrs_)
     if (icl::intersects(mr.pages, pages))
@@ -194,7 +194,7 @@ PageSet Firmware::duplicated_pages() const {
   PageSet dup;
   for (const auto &[range, n] : refcount_)
     if (n > 1)
-      dup += PageRange::right_open(range.lower(), range.upper());
+      dup += PageRange(range.lower(), range.upper());
   return dup;
 }
 

@@ -37,7 +37,7 @@
 
 namespace busmap {
 
-using PageSet = boost::icl::interval_set<std::uint64_t>;
+using PageSet = SectionSet; // the same right-open interval sets, over HW page numbers
 
 /// `count` HW pages registered at MR positions [position, position+count),
 /// holding physical HW pages [phys_page, phys_page+count).
@@ -103,7 +103,11 @@ private:
   PlatformConfig config_;
   std::map<std::uint64_t, MemoryRegion> mrs_;   // by handle
   std::map<std::uint64_t, std::uint64_t> by_bus_; // bus_start -> handle
-  boost::icl::interval_map<std::uint64_t, unsigned> refcount_; // phys page -> registrations
+  // phys page -> registrations among live MRs
+  boost::icl::interval_map<std::uint64_t, unsigned, boost::icl::partial_absorber, std::less,
+                           boost::icl::inplace_plus, boost::icl::inter_section,
+                           boost::icl::right_open_interval<std::uint64_t, std::less>>
+      refcount_;
   std::uint64_t next_handle_ = 1;
   std::map<std::uint64_t, bool> freed_handles_;
   HcallCounts calls_;

@@ -24,7 +24,7 @@ Memory::Memory(const Layout &layout) : config_(layout.config) {
   const std::uint64_t span = 1ull << (config_.gigantic_shift - config_.section_shift);
   for (auto g : layout.gigantic) {
     const std::uint64_t first = g >> config_.section_shift;
-    gigantic_ += SectionRange::right_open(first, first + span);
+    gigantic_ += SectionRange(first, first + span);
   }
 }
 
@@ -54,7 +54,7 @@ std::string Memory::assign(std::uint64_t base, std::uint64_t sections) {
   const std::uint64_t limit = 1ull << (64 - config_.section_shift);
   if (sections == 0 || sections > limit - first)
     return fmt::format("{} sections at {:#x} do not fit the 64-bit space", sections, base);
-  const auto range = SectionRange::right_open(first, first + sections);
+  const auto range = SectionRange(first, first + sections);
   if (boost::icl::intersects(assigned(), range))
     return fmt::format("[{:#x}, +{} sections) overlaps an assigned block", base, sections);
   blocks_.emplace(first, Block{first, sections, Phase::Offline});

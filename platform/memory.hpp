@@ -20,6 +20,7 @@
 #include "platform/config.hpp"
 
 #include <boost/icl/interval_set.hpp>
+#include <boost/icl/right_open_interval.hpp>
 
 #include <cstdint>
 #include <initializer_list>
@@ -27,7 +28,11 @@
 
 namespace busmap {
 
-using SectionSet = boost::icl::interval_set<std::uint64_t>;
+// Intervals are statically right-open: `set += x` stores [x, x+1), so
+// upper() is always exclusive and counts can be taken as upper - lower.
+using SectionSet =
+    boost::icl::interval_set<std::uint64_t, std::less,
+                             boost::icl::right_open_interval<std::uint64_t, std::less>>;
 using SectionRange = SectionSet::interval_type; // right-open [lower, upper)
 
 enum class Phase { Offline, GoingOnline, Online, GoingOffline };
@@ -39,7 +44,7 @@ struct Block {
   Phase phase = Phase::Offline;
 
   SectionRange range() const {
-    return SectionRange::right_open(first_section, first_section + sections);
+    return SectionRange(first_section, first_section + sections);
   }
 };
 

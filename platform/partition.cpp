@@ -99,17 +99,19 @@ int Partition::notify_driver(busmap_mem_action action, const Block &b) {
   const std::uint32_t to_pages = config_.section_shift - config_.page_shift;
   const std::uint64_t start_pfn = b.first_section << to_pages;
   const std::uint64_t nr_pages = b.sections << to_pages;
-  int answer = driver_->notify(instance_, action, start_pfn, nr_pages);
+  note(JournalEntry::Kind::Notify, fmt::format("notify({}, start_pfn={:#x}, nr_pages={:#x})",
+                                              action_name(action), start_pfn, nr_pages));
+  const int answer = driver_->notify(instance_, action, start_pfn, nr_pages);
   note(JournalEntry::Kind::Notify,
-       fmt::format("notify({}, start_pfn={:#x}, nr_pages={:#x}) -> {}", action_name(action),
-                   start_pfn, nr_pages, answer == BUSMAP_NOTIFY_OK ? "NOTIFY_OK" : "NOTIFY_BAD"));
+       fmt::format("  {} answered {}", action_name(action),
+                   answer == BUSMAP_NOTIFY_OK ? "NOTIFY_OK" : "NOTIFY_BAD"));
   return answer;
 }
 
 // Sends a GOING_* event down the chain; the first NOTIFY_BAD stops it.
-int Partition::notify_chain(busmap_mem_action action, const Block &b, Veto veto,
-                            bool *driver_asked) {
-  *driver_asked = false;
+// Answers the chain's verdict; `out` gets whether the driver was asked and
+// its own answer, which the other notifier's veto must not be blamed on.
+int Partition::notify_chain(busmap_mem_action action, const Block &b, Veto veto, OpOutcome &out) {
   auto other = [&]() -> int {
     if (veto == Veto::None)
       return BUSMAP_NOTIFY_OK;
@@ -119,13 +121,11 @@ int Partition::notify_chain(busmap_mem_action action, const Block &b, Veto veto,
   };
   if (veto == Veto::Before && other() != BUSMAP_NOTIFY_OK)
     return BUSMAP_NOTIFY_BAD;
-  *driver_asked = instance_ != nullptr;
-  int answer = notify_driver(action, b);
-  if (answer != BUSMAP_NOTIFY_OK)
+  out.driver_asked = instance_ != nullptr;
+  out.driver_answer = notify_driver(action, b);
+  if (out.driver_answer != BUSMAP_NOTIFY_OK)
     return BUSMAP_NOTIFY_BAD;
-  if (veto == Veto::After)
-    return other();
-  return BUSMAP_NOTIFY_OK;
+  return veto == Veto::After ? other() : BUSMAP_NOTIFY_OK;
 }
 
 void Partition::broadcast(busmap_mem_action action, const Block &b) { notify_driver(action, b); }
@@ -155,9 +155,7 @@ OpOutcome Partition::online_block(std::uint64_t base, Veto veto, const Checkpoin
     return out;
   }
   const Block block = *b;
-  int answer = notify_chain(BUSMAP_MEM_GOING_ONLINE, block, veto, &out.driver_asked);
-  if (out.driver_asked)
-    out.driver_answer = instance_ ? answer : BUSMAP_NOTIFY_OK;
+  const int answer = notify_chain(BUSMAP_MEM_GOING_ONLINE, block, veto, out);
   if (answer != BUSMAP_NOTIFY_OK) {
     broadcast(BUSMAP_MEM_CANCEL_ONLINE, block);
     out.note = "online vetoed, cancelled";
@@ -186,9 +184,7 @@ OpOutcome Partition::offline_block(std::uint64_t base, Veto veto, bool migrate_f
     return out;
   }
   const Block block = *b;
-  int answer = notify_chain(BUSMAP_MEM_GOING_OFFLINE, block, veto, &out.driver_asked);
-  if (out.driver_asked)
-    out.driver_answer = answer;
+  const int answer = notify_chain(BUSMAP_MEM_GOING_OFFLINE, block, veto, out);
   if (answer != BUSMAP_NOTIFY_OK) {
     broadcast(BUSMAP_MEM_CANCEL_OFFLINE, block);
     out.note = "offline vetoed, cancelled";
@@ -297,10 +293,27 @@ std::int64_t Partition::cb_register_pages(void *ctx, std::uint64_t handle,
   Partition &p = self(ctx);
   std::int64_t rc = p.firmware_.register_pages(handle, pages, count);
   const bool ok = rc == BUSMAP_H_SUCCESS || rc == BUSMAP_H_PAGE_REGISTERED;
-  p.note(JournalEntry::Kind::Hcall,
-         fmt::format("h_register_pages(MR {}, first={:#x}, count={}) -> {}{}", handle,
-                     pages && count ? pages[0] : 0, count, hcall_rc_name(rc),
-                     ok ? "" : " (" + p.firmware_.last_error() + ")"));
+  const std::uint64_t first = pages && count ? pages[0] : 0;
+  // A run of accepted calls on one MR is one journal line, not thousands.
+  RegisterRun &run = p.register_run_;
+  const bool extends = rc == BUSMAP_H_PAGE_REGISTERED && run.rc == rc && run.handle == handle &&
+                       run.journal_index + 1 == p.journal_.size();
+  if (!extends)
+    run = {handle, rc, first, 0, 0, p.journal_.size()};
+  run.calls += 1;
+  run.pages += count;
+  std::string text =
+      run.calls == 1
+          ? fmt::format("h_register_pages(MR {}, first={:#x}, count={}) -> {}", handle, first,
+                        count, hcall_rc_name(rc))
+          : fmt::format("h_register_pages(MR {}) x{} calls, {} pages from {:#x} -> {}", handle,
+                        run.calls, run.pages, run.first, hcall_rc_name(rc));
+  if (!ok)
+    text += " (" + p.firmware_.last_error() + ")";
+  if (extends)
+    p.journal_.back().text = std::move(text);
+  else
+    p.note(JournalEntry::Kind::Hcall, std::move(text));
   return rc;
 }
 

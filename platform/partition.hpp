@@ -87,7 +87,7 @@ public:
   std::size_t log_count(int max_level) const;
 
 private:
-  int notify_chain(busmap_mem_action action, const Block &b, Veto veto, bool *driver_asked);
+  int notify_chain(busmap_mem_action action, const Block &b, Veto veto, OpOutcome &out);
   void broadcast(busmap_mem_action action, const Block &b);
   int notify_driver(busmap_mem_action action, const Block &b);
 
@@ -112,6 +112,12 @@ private:
   void *instance_ = nullptr;
   std::vector<JournalEntry> journal_;
   std::vector<std::pair<int, std::string>> logs_;
+  struct RegisterRun {
+    std::uint64_t handle = 0;
+    std::int64_t rc = 0;
+    std::uint64_t first = 0, calls = 0, pages = 0;
+    std::size_t journal_index = ~std::size_t{0};
+  } register_run_;
 };
 
 } // namespace busmap

@@ -1,0 +1,159 @@
+// Every firmware rule, each test failing if its rule is removed.
+#include "platform/firmware.hpp"
+
+#include "tests/support/trace_builder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace busmap::testing {
+namespace {
+
+constexpr std::uint64_t Bus = 0x8000000000000000ull;
+
+// 64 MiB of partition memory at 0 (4 sections of 16 MiB), a gigantic page at 16 GiB.
+struct FirmwareTest : ::testing::Test {
+  Layout layout = [] {
+    Layout l;
+    l.blocks = {{0, 4, BlockState::Online}, {16 * GiB, 1024, BlockState::Online}};
+    l.gigantic = {16 * GiB};
+    return l;
+  }();
+  Memory memory{layout};
+  Firmware fw{memory, layout.config};
+
+  std::uint64_t alloc(std::uint64_t length, std::uint64_t bus = Bus) {
+    std::uint64_t h = 0;
+    EXPECT_EQ(fw.alloc_mr(bus, length, &h), BUSMAP_H_SUCCESS) << fw.last_error();
+    return h;
+  }
+  static std::vector<std::uint64_t> pages(std::uint64_t first, std::uint32_t count) {
+    std::vector<std::uint64_t> v;
+    for (std::uint32_t i = 0; i < count; ++i)
+      v.push_back(first + i * 4096ull);
+    return v;
+  }
+  std::int64_t reg(std::uint64_t h, std::uint64_t first, std::uint32_t count) {
+    auto v = pages(first, count);
+    return fw.register_pages(h, v.data(), count);
+  }
+};
+
+TEST_F(FirmwareTest, MrLongerThanPartitionMemoryIsRefused) {
+  std::uint64_t h;
+  const std::uint64_t partition = (4 + 1024) * 16 * MiB;
+  EXPECT_EQ(fw.alloc_mr(Bus, partition + 4096, &h), BUSMAP_H_RESOURCE);
+  EXPECT_EQ(fw.alloc_mr(Bus, partition, &h), BUSMAP_H_SUCCESS);
+}
+
+TEST_F(FirmwareTest, MrLimitIsEnforced) {
+  alloc(16 * MiB, Bus);
+  alloc(16 * MiB, Bus + GiB);
+  std::uint64_t h;
+  EXPECT_EQ(fw.alloc_mr(Bus + 2 * GiB, 16 * MiB, &h), BUSMAP_H_RESOURCE);
+}
+
+TEST_F(FirmwareTest, EmptyUnalignedOverflowingOrOverlappingRangesAreParameterErrors) {
+  std::uint64_t h;
+  EXPECT_EQ(fw.alloc_mr(Bus, 0, &h), BUSMAP_H_PARAMETER);
+  EXPECT_EQ(fw.alloc_mr(Bus, 4095, &h), BUSMAP_H_PARAMETER);
+  EXPECT_EQ(fw.alloc_mr(Bus + 1, 4096, &h), BUSMAP_H_PARAMETER);
+  EXPECT_EQ(fw.alloc_mr(~0ull - 4095, 8192, &h), BUSMAP_H_PARAMETER);
+  alloc(32 * MiB);
+  EXPECT_EQ(fw.alloc_mr(Bus + 16 * MiB, 16 * MiB, &h), BUSMAP_H_PARAMETER);
+}
+
+TEST_F(FirmwareTest, RegistrationIsPositionalAndAnswersPageRegisteredUntilComplete) {
+  const std::uint64_t h = alloc(3 * 4096);
+  EXPECT_EQ(reg(h, 8192, 2), BUSMAP_H_PAGE_REGISTERED);
+  EXPECT_FALSE(fw.live_mrs().at(h).complete());
+  EXPECT_EQ(reg(h, 0, 1), BUSMAP_H_SUCCESS);
+  const auto &mr = fw.live_mrs().at(h);
+  EXPECT_TRUE(mr.complete());
+  EXPECT_EQ(mr.page_at(0), 2u);
+  EXPECT_EQ(mr.page_at(1), 3u);
+  EXPECT_EQ(mr.page_at(2), 0u);
+  EXPECT_FALSE(mr.page_at(3));
+  EXPECT_EQ(fw.mr_at(Bus + 3 * 4096 - 1), &mr);
+  EXPECT_EQ(fw.mr_at(Bus + 3 * 4096), nullptr);
+}
+
+TEST_F(FirmwareTest, RegistrationPastTheDeclaredLengthIsAnError) {
+  const std::uint64_t h = alloc(4096);
+  EXPECT_EQ(reg(h, 0, 2), BUSMAP_H_PARAMETER);
+  EXPECT_EQ(reg(h, 0, 1), BUSMAP_H_SUCCESS);
+  EXPECT_EQ(reg(h, 4096, 1), BUSMAP_H_PARAMETER);
+}
+
+TEST_F(FirmwareTest, AtMostMaxRpagesPerCall) {
+  const std::uint64_t h = alloc(16 * MiB);
+  EXPECT_EQ(reg(h, 0, 513), BUSMAP_H_PARAMETER);
+  EXPECT_EQ(fw.live_mrs().at(h).registered_pages, 0u);
+  EXPECT_EQ(reg(h, 0, 512), BUSMAP_H_PAGE_REGISTERED);
+  EXPECT_EQ(reg(h, 0, 0), BUSMAP_H_PARAMETER);
+}
+
+TEST_F(FirmwareTest, PagesMustBeAlignedPartitionMemoryOutsideGiganticPages) {
+  const std::uint64_t h = alloc(16 * MiB);
+  std::uint64_t unaligned = 4096 + 8;
+  EXPECT_EQ(fw.register_pages(h, &unaligned, 1), BUSMAP_H_PARAMETER);
+  std::uint64_t foreign = 1 * GiB;
+  EXPECT_EQ(fw.register_pages(h, &foreign, 1), BUSMAP_H_PARAMETER);
+  std::uint64_t giant = 16 * GiB + 4096;
+  EXPECT_EQ(fw.register_pages(h, &giant, 1), BUSMAP_H_PARAMETER);
+  // A bad page anywhere in the call refuses the whole call.
+  auto v = pages(0, 3);
+  v[2] = foreign;
+  EXPECT_EQ(fw.register_pages(h, v.data(), 3), BUSMAP_H_PARAMETER);
+  EXPECT_EQ(fw.live_mrs().at(h).registered_pages, 0u);
+}
+
+TEST_F(FirmwareTest, FreeOfAnUnknownOrFreedHandleIsRecordedAsMisuse) {
+  const std::uint64_t h = alloc(4096);
+  EXPECT_EQ(fw.free_mr(h), BUSMAP_H_SUCCESS);
+  EXPECT_EQ(fw.free_mr(h), BUSMAP_H_PARAMETER);
+  EXPECT_EQ(fw.free_mr(77), BUSMAP_H_PARAMETER);
+  ASSERT_EQ(fw.misuse().size(), 2u);
+  EXPECT_NE(fw.misuse()[0].find("freed twice"), std::string::npos);
+  EXPECT_NE(fw.misuse()[1].find("never allocated"), std::string::npos);
+}
+
+TEST_F(FirmwareTest, DuplicatesAndHoldersAreTrackedAcrossMrs) {
+  const std::uint64_t a = alloc(2 * 4096, Bus);
+  const std::uint64_t b = alloc(4096, Bus + GiB);
+  EXPECT_EQ(reg(a, 0, 2), BUSMAP_H_SUCCESS);
+  EXPECT_TRUE(fw.duplicated_pages().empty());
+  EXPECT_EQ(reg(b, 4096, 1), BUSMAP_H_SUCCESS);
+  EXPECT_TRUE(boost::icl::contains(fw.duplicated_pages(), std::uint64_t{1}));
+  SectionSet first;
+  first += std::uint64_t{0};
+  EXPECT_EQ(fw.holders(first), (std::vector<std::uint64_t>{a, b}));
+  EXPECT_EQ(fw.free_mr(b), BUSMAP_H_SUCCESS);
+  EXPECT_TRUE(fw.duplicated_pages().empty());
+  SectionSet second;
+  second += std::uint64_t{1};
+  EXPECT_TRUE(fw.holders(second).empty());
+}
+
+TEST_F(FirmwareTest, InjectedFaultAnswersTheCodeAndDoesNothing) {
+  fw.arm_fault(2, BUSMAP_H_HARDWARE);
+  const std::uint64_t h = alloc(4096);
+  EXPECT_EQ(reg(h, 0, 1), BUSMAP_H_HARDWARE);
+  EXPECT_EQ(fw.live_mrs().at(h).registered_pages, 0u);
+  EXPECT_EQ(fw.faults_consumed(), 1u);
+  EXPECT_EQ(reg(h, 0, 1), BUSMAP_H_SUCCESS);
+  EXPECT_EQ(fw.calls().total(), 3u);
+}
+
+TEST_F(FirmwareTest, ExtentsStayFewForLargeRegistrations) {
+  const std::uint64_t h = alloc(64 * MiB);
+  for (std::uint64_t first = 0; first < 64 * MiB; first += 512 * 4096ull)
+    reg(h, first, 512);
+  const auto &mr = fw.live_mrs().at(h);
+  EXPECT_TRUE(mr.complete());
+  EXPECT_EQ(mr.extents.size(), 1u);
+}
+
+} // namespace
+} // namespace busmap::testing
