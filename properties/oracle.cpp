@@ -371,7 +371,7 @@ PageSet Run::pages_of(const SectionSet &sections) const {
   const std::uint32_t shift = config_.section_shift - config_.hw_page_shift;
   PageSet pages;
   for (const auto &r : sections)
-    pages += PageSet::interval_type::right_open(r.lower() << shift, r.upper() << shift);
+    pages += PageSet::interval_type(r.lower() << shift, r.upper() << shift);
   return pages;
 }
 
