@@ -8,6 +8,12 @@ std::span<const Implementation> builtin_drivers() {
   static const Implementation table[] = {
       {&drivers::simple, "driver", Expect::Pass, Expect::Pass, nullptr},
       {&drivers::radix, "driver", Expect::Pass, Expect::Pass, nullptr},
+      {&drivers::ehea, "driver", Expect::Fail, Expect::Pass, "coverage"},
+      {&drivers::ehca, "driver", Expect::Pass, Expect::Pass, nullptr},
+      {&drivers::flat, "driver", Expect::Fail, Expect::Fail, "footprint"},
+      {&drivers::lazy, "driver", Expect::Fail, Expect::Fail, "reclaimable"},
+      {&drivers::recompute, "driver", Expect::Pass, Expect::Pass, nullptr},
+      {&drivers::identity_dup, "driver", Expect::Fail, Expect::Fail, "no-holes"},
   };
   return table;
 }

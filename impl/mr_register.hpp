@@ -65,6 +65,15 @@ inline std::int64_t mr_release(const busmap_platform &p, MrState &mr) {
   return rc;
 }
 
+/// At unload nobody can be told of a failed free: try a few times, as the
+/// real drivers loop on the hcall, before giving the MR up.
+inline std::int64_t mr_release_final(const busmap_platform &p, MrState &mr) {
+  std::int64_t rc = BUSMAP_H_SUCCESS;
+  for (int tries = 0; tries < 3 && mr.live; ++tries)
+    rc = mr_release(p, mr);
+  return rc;
+}
+
 /// Replaces the MR by one covering `sections` sections, which
 /// `for_each_section(fn)` enumerates in bus order (fn(section) answers
 /// false to stop).  `buf` holds register_buffer_entries() pages.  Answers

@@ -33,6 +33,7 @@
 #include "impl/mr_register.hpp"
 #include "impl/radix_map.hpp"
 
+#include <cstdio>
 #include <new>
 
 namespace busmap::impl {
@@ -63,7 +64,14 @@ struct RadixPolicy : RegisterRules {
     return arith::translate_slot(bus, slot, shift, addr);
   }
 
+  /// The table (interface of RadixMap); flat, recompute and ehea swap it.
+  template <class Q> using Map = RadixMap<Q>;
+  /// Prefix of log messages.
+  static constexpr const char *tag = "radix";
+
   // --- Protocol. ---
+  /// false: map at ONLINE, as eHEA did (passes lenient mode only).
+  static constexpr bool map_at_going_online = true;
   static constexpr bool unmap_at_going_offline = true; // false: at OFFLINE
   static constexpr bool readd_on_cancel_offline = true;
   static constexpr bool rank_new_sections = true; // false: append at the end
@@ -78,7 +86,7 @@ struct RadixPolicy : RegisterRules {
   static constexpr bool recount_on_repeated_add = false;
 };
 
-template <class P> class RadixDriver {
+template <class P> class CanonicalDriver {
 public:
   static constexpr busmap_driver table(const char *name, const char *description) {
     return {BUSMAP_ABI_VERSION, name,    description, BUSMAP_DRIVER_CANONICAL,
@@ -88,41 +96,45 @@ public:
 private:
   enum class Change { None, Done, Failed };
 
-  explicit RadixDriver(const busmap_platform &p)
+  explicit CanonicalDriver(const busmap_platform &p)
       : p_(p), map_({p.ctx, p.alloc, p.free}, p.section_shift, p.bus_start) {}
 
   // --- ABI entry points. ---
   static void *load_cb(const busmap_platform *p) {
-    void *mem = p->alloc(p->ctx, sizeof(RadixDriver));
+    void *mem = p->alloc(p->ctx, sizeof(CanonicalDriver));
     if (!mem)
       return nullptr;
-    auto *d = new (mem) RadixDriver(*p);
+    auto *d = new (mem) CanonicalDriver(*p);
     if (!d->load()) {
       d->destroy();
       return nullptr;
     }
     return d;
   }
-  static void unload_cb(void *drv) { static_cast<RadixDriver *>(drv)->destroy(); }
+  static void unload_cb(void *drv) { static_cast<CanonicalDriver *>(drv)->destroy(); }
   static int notify_cb(void *drv, busmap_mem_action action, std::uint64_t pfn,
                        std::uint64_t pages) {
-    return static_cast<RadixDriver *>(drv)->notify(action, pfn, pages);
+    return static_cast<CanonicalDriver *>(drv)->notify(action, pfn, pages);
   }
   static std::uint64_t translate_cb(void *drv, std::uint64_t addr) {
-    return static_cast<const RadixDriver *>(drv)->map_.translate(addr);
+    return static_cast<const CanonicalDriver *>(drv)->map_.translate(addr);
   }
 
-  void log(int level, const char *msg) const { p_.log(p_.ctx, level, msg); }
+  void log(int level, const char *msg) const {
+    char line[160];
+    std::snprintf(line, sizeof line, "%s: %s", P::tag, msg);
+    p_.log(p_.ctx, level, line);
+  }
 
   bool load() {
     buf_ = static_cast<std::uint64_t *>(
         p_.alloc(p_.ctx, sizeof(std::uint64_t) * register_buffer_entries<P>(p_)));
     if (!buf_) {
-      log(BUSMAP_LOG_ERR, "radix: no memory for the page list");
+      log(BUSMAP_LOG_ERR, "no memory for the page list");
       return false;
     }
     struct Walk {
-      RadixDriver *d;
+      CanonicalDriver *d;
       bool ok;
     } w{this, true};
     p_.walk_ram(
@@ -135,23 +147,23 @@ private:
         },
         &w);
     if (!w.ok) {
-      log(BUSMAP_LOG_ERR, "radix: no memory for the bus map");
+      log(BUSMAP_LOG_ERR, "no memory for the bus map");
       return false;
     }
     if (reregister() != BUSMAP_H_SUCCESS) {
-      log(BUSMAP_LOG_ERR, "radix: MR registration failed");
+      log(BUSMAP_LOG_ERR, "MR registration failed");
       return false;
     }
     return true;
   }
 
   void destroy() {
-    mr_release(p_, mr_);
+    mr_release_final(p_, mr_);
     map_.clear();
     if (buf_)
       p_.free(p_.ctx, buf_);
     const busmap_platform p = p_;
-    this->~RadixDriver();
+    this->~CanonicalDriver();
     p.free(p.ctx, this);
   }
 
@@ -162,7 +174,7 @@ private:
     const std::uint64_t first = pfn >> to_sections, count = pages >> to_sections;
     switch (action) {
     case BUSMAP_MEM_GOING_ONLINE:
-      return add(first, count, true);
+      return P::map_at_going_online ? add(first, count, true) : BUSMAP_NOTIFY_OK;
     case BUSMAP_MEM_ONLINE:
       return add(first, count, false);
     case BUSMAP_MEM_CANCEL_ONLINE:
@@ -186,14 +198,14 @@ private:
     if (c == Change::Done && reregister() == BUSMAP_H_SUCCESS)
       return BUSMAP_NOTIFY_OK;
     if (!may_veto)
-      return inoperable("radix: cannot map a block that is in use; inoperable");
+      return inoperable("cannot map a block that is in use; inoperable");
     if (c == Change::Done) {
       unmap_block(first, count);
       map_.prune();
       if (reregister() != BUSMAP_H_SUCCESS)
-        inoperable("radix: cannot restore the MR; inoperable");
+        inoperable("cannot restore the MR; inoperable");
     }
-    log(BUSMAP_LOG_WARNING, "radix: cannot map the new block; vetoing it");
+    log(BUSMAP_LOG_WARNING, "cannot map the new block; vetoing it");
     return BUSMAP_NOTIFY_BAD;
   }
 
@@ -207,11 +219,11 @@ private:
       return BUSMAP_NOTIFY_OK;
     }
     if (!may_veto)
-      return inoperable("radix: cannot unmap a block; inoperable");
+      return inoperable("cannot unmap a block; inoperable");
     map_block(first, count); // cannot fail: the nodes were kept
     if (reregister() != BUSMAP_H_SUCCESS)
-      inoperable("radix: cannot restore the MR; inoperable");
-    log(BUSMAP_LOG_WARNING, "radix: cannot unmap the block; vetoing its removal");
+      inoperable("cannot restore the MR; inoperable");
+    log(BUSMAP_LOG_WARNING, "cannot unmap the block; vetoing its removal");
     return BUSMAP_NOTIFY_BAD;
   }
 
@@ -265,6 +277,7 @@ private:
     for (std::uint64_t s = first; s - first < count; ++s)
       if (mappable(s) && map_.lookup(s) == slot_miss)
         map_.set(s, static_cast<std::uint32_t>(P::slot_in_run(rank, i++)));
+    map_.renumber();
     counted_ += n;
     return Change::Done;
   }
@@ -285,6 +298,7 @@ private:
     map_.rerank(first_slot, [&](std::uint32_t slot) {
       return P::slot_after_remove_run(slot, first_slot, static_cast<std::uint32_t>(k));
     });
+    map_.renumber();
     counted_ -= k;
     return Change::Done;
   }
@@ -299,7 +313,7 @@ private:
   }
 
   const busmap_platform p_;
-  RadixMap<P> map_;
+  typename P::template Map<P> map_;
   MrState mr_;
   std::uint64_t *buf_ = nullptr;
   std::uint64_t counted_ = 0; // sections the MR declares

@@ -143,6 +143,10 @@ public:
     });
   }
 
+  /// Tables that rebuild ranks wholesale (eHEA) do it here; this one keeps
+  /// them incrementally.
+  void renumber() {}
+
   /// Calls fn(section, slot) for every mapped section in ascending order;
   /// fn answers false to stop.
   template <class F> void for_each_present(F fn) const {

@@ -24,7 +24,7 @@ std::span<const Implementation> builtin_mutants() {
       mutant(miss_is_zero, "exact-miss"),
       mutant(high_bits_masked, "exact-miss"),
       mutant(no_height_check, "exact-miss"),
-      mutant(index_fields_overlap, "device-view"),
+      mutant(index_fields_overlap, "coverage"),
       mutant(section_base_int32, "clean-failure"),
       mutant(offset_mask_short, "device-view"),
       mutant(empty_block_leaked, "footprint"),

@@ -8,7 +8,7 @@
 namespace busmap::mutants {
 namespace {
 
-using impl::RadixDriver;
+using impl::CanonicalDriver;
 using impl::RadixPolicy;
 namespace bad = radix::mutant;
 
@@ -97,7 +97,7 @@ struct MrDoubleFreeOnError : RadixPolicy {
 } // namespace
 
 #define BUSMAP_RADIX_MUTANT(var, Policy, name, bug)                                           \
-  const busmap_driver var = RadixDriver<Policy>::table(name, "radix driver with a bug: " bug)
+  const busmap_driver var = CanonicalDriver<Policy>::table(name, "radix driver with a bug: " bug)
 
 BUSMAP_RADIX_MUTANT(rank_off_by_one, RankOffByOne, "rank-off-by-one",
                     "the first mapped section gets slot 1, every bus address one section high");
