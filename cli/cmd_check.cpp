@@ -1,0 +1,368 @@
+// `busmap check`: randomized hotplug traces against built-in drivers,
+// mutants and plugins (properties/checker.hpp does the work).
+//
+// Which implementations: every --impl and --plugin given; --all for every
+// built-in driver and mutant; nothing: the built-in drivers expected to
+// pass in the chosen mode.  Exit 0 when every verdict is the expected one
+// (a plugin, and a driver or mutant named with --impl, are expected to
+// pass unless --all was given), 1 otherwise, 2 on bad input.
+//
+// A failure prints the shrunk trace and its verdict and writes it to
+// DIR/<impl>.trace for `busmap replay`; --json and --junit write machine
+// reports.  Sharding follows GoogleTest's environment variables.
+#include "cli/command.hpp"
+#include "impl/registry.hpp"
+#include "properties/checker.hpp"
+#include "properties/junit.hpp"
+#include "properties/plugin.hpp"
+#include "properties/trace_format.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+namespace busmap::cli {
+namespace {
+
+struct CheckArgs {
+  std::vector<std::string> impls, plugins;
+  bool all = false;
+  std::size_t traces = 200;
+  std::size_t steps = 40;
+  std::uint64_t seed = 1;
+  double time_budget = 0;
+  std::string mode = "strict";
+  std::string out_dir = "busmap-out";
+  std::string json_file, junit_file;
+  std::uint64_t case_timeout_ms = 10000;
+  std::size_t shrink_candidates = 4000;
+  std::uint64_t shrink_seconds = 60;
+  bool no_fork = false;
+  bool quiet = false;
+};
+
+/// One implementation to check, with the verdict it should get.
+struct Target {
+  const busmap_driver *driver;
+  std::string kind;        // driver, mutant, plugin
+  bool expect_pass = true;
+  std::string expect_invariant; // for an expected failure, the registry's invariant
+  std::string plugin_path;
+};
+
+std::vector<Target> select_targets(const CheckArgs &a, Mode mode,
+                                   std::vector<std::unique_ptr<Plugin>> &plugins) {
+  std::vector<Target> out;
+  auto from_registry = [&](const Implementation &i, bool use_expectation) {
+    const Expect e = mode == Mode::Strict ? i.strict : i.lenient;
+    Target t{i.driver, i.kind, true, "", ""};
+    if (use_expectation && e == Expect::Fail) {
+      t.expect_pass = false;
+      t.expect_invariant = i.fails ? i.fails : "";
+    }
+    return t;
+  };
+  for (const auto &name : a.impls) {
+    const Implementation *i = find_implementation(name);
+    if (!i)
+      throw BadInput(fmt::format("--impl: unknown implementation '{}' (see `busmap list`)", name));
+    out.push_back(from_registry(*i, a.all));
+  }
+  for (const auto &path : a.plugins) {
+    try {
+      plugins.push_back(std::make_unique<Plugin>(Plugin::open(path)));
+    } catch (const PluginError &e) {
+      throw BadInput(e.what());
+    }
+    out.push_back({&plugins.back()->driver(), "plugin", true, "", path});
+  }
+  if (a.all) {
+    for (auto list : {builtin_drivers(), builtin_mutants()})
+      for (const auto &i : list)
+        out.push_back(from_registry(i, true));
+  } else if (out.empty()) {
+    for (const auto &i : builtin_drivers())
+      if ((mode == Mode::Strict ? i.strict : i.lenient) == Expect::Pass)
+        out.push_back(from_registry(i, true));
+  }
+  return out;
+}
+
+std::string file_name_for(std::string_view impl) {
+  std::string s;
+  for (char c : impl)
+    s += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
+  return s.empty() ? "impl" : s;
+}
+
+/// Progress on a terminal: one line, rewritten in place.
+class ProgressLine {
+public:
+  ProgressLine() : tty_(::isatty(STDERR_FILENO)) {}
+  ~ProgressLine() { clear(); }
+  std::function<void(const std::string &)> callback() {
+    if (!tty_)
+      return {};
+    return [this](const std::string &line) {
+      std::fprintf(stderr, "\r\033[K%s", line.c_str());
+      std::fflush(stderr);
+      shown_ = true;
+    };
+  }
+  void clear() {
+    if (shown_)
+      std::fprintf(stderr, "\r\033[K");
+    shown_ = false;
+  }
+
+private:
+  bool tty_;
+  bool shown_ = false;
+};
+
+struct Outcome {
+  Target target;
+  CheckResult result;
+  std::string trace_file;
+  std::string trace_text;
+  bool as_expected() const { return result.pass() == target.expect_pass; }
+};
+
+/// Writes DIR/<impl>.trace; answers its path and text.
+std::pair<std::string, std::string> write_failure(const CheckArgs &a, const Target &t,
+                                                  const CheckResult &r) {
+  const Failure &f = *r.failure;
+  std::string comment = fmt::format(
+      "found by: busmap check {} --seed {} --steps {} --mode {}\n"
+      "generated trace #{} ({} ops), shrunk to {} ops in {} shrink steps ({} candidates){}\n"
+      "violated: {} at step {} ({}), {}",
+      t.plugin_path.empty() ? "--impl " + r.impl : "--plugin " + t.plugin_path, a.seed, a.steps,
+      a.mode, f.trace_index, f.original.ops.size(), f.shrunk.ops.size(), f.shrinks, f.candidates,
+      f.shrink_cut_short.empty() ? "" : "\nshrinking stopped early by the " + f.shrink_cut_short,
+      f.violation.invariant, f.violation.step + 1, f.violation.op, f.violation.where);
+  if (!t.plugin_path.empty())
+    comment += "\nreplay with: busmap replay THIS_FILE --plugin " + t.plugin_path;
+  const std::string text = write_trace(f.shrunk, comment, t.plugin_path.empty() ? r.impl : "");
+  std::filesystem::create_directories(a.out_dir);
+  const std::string path = (std::filesystem::path(a.out_dir) / (file_name_for(r.impl) + ".trace")).string();
+  std::ofstream out(path);
+  out << text;
+  if (!out)
+    throw BadInput(fmt::format("{}: cannot write the trace file", path));
+  return {path, text};
+}
+
+void print_outcome(const CheckArgs &a, const Outcome &o) {
+  const CheckResult &r = o.result;
+  const std::string expectation =
+      o.target.expect_pass ? "" : fmt::format(" (expected to fail {})", o.target.expect_invariant);
+  if (r.pass()) {
+    std::printf("%s: pass, %zu traces, %zu steps, %.1f s%s%s\n", r.impl.c_str(), r.traces, r.steps,
+                r.seconds, expectation.c_str(), o.as_expected() ? "" : "  <-- NOT as expected");
+    if (!r.run_cut_short.empty())
+      std::printf("  note: %s\n", r.run_cut_short.c_str());
+    if (!a.quiet)
+      std::printf("%s", r.stats.table().c_str());
+    return;
+  }
+  std::printf("%s: FAIL %s after %zu traces, %.1f s%s%s\n", r.impl.c_str(),
+              r.failure->violation.invariant.c_str(), r.traces, r.seconds, expectation.c_str(),
+              o.as_expected() ? "" : "  <-- NOT as expected");
+  if (a.quiet)
+    return;
+  std::printf("%s", describe_failure(r).c_str());
+  std::printf("shrunk trace, written to %s:\n%s", o.trace_file.c_str(),
+              o.trace_text.c_str());
+  std::printf("replay: busmap replay %s%s\n", o.trace_file.c_str(),
+              o.target.plugin_path.empty() ? "" : (" --plugin " + o.target.plugin_path).c_str());
+}
+
+nlohmann::json outcome_json(const Outcome &o) {
+  const CheckResult &r = o.result;
+  nlohmann::json j = {{"impl", r.impl},
+                      {"kind", o.target.kind},
+                      {"verdict", r.pass() ? "pass" : "fail"},
+                      {"expected", o.target.expect_pass ? "pass" : "fail"},
+                      {"as_expected", o.as_expected()},
+                      {"traces", r.traces},
+                      {"steps", r.steps},
+                      {"seconds", r.seconds},
+                      {"stats", {{"ops", r.stats.ops}, {"paths", r.stats.paths},
+                                 {"layouts", r.stats.layouts}}}};
+  if (!r.run_cut_short.empty())
+    j["run_cut_short"] = r.run_cut_short;
+  if (r.failure) {
+    const Failure &f = *r.failure;
+    j["invariant"] = f.violation.invariant;
+    j["trace_file"] = o.trace_file;
+    j["trace_steps"] = f.shrunk.ops.size();
+    j["shrinks"] = f.shrinks;
+    j["shrink_candidates"] = f.candidates;
+    j["trace_index"] = f.trace_index;
+    if (!f.shrink_cut_short.empty())
+      j["shrink_cut_short"] = f.shrink_cut_short;
+  }
+  return j;
+}
+
+/// One test case per implementation and invariant: the violated one fails
+/// (unless the failure was the expected one), the others held.
+junit::TestSuite outcome_junit(const Outcome &o) {
+  const CheckResult &r = o.result;
+  junit::TestSuite suite;
+  suite.name = r.impl;
+  suite.seconds = r.seconds;
+  for (const auto &inv : invariants()) {
+    junit::TestCase c;
+    c.classname = r.impl;
+    c.name = inv.id;
+    const bool violated = r.failure && r.failure->violation.invariant == inv.id;
+    if (violated) {
+      c.seconds = r.seconds;
+      if (o.as_expected()) {
+        c.system_out = "caught as expected:\n" + describe_failure(r);
+      } else {
+        c.failed = true;
+        c.failure_message = fmt::format("{} violated: {}", inv.id, r.failure->violation.op);
+        c.failure_text = describe_failure(r) + "\n" + o.trace_text;
+      }
+    } else if (!o.target.expect_pass && !r.failure && inv.id == o.target.expect_invariant) {
+      c.failed = true;
+      c.failure_message = fmt::format("{} was expected to catch {} and did not", inv.id, r.impl);
+    }
+    suite.cases.push_back(std::move(c));
+  }
+  return suite;
+}
+
+void write_file(const std::string &path, const std::string &text) {
+  std::ofstream out(path);
+  out << text;
+  if (!out)
+    throw BadInput(fmt::format("{}: cannot write", path));
+}
+
+int run_check(const CheckArgs &a) {
+  const Mode mode = a.mode == "lenient" ? Mode::Lenient : Mode::Strict;
+  if (a.traces == 0)
+    throw BadInput("--traces must be at least 1");
+  if (a.steps < 1)
+    throw BadInput("--steps must be at least 1");
+  if (a.time_budget < 0)
+    throw BadInput("--time-budget must not be negative");
+  std::vector<std::unique_ptr<Plugin>> plugins;
+  const std::vector<Target> targets = select_targets(a, mode, plugins);
+  if (targets.empty())
+    throw BadInput("no implementation to check");
+
+  CheckOptions options;
+  options.traces = a.traces;
+  options.max_steps = a.steps;
+  options.seed = a.seed;
+  options.mode = mode;
+  options.case_timeout = std::chrono::milliseconds(a.case_timeout_ms);
+  options.shrink.candidates = a.shrink_candidates;
+  options.shrink.time = std::chrono::seconds(a.shrink_seconds);
+  options.fork_cases = !a.no_fork;
+  try {
+    options.shard = Shard::from_environment();
+  } catch (const std::invalid_argument &e) {
+    throw BadInput(e.what());
+  }
+  const std::string shard = options.shard.total > 1 ? fmt::format(", shard {} of {}",
+                                                                  options.shard.index,
+                                                                  options.shard.total)
+                                                    : "";
+  std::printf("busmap check: %zu implementation%s, %zu traces of at most %zu steps, seed %llu, "
+              "%s mode%s\n",
+              targets.size(), targets.size() == 1 ? "" : "s", a.traces, a.steps,
+              static_cast<unsigned long long>(a.seed), a.mode.c_str(), shard.c_str());
+  std::fflush(stdout);
+
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<Outcome> outcomes;
+  for (const auto &t : targets) {
+    if (a.time_budget > 0) {
+      const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      // Each implementation gets what is left of the run's budget (at least 1 s).
+      options.time_budget = std::chrono::seconds(std::max<long long>(1, static_cast<long long>(a.time_budget - used)));
+    }
+    ProgressLine progress;
+    options.progress = progress.callback();
+    Outcome o{t, check(*t.driver, options), "", ""};
+    progress.clear();
+    if (o.result.failure)
+      std::tie(o.trace_file, o.trace_text) = write_failure(a, t, o.result);
+    print_outcome(a, o);
+    std::fflush(stdout);
+    outcomes.push_back(std::move(o));
+  }
+
+  if (!a.json_file.empty()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto &o : outcomes)
+      j.push_back(outcome_json(o));
+    write_file(a.json_file, j.dump(2) + "\n");
+  }
+  if (!a.junit_file.empty()) {
+    std::vector<junit::TestSuite> suites;
+    for (const auto &o : outcomes)
+      suites.push_back(outcome_junit(o));
+    write_file(a.junit_file, junit::to_xml(suites, "busmap check"));
+  }
+  std::size_t unexpected = 0;
+  for (const auto &o : outcomes)
+    unexpected += !o.as_expected();
+  std::printf("%zu of %zu implementations as expected\n", outcomes.size() - unexpected,
+              outcomes.size());
+  return unexpected ? ExitFailed : ExitOk;
+}
+
+Run setup(CLI::App &app) {
+  auto a = std::make_shared<CheckArgs>();
+  app.add_option("--impl", a->impls, "a built-in driver or mutant (repeatable; see `busmap list`)");
+  app.add_option("--plugin", a->plugins, "a driver shared object exporting busmap_driver_entry (repeatable)");
+  app.add_flag("--all", a->all,
+               "every built-in driver and mutant; exit 0 when each verdict is the expected one");
+  app.add_option("--traces", a->traces, "traces per implementation")->capture_default_str();
+  app.add_option("--steps", a->steps, "operations per trace at most, the initial load included")
+      ->capture_default_str();
+  app.add_option("--seed", a->seed, "the run's seed: the same seed gives the same result")
+      ->capture_default_str();
+  app.add_option("--time-budget", a->time_budget,
+                 "seconds for the whole run, shrinking included (0: none); an early stop is reported")
+      ->capture_default_str();
+  app.add_option("--mode", a->mode, "strict or lenient DMA-liveness (docs/ORACLE.md)")
+      ->check(CLI::IsMember({"strict", "lenient"}))
+      ->capture_default_str();
+  app.add_option("--out", a->out_dir, "directory for the shrunk <impl>.trace files")
+      ->capture_default_str();
+  app.add_option("--json", a->json_file, "write one JSON object per implementation to FILE");
+  app.add_option("--junit", a->junit_file,
+                 "write JUnit XML to FILE (one test case per implementation and invariant)");
+  app.add_option("--case-timeout", a->case_timeout_ms,
+                 "milliseconds a single trace may run before it counts as a hang")
+      ->capture_default_str();
+  app.add_option("--shrink-candidates", a->shrink_candidates,
+                 "shrink candidates to try at most per failure")
+      ->capture_default_str();
+  app.add_option("--shrink-time", a->shrink_seconds, "seconds of shrinking at most per failure")
+      ->capture_default_str();
+  app.add_flag("--no-fork", a->no_fork,
+               "run traces in this process (for debuggers; a crash then ends the run)");
+  app.add_flag("--quiet,-q", a->quiet, "one line per implementation, no tables or traces");
+  return [a] { return run_check(*a); };
+}
+
+const Registrar registrar{{"check", "randomized hotplug traces, shrunk to minimal failing .trace files",
+                           setup}};
+
+} // namespace
+} // namespace busmap::cli

@@ -1,0 +1,121 @@
+//===- properties/checker.hpp - the randomized check of one driver -*- C++ -*-===//
+//
+// check() is `busmap check` for one implementation: N generated traces from
+// a seed, each run by the oracle in a child process with a deadline, and on
+// the first failure a greedy walk down RapidCheck's shrink tree to a small
+// trace that fails the same invariant.
+//
+// We drive RapidCheck by hand (Gen<T>::operator()(Random, size) and
+// Shrinkable::shrinks()) instead of calling rc::check, because the run
+// needs what rc::check does not give: a child process per case, budgets on
+// shrinking and on the whole run, our own progress line, and sharding.
+//
+// Determinism and sharding: trace i is generated from a seed derived from
+// (seed, i) alone, with a size derived from i alone, so it is the same
+// trace whether it runs in one big run or in shard i % total of a sharded
+// one.  Shards therefore run disjoint sets of traces whose union is the
+// big run, and their statistics add up to the big run's.
+//
+// Statistics: RapidCheck's tags are per case; a user who wants to trust a
+// pass needs the run-level picture, so every case reports what it did
+// (operations, protocol paths taken, layout class) and the run adds it up.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BUSMAP_PROPERTIES_CHECKER_HPP
+#define BUSMAP_PROPERTIES_CHECKER_HPP
+
+#include "busmap/driver.h"
+#include "properties/oracle.hpp"
+#include "properties/trace.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace busmap {
+
+/// GoogleTest's sharding protocol: this process runs part `index` of `total`.
+struct Shard {
+  std::size_t index = 0, total = 1;
+  /// From GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX (none set: one shard), and
+  /// touches GTEST_SHARD_STATUS_FILE as the protocol asks.  Throws
+  /// std::invalid_argument on malformed or inconsistent values.
+  static Shard from_environment();
+  bool owns(std::size_t trace_index) const { return trace_index % total == index; }
+};
+
+struct ShrinkBudget {
+  std::size_t candidates = 4000; // shrink candidates run at most
+  std::chrono::seconds time{60};
+};
+
+struct CheckOptions {
+  std::size_t traces = 200;
+  std::size_t max_steps = 40;
+  std::uint64_t seed = 1;
+  Mode mode = Mode::Strict;
+  /// Whole run, shrinking included; zero: no limit.  When it runs out the
+  /// run stops early and says so (a pass then covers fewer traces).
+  std::chrono::seconds time_budget{0};
+  std::chrono::milliseconds case_timeout{10000};
+  ShrinkBudget shrink;
+  bool fork_cases = true; // false: run cases in this process (no crash isolation)
+  Shard shard;
+  /// Called now and then with a one-line status (for a terminal's progress line).
+  std::function<void(const std::string &)> progress;
+};
+
+/// How often each thing happened over the whole run.
+struct RunStats {
+  std::map<std::string, std::uint64_t> ops;     // by operation name
+  std::map<std::string, std::uint64_t> paths;   // protocol paths taken
+  std::map<std::string, std::uint64_t> layouts; // traces per layout class
+  void merge(const RunStats &other);
+  /// The table a user reads after a run.
+  std::string table() const;
+  friend bool operator==(const RunStats &, const RunStats &) = default;
+};
+
+/// One generated trace's outcome, for comparing runs (same seed, shards).
+struct TraceRecord {
+  std::size_t index = 0;
+  std::uint64_t digest = 0; // of the generated trace's file text
+  bool pass = true;
+  friend bool operator==(const TraceRecord &, const TraceRecord &) = default;
+};
+
+struct Failure {
+  std::size_t trace_index = 0; // which generated trace failed first
+  Trace original;
+  Trace shrunk;                // trace.expect_fail is the invariant
+  Violation violation;         // of the shrunk trace
+  std::size_t shrinks = 0;     // accepted shrink steps
+  std::size_t candidates = 0;  // shrink candidates run
+  std::string shrink_cut_short; // empty, or which budget stopped shrinking early
+};
+
+struct CheckResult {
+  std::string impl;
+  std::size_t traces = 0; // traces run (this shard)
+  std::size_t steps = 0;  // operations run over those traces
+  double seconds = 0;
+  std::string run_cut_short; // empty, or why fewer than the asked traces ran
+  std::optional<Failure> failure;
+  RunStats stats;
+  std::vector<TraceRecord> records;
+  bool pass() const { return !failure; }
+};
+
+CheckResult check(const busmap_driver &driver, const CheckOptions &options);
+
+/// The human report of a failure: the invariant, the shrunk trace's
+/// verdict, how it was shrunk (and whether a budget stopped that).
+std::string describe_failure(const CheckResult &result);
+
+} // namespace busmap
+
+#endif // BUSMAP_PROPERTIES_CHECKER_HPP

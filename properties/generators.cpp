@@ -1,0 +1,647 @@
+// The generators of properties/generators.hpp: layout classes drawn from
+// run descriptions (a run is a stretch of equal memory blocks), step genes,
+// and the concretizer that turns intents into operations on real addresses.
+#include "properties/generators.hpp"
+
+#include "busmap/driver.h"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+
+namespace busmap {
+
+namespace {
+
+//===--------------------------------------------------------------------===//
+// Small generator combinators.
+//===--------------------------------------------------------------------===//
+
+/// An index drawn by weight that shrinks toward 0, the simplest choice
+/// (RapidCheck's weightedElement does not shrink at all).
+rc::Gen<std::size_t> weighted_index(std::vector<unsigned> weights) {
+  return [weights](const rc::Random &random, int) {
+    unsigned total = 0;
+    for (auto w : weights)
+      total += w;
+    auto roll = rc::Random(random).next() % total;
+    std::size_t i = 0;
+    while (roll >= weights[i])
+      roll -= weights[i++];
+    return rc::shrinkable::shrinkRecur(
+        i, [](std::size_t x) { return rc::shrink::towards<std::size_t>(x, 0); });
+  };
+}
+
+template <class T> rc::Gen<T> weighted(std::vector<std::pair<unsigned, T>> choices) {
+  std::vector<unsigned> weights;
+  for (auto &c : choices)
+    weights.push_back(c.first);
+  return rc::gen::map(weighted_index(weights), [choices](std::size_t i) { return choices[i].second; });
+}
+
+template <class T> rc::Gen<T> weighted_gen(std::vector<std::pair<unsigned, rc::Gen<T>>> choices) {
+  std::vector<unsigned> weights;
+  for (auto &c : choices)
+    weights.push_back(c.first);
+  return rc::gen::mapcat(weighted_index(weights),
+                         [choices](std::size_t i) { return choices[i].second; });
+}
+
+/// Integers in [lo, hi], whatever the generation size (RapidCheck scales
+/// ranges by size; a layout or a fault distance should not depend on it).
+template <class T> rc::Gen<T> between(T lo, T hi) {
+  return rc::gen::resize(rc::kNominalSize, rc::gen::inRange<T>(lo, hi + 1));
+}
+
+/// A list of [lo, hi] elements that shrinks by removing elements.
+template <class T> rc::Gen<std::vector<T>> list_of(std::size_t lo, std::size_t hi, rc::Gen<T> g) {
+  auto elems = rc::gen::resize(rc::kNominalSize, std::move(g));
+  return rc::gen::suchThat(
+      rc::gen::resize(static_cast<int>(hi), rc::gen::container<std::vector<T>>(elems)),
+      [lo](const std::vector<T> &v) { return v.size() >= lo; });
+}
+
+//===--------------------------------------------------------------------===//
+// Layouts.
+//===--------------------------------------------------------------------===//
+
+PlatformConfig ppc64() { return PlatformConfig{}; }
+
+PlatformConfig x86_64() {
+  PlatformConfig c;
+  c.section_shift = 27;  // 128 MiB sections
+  c.block_shift = 27;    // 128 MiB memory blocks
+  c.page_shift = 12;     // 4 KiB kernel pages
+  c.hw_page_shift = 12;
+  c.gigantic_shift = 30; // 1 GiB gigantic pages
+  return c;
+}
+
+/// A stretch of `blocks` consecutive memory blocks, `gap` blocks after the
+/// previous run; block k is offline when bit k % 32 of offline_mask is set.
+struct Run {
+  std::uint64_t gap = 0;
+  std::uint64_t blocks = 1;
+  std::uint32_t offline_mask = 0;
+};
+
+std::uint64_t section_limit(const PlatformConfig &c) { return 1ull << (64 - c.section_shift); }
+std::uint64_t block_sections(const PlatformConfig &c) {
+  return 1ull << (c.block_shift - c.section_shift);
+}
+
+/// Lays the runs out left to right from section `origin`; a run that would
+/// pass the top of the 64-bit space is dropped, so the result is valid.
+/// With `top_run`, the last run is moved to end `top_gap` blocks below 2^64.
+std::vector<BlockSpec> lay_out(const PlatformConfig &c, std::uint64_t origin,
+                               const std::vector<Run> &runs, bool top_run = false,
+                               std::uint64_t top_gap = 0) {
+  const std::uint64_t bs = block_sections(c), limit = section_limit(c);
+  std::vector<BlockSpec> out;
+  std::uint64_t cursor = origin;
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    const Run &run = runs[r];
+    std::uint64_t first;
+    if (top_run && r + 1 == runs.size()) {
+      const std::uint64_t need = (run.blocks + top_gap) * bs;
+      if (need > limit - cursor)
+        break;
+      first = limit - need;
+    } else {
+      if (run.gap > (limit - cursor) / bs)
+        break;
+      first = cursor + run.gap * bs;
+    }
+    if (run.blocks > (limit - first) / bs)
+      break;
+    for (std::uint64_t k = 0; k < run.blocks; ++k) {
+      const bool offline = (run.offline_mask >> (k % 32)) & 1;
+      out.push_back({(first + k * bs) << c.section_shift, bs,
+                     offline ? BlockState::Offline : BlockState::Online});
+    }
+    cursor = first + run.blocks * bs;
+  }
+  return out;
+}
+
+Layout make_layout(PlatformConfig c, std::vector<BlockSpec> blocks,
+                   std::vector<std::uint64_t> gigantic = {}) {
+  Layout l;
+  l.config = c;
+  l.blocks = std::move(blocks);
+  l.gigantic = std::move(gigantic);
+  return l;
+}
+
+/// Mostly online: a sparse mask of offline blocks.
+rc::Gen<std::uint32_t> offline_mask() {
+  return weighted<std::uint32_t>({{5, 0u}, {3, 0x4u}, {2, 0x12u}, {1, 0xAAAAAAAAu}});
+}
+
+rc::Gen<Run> run_gen(std::uint64_t max_gap, std::uint64_t min_blocks, std::uint64_t max_blocks) {
+  return rc::gen::build<Run>(rc::gen::set(&Run::gap, between<std::uint64_t>(0, max_gap)),
+                             rc::gen::set(&Run::blocks, between(min_blocks, max_blocks)),
+                             rc::gen::set(&Run::offline_mask, offline_mask()));
+}
+
+ClassedLayout classed(const char *name, Layout l) { return {name, std::move(l)}; }
+
+rc::Gen<ClassedLayout> tiny() {
+  return rc::gen::map(rc::gen::tuple(between<std::uint64_t>(0, 64), rc::gen::element(true, false)),
+                      [](const std::tuple<std::uint64_t, bool> &t) {
+                        PlatformConfig c = ppc64();
+                        c.block_shift = c.section_shift; // one-section blocks
+                        BlockSpec b{std::get<0>(t) << c.section_shift, 1,
+                                    std::get<1>(t) ? BlockState::Online : BlockState::Offline};
+                        return classed("tiny", make_layout(c, {b}));
+                      });
+}
+
+rc::Gen<ClassedLayout> dense() {
+  return rc::gen::map(rc::gen::tuple(between<std::uint64_t>(1, 32), offline_mask()),
+                      [](const std::tuple<std::uint64_t, std::uint32_t> &t) {
+                        auto c = ppc64();
+                        return classed("dense",
+                                       make_layout(c, lay_out(c, 0, {{0, std::get<0>(t), std::get<1>(t)}})));
+                      });
+}
+
+rc::Gen<ClassedLayout> ppc64_lmb() {
+  return rc::gen::map(list_of(1, 6, run_gen(4, 1, 8)), [](const std::vector<Run> &runs) {
+    auto c = ppc64();
+    return classed("ppc64-lmb", make_layout(c, lay_out(c, 0, runs)));
+  });
+}
+
+rc::Gen<ClassedLayout> x86() {
+  // Low memory below the 3-4 GiB PCI hole, then memory from 4 GiB up.
+  return rc::gen::map(rc::gen::tuple(run_gen(0, 1, 24), list_of(0, 3, run_gen(8, 1, 16))),
+                      [](const std::tuple<Run, std::vector<Run>> &t) {
+                        auto c = x86_64();
+                        auto blocks = lay_out(c, 0, {std::get<0>(t)});
+                        auto high = lay_out(c, 32, std::get<1>(t)); // 32 x 128 MiB = 4 GiB
+                        blocks.insert(blocks.end(), high.begin(), high.end());
+                        return classed("x86-64", make_layout(c, blocks));
+                      });
+}
+
+rc::Gen<ClassedLayout> numa() {
+  // Nodes 2^stride bytes apart, each a run of LMBs with interleaved holes.
+  return rc::gen::map(rc::gen::tuple(between<std::uint32_t>(36, 46), list_of(2, 4, run_gen(0, 2, 8))),
+                      [](const std::tuple<std::uint32_t, std::vector<Run>> &t) {
+                        auto c = ppc64();
+                        const std::uint32_t stride = std::get<0>(t);
+                        std::vector<BlockSpec> blocks;
+                        const auto &nodes = std::get<1>(t);
+                        for (std::size_t n = 0; n < nodes.size(); ++n) {
+                          auto node = lay_out(c, (std::uint64_t(n) << stride) >> c.section_shift,
+                                              {nodes[n]});
+                          blocks.insert(blocks.end(), node.begin(), node.end());
+                        }
+                        return classed("numa", make_layout(c, blocks));
+                      });
+}
+
+rc::Gen<ClassedLayout> sparse() {
+  // Gaps of a few blocks or of up to 2^60 bytes (2^32 LMBs), and often a
+  // run at the very top of the 64-bit space.
+  auto gap = weighted_gen<std::uint64_t>(
+      {{2, between<std::uint64_t>(0, 16)}, {3, between<std::uint64_t>(1ull << 8, 1ull << 32)}});
+  auto run = rc::gen::build<Run>(rc::gen::set(&Run::gap, gap),
+                                 rc::gen::set(&Run::blocks, between<std::uint64_t>(1, 4)),
+                                 rc::gen::set(&Run::offline_mask, offline_mask()));
+  return rc::gen::map(
+      rc::gen::tuple(list_of(1, 4, run), rc::gen::element(false, true), between<std::uint64_t>(0, 1)),
+      [](const std::tuple<std::vector<Run>, bool, std::uint64_t> &t) {
+        auto c = ppc64();
+        auto runs = std::get<0>(t);
+        const bool top = std::get<1>(t);
+        if (top)
+          runs.push_back({0, 1, 0});
+        return classed("sparse", make_layout(c, lay_out(c, 0, runs, top, std::get<2>(t))));
+      });
+}
+
+rc::Gen<ClassedLayout> gigantic() {
+  // Some blocks below, then 1-2 gigantic pages covered by blocks, and a
+  // block after: ppc64 16 GiB pages over LMBs, or x86-64 1 GiB pages.
+  return rc::gen::map(
+      rc::gen::tuple(rc::gen::element(false, true), between<std::uint64_t>(1, 4),
+                     between<std::uint64_t>(1, 2), between<std::uint64_t>(0, 2)),
+      [](const std::tuple<bool, std::uint64_t, std::uint64_t, std::uint64_t> &t) {
+        auto [is_x86, where, pages, after] = t;
+        auto c = is_x86 ? x86_64() : ppc64();
+        const std::uint64_t page_blocks = 1ull << (c.gigantic_shift - c.block_shift);
+        const std::uint64_t low = std::min<std::uint64_t>(page_blocks - 1, 2);
+        std::vector<Run> runs = {{0, low, 0},
+                                 {where * page_blocks - low, pages * page_blocks + after, 0}};
+        std::vector<std::uint64_t> bases;
+        for (std::uint64_t p = 0; p < pages; ++p)
+          bases.push_back((where + p) << c.gigantic_shift);
+        return classed("gigantic", make_layout(c, lay_out(c, 0, runs), bases));
+      });
+}
+
+rc::Gen<ClassedLayout> large() {
+  return rc::gen::map(list_of(2, 8, run_gen(16, 8, 32)), [](const std::vector<Run> &runs) {
+    auto c = ppc64();
+    return classed("large", make_layout(c, lay_out(c, 0, runs)));
+  });
+}
+
+struct ClassEntry {
+  LayoutClass info;
+  std::function<rc::Gen<ClassedLayout>()> gen;
+};
+
+const std::vector<ClassEntry> &class_table() {
+  static const std::vector<ClassEntry> table = {
+      {{"tiny", "one block of one 16 MiB section", 8}, tiny},
+      {{"dense", "1-32 ppc64 LMBs from address 0, a few offline", 14}, dense},
+      {{"ppc64-lmb", "256 MiB LMBs of 16 MiB sections in runs, LMBs removed from the middle", 16},
+       ppc64_lmb},
+      {{"x86-64", "128 MiB blocks and sections, 4 KiB pages, memory below and above the 3-4 GiB "
+                  "PCI hole",
+        14},
+       x86},
+      {{"numa", "2-4 NUMA nodes 64 GiB to 64 TiB apart, LMBs with interleaved offline holes", 12},
+       numa},
+      {{"sparse", "LMB runs with gaps of up to 2^60 bytes, often one ending at or just below 2^64",
+        16},
+       sparse},
+      {{"gigantic", "1-2 gigantic pages (ppc64 16 GiB or x86-64 1 GiB) inside online blocks", 12},
+       gigantic},
+      {{"large", "2-8 runs of 8-32 LMBs: 256 to 4096 sections", 8}, large},
+  };
+  return table;
+}
+
+//===--------------------------------------------------------------------===//
+// The concretizer.
+//===--------------------------------------------------------------------===//
+
+/// The generator's guess of the partition as the trace goes; it steers the
+/// choice of targets and never judges anything (the oracle does that).
+class Concretizer {
+public:
+  Concretizer(const Layout &layout, const GeneratorOptions &options)
+      : c_(layout.config), bs_(block_sections(layout.config)) {
+    trace_.layout = layout;
+    trace_.mode = options.mode;
+    for (const auto &b : layout.blocks)
+      blocks_.push_back({b.base >> c_.section_shift, b.sections,
+                         b.state == BlockState::Online ? BlockState::Online : BlockState::Offline,
+                         0});
+    emit({OpKind::Load});
+  }
+
+  void step(const StepGene &g) {
+    current_ = g.intent;
+    dispatch(g);
+  }
+  Trace take() { return std::move(trace_); }
+  std::vector<Intent> take_intents() { return std::move(intents_); }
+
+private:
+  struct Known {
+    std::uint64_t first, sections;
+    BlockState state;
+    std::uint64_t stamp; // when it was last touched: recent blocks come first
+  };
+
+  void emit(Op op) {
+    if (!trace_.ops.empty()) // the initial load has no intent
+      intents_.push_back(current_);
+    trace_.ops.push_back(op);
+  }
+  std::uint64_t addr(std::uint64_t section) const { return section << c_.section_shift; }
+  std::uint64_t limit() const { return section_limit(c_); }
+
+  /// Blocks in one of `states`, most recently touched first.
+  std::vector<Known *> in_state(std::initializer_list<BlockState> states) {
+    std::vector<Known *> out;
+    for (auto &b : blocks_)
+      if (std::find(states.begin(), states.end(), b.state) != states.end())
+        out.push_back(&b);
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Known *a, const Known *b) { return a->stamp > b->stamp; });
+    return out;
+  }
+  Known *choose(std::initializer_list<BlockState> preferred, std::uint32_t pick) {
+    auto c = in_state(preferred);
+    if (c.empty())
+      c = in_state({BlockState::Online, BlockState::Offline});
+    if (c.empty())
+      return nullptr;
+    Known *k = c[pick % c.size()];
+    k->stamp = ++clock_;
+    return k;
+  }
+  bool covered(std::uint64_t section) const {
+    for (const auto &b : blocks_)
+      if (b.state != BlockState::Absent && section >= b.first && section - b.first < b.sections)
+        return true;
+    return false;
+  }
+  bool free_range(std::uint64_t first, std::uint64_t n) const {
+    if (n > limit() || first > limit() - n)
+      return false;
+    for (const auto &b : blocks_)
+      if (b.state != BlockState::Absent && first < b.first + b.sections && b.first < first + n)
+        return false;
+    return true;
+  }
+  std::vector<std::uint64_t> absent_addresses() const;
+  std::uint64_t top_address(std::uint32_t pick) const;
+
+  void hotplug(OpKind kind, std::initializer_list<BlockState> preferred, const StepGene &g);
+  void translate(const StepGene &g);
+  void add(const StepGene &g);
+  void on_absent(const StepGene &g);
+  void dispatch(const StepGene &g);
+
+  PlatformConfig c_;
+  std::uint64_t bs_;
+  std::vector<Known> blocks_;
+  bool loaded_ = true;
+  std::uint64_t clock_ = 0;
+  Trace trace_;
+  std::vector<Intent> intents_;
+  Intent current_ = Intent::Translate;
+};
+
+std::vector<std::uint64_t> Concretizer::absent_addresses() const {
+  std::vector<std::uint64_t> out;
+  for (const auto &b : blocks_) {
+    if (b.state == BlockState::Absent) {
+      out.push_back(addr(b.first));
+      continue;
+    }
+    if (b.first > 0 && !covered(b.first - 1))
+      out.push_back(addr(b.first) - 1); // the last byte below the block
+    const std::uint64_t end = b.first + b.sections;
+    if (end < limit() && !covered(end))
+      out.push_back(addr(end)); // the first byte past it
+  }
+  return out;
+}
+
+std::uint64_t Concretizer::top_address(std::uint32_t pick) const {
+  const std::uint64_t tops[] = {~0ull, ~0ull - c_.section_size() + 1, 1ull << 63, 1ull << 55,
+                                (1ull << 55) - 1, 0};
+  return tops[pick % std::size(tops)];
+}
+
+void Concretizer::translate(const StepGene &g) {
+  Op op{OpKind::Translate};
+  Probe probe = g.probe;
+  if (probe <= Probe::Inner) {
+    if (Known *k = choose({BlockState::Online, BlockState::Offline}, g.pick)) {
+      const std::uint64_t base = addr(k->first + g.section % k->sections);
+      const std::uint64_t size = c_.section_size();
+      op.addr = probe == Probe::First ? base
+                : probe == Probe::Last ? base + (size - 1)
+                                       : base + size / 2 + 0x5a8; // a page offset too
+      return emit(op);
+    }
+    probe = Probe::Absent;
+  }
+  if (probe == Probe::Absent) {
+    auto gaps = absent_addresses();
+    if (!gaps.empty()) {
+      op.addr = gaps[g.pick % gaps.size()];
+      return emit(op);
+    }
+  }
+  op.addr = top_address(g.pick);
+  emit(op);
+}
+
+void Concretizer::hotplug(OpKind kind, std::initializer_list<BlockState> preferred,
+                          const StepGene &g) {
+  Known *k = choose(preferred, g.pick);
+  if (!k)
+    return on_absent(g);
+  Op op{kind, addr(k->first)};
+  if (kind != OpKind::Remove)
+    op.veto = g.veto;
+  if (kind == OpKind::Offline && op.veto == Veto::None)
+    op.migrate_fail = g.migrate_fail;
+  emit(op);
+  const bool vetoed = op.veto != Veto::None;
+  if (kind == OpKind::Online && k->state == BlockState::Offline && !vetoed)
+    k->state = BlockState::Online;
+  if (kind == OpKind::Offline && k->state == BlockState::Online && !vetoed && !op.migrate_fail)
+    k->state = BlockState::Offline;
+  if (kind == OpKind::Remove && k->state == BlockState::Offline)
+    k->state = BlockState::Absent;
+}
+
+void Concretizer::add(const StepGene &g) {
+  const std::uint64_t n = g.add_blocks * bs_;
+  auto place = [&](std::uint64_t first) {
+    emit({OpKind::Add, addr(first), n});
+    blocks_.push_back({first, n, BlockState::Offline, ++clock_});
+  };
+  if (g.placement == Placement::Readd) {
+    auto gone = in_state({BlockState::Absent});
+    for (std::size_t i = 0; i < gone.size(); ++i) {
+      Known *k = gone[(g.pick + i) % gone.size()];
+      if (free_range(k->first, k->sections)) {
+        emit({OpKind::Add, addr(k->first), k->sections});
+        k->state = BlockState::Offline;
+        k->stamp = ++clock_;
+        return;
+      }
+    }
+  }
+  if (g.placement == Placement::NearTop && n <= limit()) {
+    const std::uint64_t first = (limit() - n) / bs_ * bs_;
+    if (free_range(first, n))
+      return place(first);
+  }
+  if (g.placement != Placement::InGap) {
+    std::uint64_t end = 0;
+    for (const auto &b : blocks_)
+      if (b.state != BlockState::Absent)
+        end = std::max(end, b.first + b.sections);
+    const std::uint64_t first = (end + bs_ - 1) / bs_ * bs_ + (g.pick % 4) * bs_;
+    if (first >= end && free_range(first, n))
+      return place(first);
+  }
+  // The gaps between present blocks, aligned to the block size.
+  std::vector<std::uint64_t> fits;
+  std::uint64_t cursor = 0;
+  auto present = in_state({BlockState::Online, BlockState::Offline});
+  std::sort(present.begin(), present.end(),
+            [](const Known *a, const Known *b) { return a->first < b->first; });
+  for (std::size_t i = 0; i <= present.size(); ++i) {
+    const std::uint64_t gap_end = i < present.size() ? present[i]->first : limit();
+    const std::uint64_t first = (cursor + bs_ - 1) / bs_ * bs_;
+    if (first <= gap_end && gap_end - first >= n)
+      fits.push_back(first);
+    if (i < present.size())
+      cursor = present[i]->first + present[i]->sections;
+  }
+  if (!fits.empty())
+    return place(fits[g.pick % fits.size()]);
+  // No room anywhere: an add over an existing block, which the kernel refuses.
+  if (!present.empty())
+    emit({OpKind::Add, addr(present.front()->first), n});
+}
+
+void Concretizer::on_absent(const StepGene &g) {
+  std::vector<std::uint64_t> candidates;
+  for (auto a : absent_addresses())
+    candidates.push_back(a >> c_.section_shift << c_.section_shift);
+  const std::uint64_t a = candidates.empty() ? top_address(g.pick) >> c_.section_shift
+                                                   << c_.section_shift
+                                             : candidates[g.pick % candidates.size()];
+  static constexpr OpKind kinds[] = {OpKind::Online, OpKind::Offline, OpKind::Remove};
+  emit({kinds[g.section % 3], a});
+}
+
+void Concretizer::dispatch(const StepGene &g) {
+  switch (g.intent) {
+  case Intent::Translate: return translate(g);
+  case Intent::Online: return hotplug(OpKind::Online, {BlockState::Offline}, g);
+  case Intent::Offline: return hotplug(OpKind::Offline, {BlockState::Online}, g);
+  case Intent::Remove: return hotplug(OpKind::Remove, {BlockState::Offline}, g);
+  case Intent::OnlineAgain: return hotplug(OpKind::Online, {BlockState::Online}, g);
+  case Intent::OfflineAgain: return hotplug(OpKind::Offline, {BlockState::Offline}, g);
+  case Intent::RemoveOnline: return hotplug(OpKind::Remove, {BlockState::Online}, g);
+  case Intent::Add: return add(g);
+  case Intent::OnAbsent: return on_absent(g);
+  case Intent::FaultAlloc: {
+    Op op{OpKind::FaultAlloc};
+    op.nth = g.nth;
+    return emit(op);
+  }
+  case Intent::FaultHcall: {
+    Op op{OpKind::FaultHcall};
+    op.nth = g.nth;
+    op.code = g.code;
+    return emit(op);
+  }
+  case Intent::Reload:
+    emit({loaded_ ? OpKind::Unload : OpKind::Load});
+    loaded_ = !loaded_;
+    return;
+  case Intent::LoadAgain:
+    emit({OpKind::Load});
+    loaded_ = true;
+    return;
+  }
+}
+
+} // namespace
+
+const std::vector<LayoutClass> &layout_classes() {
+  static const std::vector<LayoutClass> infos = [] {
+    std::vector<LayoutClass> v;
+    for (const auto &e : class_table())
+      v.push_back(e.info);
+    return v;
+  }();
+  return infos;
+}
+
+const char *to_string(Intent i) {
+  static constexpr const char *names[IntentCount] = {
+      "translate",     "online",        "offline",       "remove",    "add",
+      "fault-alloc",   "fault-hcall",   "reload",        "online-again", "offline-again",
+      "remove-online", "on-absent",     "load-again"};
+  return names[static_cast<std::size_t>(i)];
+}
+
+rc::Gen<ClassedLayout> gen_layout(const std::string &name) {
+  std::vector<std::pair<unsigned, rc::Gen<ClassedLayout>>> choices;
+  for (const auto &e : class_table())
+    if (name.empty() || name == e.info.name)
+      choices.emplace_back(e.info.weight, e.gen());
+  if (choices.empty())
+    throw std::invalid_argument("unknown layout class '" + name + "'");
+  return weighted_gen(std::move(choices));
+}
+
+rc::Gen<StepGene> gen_step() {
+  using rc::gen::set;
+  auto intent = weighted<Intent>({{22, Intent::Translate},
+                                  {14, Intent::Online},
+                                  {14, Intent::Offline},
+                                  {6, Intent::Remove},
+                                  {7, Intent::Add},
+                                  {6, Intent::FaultAlloc},
+                                  {7, Intent::FaultHcall},
+                                  {3, Intent::Reload},
+                                  {2, Intent::OnlineAgain},
+                                  {2, Intent::OfflineAgain},
+                                  {2, Intent::RemoveOnline},
+                                  {2, Intent::OnAbsent},
+                                  {1, Intent::LoadAgain}});
+  // Most faults hit one of the next few calls; some reach deep into a
+  // re-registration (8 calls per 16 MiB section) or a big table build.
+  auto nth = weighted_gen<std::uint32_t>({{7, between<std::uint32_t>(1, 8)},
+                                          {2, between<std::uint32_t>(9, 64)},
+                                          {1, between<std::uint32_t>(65, 2048)}});
+  auto code = weighted<std::int64_t>({{3, BUSMAP_H_HARDWARE},
+                                      {2, BUSMAP_H_PARAMETER},
+                                      {2, BUSMAP_H_RESOURCE},
+                                      {1, BUSMAP_H_BUSY}});
+  return rc::gen::build<StepGene>(
+      set(&StepGene::intent, intent), set(&StepGene::pick, between<std::uint32_t>(0, 1023)),
+      set(&StepGene::section, between<std::uint32_t>(0, 65535)),
+      set(&StepGene::probe, weighted<Probe>({{3, Probe::First},
+                                             {3, Probe::Last},
+                                             {2, Probe::Inner},
+                                             {2, Probe::Absent},
+                                             {1, Probe::Top}})),
+      set(&StepGene::veto,
+          weighted<Veto>({{8, Veto::None}, {1, Veto::Before}, {1, Veto::After}})),
+      set(&StepGene::migrate_fail, weighted<bool>({{5, false}, {1, true}})),
+      set(&StepGene::nth, nth), set(&StepGene::code, code),
+      set(&StepGene::add_blocks, between<std::uint32_t>(1, 4)),
+      set(&StepGene::placement, weighted<Placement>({{4, Placement::AfterLast},
+                                                     {3, Placement::InGap},
+                                                     {2, Placement::Readd},
+                                                     {1, Placement::NearTop}})));
+}
+
+GeneratedCase concretize(const ClassedLayout &layout, const std::vector<StepGene> &steps,
+                         const GeneratorOptions &options) {
+  Concretizer c(layout.layout, options);
+  GeneratedCase out;
+  out.layout_class = layout.layout_class;
+  std::size_t ops = 1;
+  for (const auto &g : steps) {
+    if (ops >= options.max_steps)
+      break;
+    c.step(g);
+    ++ops; // at most one op per intent (none when nothing fits)
+  }
+  out.trace = c.take();
+  out.intents = c.take_intents();
+  return out;
+}
+
+rc::Gen<GeneratedCase> gen_case(const GeneratorOptions &options) {
+  const std::size_t max_genes = options.max_steps > 1 ? options.max_steps - 1 : 0;
+  // The generation size (0-100) scales the length: up to max_steps at 100.
+  rc::Gen<std::vector<StepGene>> steps = [max_genes](const rc::Random &random, int size) {
+    const int n = static_cast<int>(max_genes * static_cast<std::size_t>(size) / rc::kNominalSize);
+    return rc::gen::container<std::vector<StepGene>>(rc::gen::resize(rc::kNominalSize, gen_step()))(
+        random, n);
+  };
+  return rc::gen::map(rc::gen::tuple(steps, gen_layout()),
+                      [options](const std::tuple<std::vector<StepGene>, ClassedLayout> &t) {
+                        return concretize(std::get<1>(t), std::get<0>(t), options);
+                      });
+}
+
+rc::Gen<Trace> gen_trace(const GeneratorOptions &options) {
+  return rc::gen::map(gen_case(options), [](const GeneratedCase &c) { return c.trace; });
+}
+
+} // namespace busmap

@@ -1,0 +1,91 @@
+//===- properties/gtest_oracle.hpp - the oracle as a GoogleTest test -*- C++ -*-===//
+//
+// A driver project runs the whole oracle under its own ctest with one line:
+//
+//   #include "properties/gtest_oracle.hpp"
+//   BUSMAP_ORACLE_TEST(MyDriverOracle, &my_driver);   // a busmap_driver*
+//
+// The macro defines a value-parameterized test with OracleParts instances;
+// instance k runs the traces whose index is k modulo OracleParts, so the
+// instances together are exactly one `busmap check` run.  Splitting the run
+// this way is what makes GoogleTest's own sharding (GTEST_TOTAL_SHARDS /
+// GTEST_SHARD_INDEX, as set by ctest or a CI farm) give each shard a
+// disjoint part of the seeds: gtest hands whole test instances to shards.
+// It also lets gtest_discover_tests run the parts in parallel.
+//
+// A failure is reported with ADD_FAILURE (non-fatal) and carries the
+// violated invariant and the shrunk trace in the trace file format; paste
+// it into a .trace file and `busmap replay` it.
+//
+// Environment knobs, so CI can run longer without rebuilding:
+// BUSMAP_TRACES (total traces, default 200), BUSMAP_STEPS, BUSMAP_SEED,
+// BUSMAP_MODE (strict|lenient).
+//
+// Header-only: the test binary links busmap_properties and GTest.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BUSMAP_PROPERTIES_GTEST_ORACLE_HPP
+#define BUSMAP_PROPERTIES_GTEST_ORACLE_HPP
+
+#include "properties/checker.hpp"
+#include "properties/trace_format.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace busmap::testing {
+
+inline constexpr unsigned OracleParts = 8;
+
+/// The checker's defaults, overridden by the BUSMAP_* environment knobs.
+inline CheckOptions oracle_options_from_env() {
+  CheckOptions o;
+  auto number = [](const char *name, auto fallback) -> decltype(fallback) {
+    const char *v = std::getenv(name);
+    if (!v || !*v)
+      return fallback;
+    return static_cast<decltype(fallback)>(std::strtoull(v, nullptr, 10));
+  };
+  o.traces = number("BUSMAP_TRACES", o.traces);
+  o.max_steps = number("BUSMAP_STEPS", o.max_steps);
+  o.seed = number("BUSMAP_SEED", o.seed);
+  if (const char *m = std::getenv("BUSMAP_MODE"); m && std::string(m) == "lenient")
+    o.mode = Mode::Lenient;
+  return o;
+}
+
+/// Runs the checker on `driver`; a failure is a non-fatal gtest failure
+/// with the invariant, the report and the shrunk trace.
+inline void expect_oracle_holds(const busmap_driver &driver, const CheckOptions &options) {
+  const CheckResult r = check(driver, options);
+  if (!r.pass())
+    ADD_FAILURE() << describe_failure(r) << "\nshrunk trace (save as a .trace file and run "
+                  << "`busmap replay` on it):\n"
+                  << write_trace(r.failure->shrunk, "found by the gtest oracle entry point", r.impl);
+  else if (!r.run_cut_short.empty())
+    std::printf("note: %s\n", r.run_cut_short.c_str());
+}
+
+/// Part `part` of OracleParts of the run `options` describes.
+inline void expect_oracle_part_holds(const busmap_driver &driver, unsigned part,
+                                     CheckOptions options = oracle_options_from_env()) {
+  options.shard = Shard{part, OracleParts};
+  expect_oracle_holds(driver, options);
+}
+
+class OracleTest : public ::testing::TestWithParam<unsigned> {};
+
+} // namespace busmap::testing
+
+/// Defines the tests Suite/Parts.Holds/0..OracleParts-1 checking `driver`
+/// (an expression of type `const busmap_driver *`).
+#define BUSMAP_ORACLE_TEST(Suite, driver)                                                      \
+  class Suite : public ::busmap::testing::OracleTest {};                                      \
+  TEST_P(Suite, Holds) { ::busmap::testing::expect_oracle_part_holds(*(driver), GetParam()); } \
+  INSTANTIATE_TEST_SUITE_P(Parts, Suite,                                                       \
+                           ::testing::Range(0u, ::busmap::testing::OracleParts))
+
+#endif // BUSMAP_PROPERTIES_GTEST_ORACLE_HPP
