@@ -1,0 +1,101 @@
+// The public entry points: a layout drawn as it is, and a trace judged by
+// the oracle, replayed on a fresh partition to the chosen step, and drawn.
+#include "report/render.hpp"
+#include "report/scene.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace busmap::report {
+namespace {
+
+/// One operation on the partition, as the oracle performs it but without
+/// judging: the picture wants the state, the verdict comes from the oracle.
+void replay_op(Partition &part, const busmap_driver &driver, const Op &op) {
+  static const Partition::Checkpoint no_look = [](std::string_view) {};
+  switch (op.kind) {
+  case OpKind::Load:
+    if (!part.loaded())
+      part.load(driver);
+    return;
+  case OpKind::Unload:
+    if (part.loaded())
+      part.unload();
+    return;
+  case OpKind::Add: part.add_block(op.addr, op.sections); return;
+  case OpKind::Online: part.online_block(op.addr, op.veto, no_look); return;
+  case OpKind::Offline: part.offline_block(op.addr, op.veto, op.migrate_fail, no_look); return;
+  case OpKind::Remove: part.remove_block(op.addr); return;
+  case OpKind::Translate:
+    if (part.loaded())
+      part.translate(op.addr);
+    return;
+  case OpKind::FaultAlloc: part.allocator().arm_fault(op.nth); return;
+  case OpKind::FaultHcall: part.firmware().arm_fault(op.nth, op.code); return;
+  }
+}
+
+/// The sections an operation is about, to outline them.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> op_focus(const Op &op, const Memory &m) {
+  const std::uint64_t s = m.section_of(op.addr);
+  switch (op.kind) {
+  case OpKind::Add: return std::pair{s, s + op.sections};
+  case OpKind::Online:
+  case OpKind::Offline:
+  case OpKind::Remove:
+    if (const Block *b = m.containing(s))
+      return std::pair{b->first_section, b->first_section + b->sections};
+    return std::pair{s, s + 1};
+  case OpKind::Translate: return std::pair{s, s + 1};
+  default: return std::nullopt;
+  }
+}
+
+} // namespace
+
+void render_layout_svg(const Layout &layout, std::ostream &out, const RenderOptions &options) {
+  Scene scene = scene_of_layout(layout);
+  scene.title = options.title;
+  scene.status = fmt::format("layout: {} blocks of {} MiB sections", layout.blocks.size(),
+                             layout.config.section_size() >> 20);
+  draw_svg(scene, out);
+}
+
+RenderResult render_trace_svg(const Trace &trace, const busmap_driver &driver, std::ostream &out,
+                              const RenderOptions &options) {
+  RenderResult result;
+  result.violation = Oracle(driver).run(trace, trace.mode).violation;
+  const std::size_t n = trace.ops.size();
+  if (options.step && *options.step > n)
+    throw std::invalid_argument(
+        fmt::format("step {} is past the end of the trace ({} operations)", *options.step, n));
+  result.step = options.step ? *options.step : result.violation ? result.violation->step + 1 : n;
+
+  Partition part(trace.layout);
+  for (std::size_t i = 0; i < result.step; ++i)
+    replay_op(part, driver, trace.ops[i]);
+
+  Scene scene = scene_of_partition(part, trace.mode);
+  scene.title = options.title;
+  const bool at_failure = result.violation && result.step == result.violation->step + 1;
+  scene.status = result.step == 0
+                     ? fmt::format("{}: the starting layout, before step 1 of {}", driver.name, n)
+                     : fmt::format("{}: after step {} of {}: {}{}", driver.name, result.step, n,
+                                   format_op(trace.ops[result.step - 1]),
+                                   at_failure ? "  (the step the oracle rejected)" : "");
+  if (at_failure) {
+    scene.violation = result.violation;
+    scene.focus = op_focus(trace.ops[result.step - 1], part.memory());
+  } else if (result.violation) {
+    scene.status += fmt::format("  [the trace fails later, at step {}]", result.violation->step + 1);
+  }
+  for (const auto &b : scene.bands)
+    result.translated_sections += b.end - b.first;
+  draw_svg(scene, out);
+  if (part.loaded())
+    part.unload();
+  return result;
+}
+
+} // namespace busmap::report
