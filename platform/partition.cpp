@@ -56,7 +56,9 @@ Partition::Partition(const Layout &layout)
   abi_.h_free_mr = cb_free_mr;
 }
 
-Partition::~Partition() = default;
+// A run that ends early (a violation) still gives the driver its unload, so
+// the driver's own memory goes back; whatever it leaks, the allocator frees.
+Partition::~Partition() { unload(); }
 
 void Partition::note(JournalEntry::Kind kind, std::string text) {
   journal_.push_back({kind, std::move(text)});
