@@ -50,9 +50,11 @@ const busmap_driver &choose_driver(const ReplayOptions &o, const TraceFile &tf,
   std::string name = !o.impl.empty() ? o.impl : !tf.impl.empty() ? tf.impl : "simple";
   if (const Implementation *i = find_implementation(name))
     return *i->driver;
-  throw BadInput(fmt::format("{}unknown implementation '{}'; built-in: {}",
-                             o.impl.empty() ? o.file + ": the header's " : "", name,
-                             builtin_names()));
+  if (!o.impl.empty())
+    throw BadInput(fmt::format("unknown implementation '{}'; built-in: {}", name, builtin_names()));
+  throw BadInput(fmt::format("{}: the header names unknown implementation '{}'; built-in: {} "
+                             "(or choose with --impl or --plugin)",
+                             o.file, name, builtin_names()));
 }
 
 /// Expected verdict of the header, in the words of a report.
