@@ -1,0 +1,89 @@
+# Installation: the `busmap` program, the public headers, the static
+# libraries of the oracle and a CMake package, so that a driver project
+# writes
+#
+#   find_package(busmap_oracle REQUIRED)
+#   target_link_libraries(my_driver_tests PRIVATE busmap_oracle::oracle)
+#
+# and gets the Oracle, the trace format, the built-in drivers and their
+# dependencies (RapidCheck stays static: Debian's is not PIC).  The library
+# folders name ${PROJECT_SOURCE_DIR} as their include directory, which is
+# right in the build tree only; busmap_relocatable() rewrites that into a
+# build-tree path plus the installed include/busmap_oracle.  docs/PACKAGING.md
+# says how to use the package.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(BUSMAP_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/busmap_oracle)
+set(BUSMAP_INSTALL_API_INCLUDEDIR ${CMAKE_INSTALL_INCLUDEDIR}/busmap_oracle)
+
+# The one target a driver project links: the oracle and everything under it.
+add_library(busmap_oracle INTERFACE)
+target_link_libraries(busmap_oracle INTERFACE busmap_properties)
+
+set(busmap_exported_targets
+  busmap_oracle busmap_abi busmap_platform busmap_model busmap_impl busmap_properties)
+foreach(optional busmap_layouts busmap_report)
+  if(TARGET ${optional})
+    list(APPEND busmap_exported_targets ${optional})
+  endif()
+endforeach()
+
+function(busmap_relocatable target)
+  get_target_property(dirs ${target} INTERFACE_INCLUDE_DIRECTORIES)
+  if(NOT dirs)
+    return()
+  endif()
+  set(fixed "")
+  foreach(dir IN LISTS dirs)
+    if(dir STREQUAL PROJECT_SOURCE_DIR)
+      list(APPEND fixed "$<BUILD_INTERFACE:${dir}>" "$<INSTALL_INTERFACE:${BUSMAP_INSTALL_API_INCLUDEDIR}>")
+    else()
+      list(APPEND fixed "${dir}")
+    endif()
+  endforeach()
+  list(REMOVE_DUPLICATES fixed)
+  set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${fixed}")
+endfunction()
+
+foreach(target IN LISTS busmap_exported_targets)
+  busmap_relocatable(${target})
+  string(REPLACE "busmap_" "" short ${target})
+  set_target_properties(${target} PROPERTIES EXPORT_NAME ${short})
+endforeach()
+# The layouts and report folders name their include directory for the build
+# tree only; installed, they live beside the others.
+foreach(target busmap_layouts busmap_report)
+  if(TARGET ${target})
+    target_include_directories(${target} PUBLIC
+      $<INSTALL_INTERFACE:${BUSMAP_INSTALL_API_INCLUDEDIR}>)
+  endif()
+endforeach()
+
+install(TARGETS busmap RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS ${busmap_exported_targets} EXPORT busmap_oracleTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(EXPORT busmap_oracleTargets NAMESPACE busmap_oracle::
+  DESTINATION ${BUSMAP_INSTALL_CMAKEDIR})
+
+# Headers: the C ABI and layout arithmetic under include/busmap/, the C++
+# API (which includes "platform/...", "properties/..." paths) under
+# include/busmap_oracle/.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/busmap
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp")
+foreach(dir platform model impl properties layouts report)
+  if(IS_DIRECTORY ${PROJECT_SOURCE_DIR}/${dir})
+    install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/
+      DESTINATION ${BUSMAP_INSTALL_API_INCLUDEDIR}/${dir} FILES_MATCHING PATTERN "*.hpp")
+  endif()
+endforeach()
+
+configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/busmap_oracleConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/busmap_oracleConfig.cmake
+  INSTALL_DESTINATION ${BUSMAP_INSTALL_CMAKEDIR})
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/busmap_oracleConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/busmap_oracleConfig.cmake
+  ${CMAKE_CURRENT_BINARY_DIR}/busmap_oracleConfigVersion.cmake
+  DESTINATION ${BUSMAP_INSTALL_CMAKEDIR})
