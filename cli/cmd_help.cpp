@@ -54,7 +54,6 @@ std::string invariants_text() {
 Trace sample_trace() {
   Trace t;
   t.layout.blocks = {{0x0, 16, BlockState::Online}, {0x10000000, 16, BlockState::Offline}};
-  t.expect_fail = inv::Coverage;
   t.ops = {{OpKind::Load},
            {OpKind::Online, 0x10000000, 0, Veto::After},
            {OpKind::Online, 0x10000000},
