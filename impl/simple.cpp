@@ -17,6 +17,7 @@
 #include "impl/drivers.hpp"
 
 #include "busmap/layout_arith.hpp"
+#include "impl/mr_register.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -31,8 +32,7 @@ struct SectionArray {
 struct Simple {
   const busmap_platform *p;
   SectionArray map;
-  std::uint64_t mr = 0;
-  bool has_mr = false;
+  busmap::impl::MrState mr;
   bool inoperable = false;
 };
 
@@ -47,62 +47,33 @@ void release(const busmap_platform *p, SectionArray &a) {
 
 // --- The MR over a sorted section array. ----------------------------------
 
-// A failed free leaves the MR live, so the handle is kept for a later try.
-bool free_mr(Simple &d) {
-  if (!d.has_mr)
-    return true;
-  if (d.p->h_free_mr(d.p->ctx, d.mr) != BUSMAP_H_SUCCESS)
-    return false;
-  d.has_mr = false;
-  return true;
+// Replaces the MR by one over `a` (impl/mr_register.hpp); the page buffer
+// comes from the platform like every other byte the driver holds.
+std::int64_t register_mr(Simple &d, const SectionArray &a) {
+  const busmap_platform &p = *d.p;
+  auto *buf = static_cast<std::uint64_t *>(
+      p.alloc(p.ctx, sizeof(std::uint64_t) * busmap::impl::register_buffer_entries(p)));
+  if (!buf)
+    return BUSMAP_H_RESOURCE;
+  const std::int64_t rc =
+      busmap::impl::mr_reregister(p, d.mr, a.count, buf, [&](auto &&fn) {
+        for (std::size_t i = 0; i < a.count && fn(a.at[i]); ++i) {
+        }
+      });
+  p.free(p.ctx, buf);
+  return rc;
 }
 
-// Registers every HW page of `a` in order, max_rpages at a time.
-bool register_mr(Simple &d, const SectionArray &a) {
-  const busmap_platform *p = d.p;
-  if (a.count == 0)
-    return true;
-  const std::uint64_t length = busmap::arith::mr_length<std::uint64_t>(a.count, p->section_shift);
-  std::uint64_t handle = 0;
-  if (p->h_alloc_mr(p->ctx, p->bus_start, length, &handle) != BUSMAP_H_SUCCESS)
-    return false;
-  d.mr = handle;
-  d.has_mr = true;
-  auto *chunk = static_cast<std::uint64_t *>(p->alloc(p->ctx, sizeof(std::uint64_t) * p->max_rpages));
-  if (!chunk)
-    return false;
-  const std::uint64_t per_section = 1ull << (p->section_shift - p->hw_page_shift);
-  std::uint32_t fill = 0;
-  std::int64_t rc = BUSMAP_H_PAGE_REGISTERED;
-  for (std::size_t i = 0; i < a.count && rc == BUSMAP_H_PAGE_REGISTERED; ++i)
-    for (std::uint64_t k = 0; k < per_section && rc == BUSMAP_H_PAGE_REGISTERED; ++k) {
-      chunk[fill++] = (a.at[i] << p->section_shift) + (k << p->hw_page_shift);
-      const bool last = i + 1 == a.count && k + 1 == per_section;
-      if (fill == p->max_rpages || last) {
-        rc = p->h_register_pages(p->ctx, handle, chunk, fill);
-        fill = 0;
-      }
-    }
-  p->free(p->ctx, chunk);
-  return rc == BUSMAP_H_SUCCESS;
-}
-
-// Makes `next` the map: re-registers the MR over it.  On failure the old map
-// and its MR are restored when possible; answers whether `next` took effect.
+// Makes `next` the map.  On failure the old map keeps (or gets back) its MR
+// when possible; answers whether `next` took effect.
 bool install(Simple &d, SectionArray next) {
-  if (!free_mr(d)) { // the old MR is still live and right: keep it
-    release(d.p, next);
-    return false;
-  }
-  if (register_mr(d, next)) {
+  if (register_mr(d, next) == BUSMAP_H_SUCCESS) {
     release(d.p, d.map);
     d.map = next;
     return true;
   }
-  free_mr(d);
   release(d.p, next);
-  if (!register_mr(d, d.map)) {
-    free_mr(d);
+  if (!d.mr.live && register_mr(d, d.map) != BUSMAP_H_SUCCESS) {
     log_err(d.p, "simple: MR re-registration failed; driver inoperable");
     d.inoperable = true;
   }
@@ -171,7 +142,7 @@ void *simple_load(const busmap_platform *p) {
   if (!d)
     return nullptr;
   d->p = p;
-  if (p->walk_ram(p->ctx, collect_ram, d) != 0 || !register_mr(*d, d->map)) {
+  if (p->walk_ram(p->ctx, collect_ram, d) != 0 || register_mr(*d, d->map) != BUSMAP_H_SUCCESS) {
     log_err(p, "simple: load failed");
     simple_unload(d);
     return nullptr;
@@ -182,7 +153,7 @@ void *simple_load(const busmap_platform *p) {
 void simple_unload(void *drv) {
   auto *d = static_cast<Simple *>(drv);
   const busmap_platform *p = d->p;
-  free_mr(*d);
+  busmap::impl::mr_release_final(*p, d->mr);
   release(p, d->map);
   p->free(p->ctx, d);
 }
@@ -197,7 +168,7 @@ int update(Simple &d, std::uint64_t start_pfn, std::uint64_t nr_pages, bool add,
   if (can_veto)
     return BUSMAP_NOTIFY_BAD;
   if (!d.inoperable) { // the change was refused but cannot be vetoed
-    free_mr(d);
+    busmap::impl::mr_release(*d.p, d.mr);
     log_err(d.p, "simple: cannot apply a cancel event; driver inoperable");
     d.inoperable = true;
   }

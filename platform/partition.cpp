@@ -6,9 +6,7 @@
 
 namespace busmap {
 
-namespace {
-
-const char *action_name(busmap_mem_action a) {
+const char *to_string(busmap_mem_action a) {
   switch (a) {
   case BUSMAP_MEM_GOING_ONLINE: return "GOING_ONLINE";
   case BUSMAP_MEM_ONLINE: return "ONLINE";
@@ -20,7 +18,7 @@ const char *action_name(busmap_mem_action a) {
   return "?";
 }
 
-const char *hcall_rc_name(std::int64_t rc) {
+const char *hcall_name(std::int64_t rc) {
   switch (rc) {
   case BUSMAP_H_SUCCESS: return "H_SUCCESS";
   case BUSMAP_H_BUSY: return "H_BUSY";
@@ -29,10 +27,17 @@ const char *hcall_rc_name(std::int64_t rc) {
   case BUSMAP_H_PARAMETER: return "H_PARAMETER";
   case BUSMAP_H_RESOURCE: return "H_RESOURCE";
   }
-  return "H_?";
+  return nullptr;
 }
 
+namespace {
+
 Partition &self(void *ctx) { return *static_cast<Partition *>(ctx); }
+
+std::string hcall_label(std::int64_t rc) {
+  const char *name = hcall_name(rc);
+  return name ? name : fmt::format("{}", rc);
+}
 
 } // namespace
 
@@ -102,10 +107,10 @@ int Partition::notify_driver(busmap_mem_action action, const Block &b) {
   const std::uint64_t start_pfn = b.first_section << to_pages;
   const std::uint64_t nr_pages = b.sections << to_pages;
   note(JournalEntry::Kind::Notify, fmt::format("notify({}, start_pfn={:#x}, nr_pages={:#x})",
-                                              action_name(action), start_pfn, nr_pages));
+                                              to_string(action), start_pfn, nr_pages));
   const int answer = driver_->notify(instance_, action, start_pfn, nr_pages);
   note(JournalEntry::Kind::Notify,
-       fmt::format("  {} answered {}", action_name(action),
+       fmt::format("  {} answered {}", to_string(action),
                    answer == BUSMAP_NOTIFY_OK ? "NOTIFY_OK" : "NOTIFY_BAD"));
   return answer;
 }
@@ -118,7 +123,7 @@ int Partition::notify_chain(busmap_mem_action action, const Block &b, Veto veto,
     if (veto == Veto::None)
       return BUSMAP_NOTIFY_OK;
     note(JournalEntry::Kind::Kernel,
-         fmt::format("another notifier answers {} with NOTIFY_BAD", action_name(action)));
+         fmt::format("another notifier answers {} with NOTIFY_BAD", to_string(action)));
     return BUSMAP_NOTIFY_BAD;
   };
   if (veto == Veto::Before && other() != BUSMAP_NOTIFY_OK)
@@ -146,24 +151,36 @@ OpOutcome Partition::add_block(std::uint64_t base, std::uint64_t sections) {
   return out;
 }
 
-OpOutcome Partition::online_block(std::uint64_t base, Veto veto, const Checkpoint &cp) {
-  OpOutcome out;
+// The part of online and offline that is the same: the kernel refuses a
+// block in the wrong phase, sends the GOING_* event down the chain, and on a
+// veto sends the CANCEL to every notifier.  Answers the block when every
+// notifier accepted, else null with `out` saying why.
+Block *Partition::begin_hotplug(std::uint64_t base, Phase from, busmap_mem_action going,
+                                busmap_mem_action cancel, Veto veto, OpOutcome &out) {
   Block *b = memory_.find(base);
-  if (!b || b->phase != Phase::Offline) {
+  if (!b || b->phase != from) {
     out.performed = false;
     out.note = b ? fmt::format("kernel refuses: block {:#x} is {}", base, to_string(b->phase))
                  : fmt::format("kernel refuses: no block at {:#x}", base);
     note(JournalEntry::Kind::Kernel, out.note);
-    return out;
+    return nullptr;
   }
   const Block block = *b;
-  const int answer = notify_chain(BUSMAP_MEM_GOING_ONLINE, block, veto, out);
-  if (answer != BUSMAP_NOTIFY_OK) {
-    broadcast(BUSMAP_MEM_CANCEL_ONLINE, block);
-    out.note = "online vetoed, cancelled";
-    note(JournalEntry::Kind::Kernel, out.note);
+  if (notify_chain(going, block, veto, out) == BUSMAP_NOTIFY_OK)
+    return memory_.find(base);
+  broadcast(cancel, block);
+  out.note = fmt::format("{} vetoed, {} sent", to_string(going), to_string(cancel));
+  note(JournalEntry::Kind::Kernel, out.note);
+  return nullptr;
+}
+
+OpOutcome Partition::online_block(std::uint64_t base, Veto veto, const Checkpoint &cp) {
+  OpOutcome out;
+  Block *b = begin_hotplug(base, Phase::Offline, BUSMAP_MEM_GOING_ONLINE,
+                           BUSMAP_MEM_CANCEL_ONLINE, veto, out);
+  if (!b)
     return out;
-  }
+  const Block block = *b;
   b->phase = Phase::GoingOnline;
   note(JournalEntry::Kind::Kernel, fmt::format("pages of {:#x} handed to the allocator", base));
   if (cp)
@@ -177,22 +194,11 @@ OpOutcome Partition::online_block(std::uint64_t base, Veto veto, const Checkpoin
 OpOutcome Partition::offline_block(std::uint64_t base, Veto veto, bool migrate_fail,
                                    const Checkpoint &cp) {
   OpOutcome out;
-  Block *b = memory_.find(base);
-  if (!b || b->phase != Phase::Online) {
-    out.performed = false;
-    out.note = b ? fmt::format("kernel refuses: block {:#x} is {}", base, to_string(b->phase))
-                 : fmt::format("kernel refuses: no block at {:#x}", base);
-    note(JournalEntry::Kind::Kernel, out.note);
+  Block *b = begin_hotplug(base, Phase::Online, BUSMAP_MEM_GOING_OFFLINE,
+                           BUSMAP_MEM_CANCEL_OFFLINE, veto, out);
+  if (!b)
     return out;
-  }
   const Block block = *b;
-  const int answer = notify_chain(BUSMAP_MEM_GOING_OFFLINE, block, veto, out);
-  if (answer != BUSMAP_NOTIFY_OK) {
-    broadcast(BUSMAP_MEM_CANCEL_OFFLINE, block);
-    out.note = "offline vetoed, cancelled";
-    note(JournalEntry::Kind::Kernel, out.note);
-    return out;
-  }
   b->phase = Phase::GoingOffline;
   note(JournalEntry::Kind::Kernel, fmt::format("pages of {:#x} being migrated", base));
   if (cp)
@@ -284,7 +290,7 @@ std::int64_t Partition::cb_alloc_mr(void *ctx, std::uint64_t bus_start, std::uin
   std::int64_t rc = p.firmware_.alloc_mr(bus_start, length, handle);
   p.note(JournalEntry::Kind::Hcall,
          fmt::format("h_alloc_mr(bus={:#x}, length={:#x}) -> {}{}", bus_start, length,
-                     hcall_rc_name(rc),
+                     hcall_label(rc),
                      rc == BUSMAP_H_SUCCESS ? fmt::format(", MR {}", *handle)
                                             : " (" + p.firmware_.last_error() + ")"));
   return rc;
@@ -307,9 +313,9 @@ std::int64_t Partition::cb_register_pages(void *ctx, std::uint64_t handle,
   std::string text =
       run.calls == 1
           ? fmt::format("h_register_pages(MR {}, first={:#x}, count={}) -> {}", handle, first,
-                        count, hcall_rc_name(rc))
+                        count, hcall_label(rc))
           : fmt::format("h_register_pages(MR {}) x{} calls, {} pages from {:#x} -> {}", handle,
-                        run.calls, run.pages, run.first, hcall_rc_name(rc));
+                        run.calls, run.pages, run.first, hcall_label(rc));
   if (!ok)
     text += " (" + p.firmware_.last_error() + ")";
   if (extends)
@@ -323,7 +329,7 @@ std::int64_t Partition::cb_free_mr(void *ctx, std::uint64_t handle) {
   Partition &p = self(ctx);
   std::int64_t rc = p.firmware_.free_mr(handle);
   p.note(JournalEntry::Kind::Hcall,
-         fmt::format("h_free_mr(MR {}) -> {}{}", handle, hcall_rc_name(rc),
+         fmt::format("h_free_mr(MR {}) -> {}{}", handle, hcall_label(rc),
                      rc == BUSMAP_H_SUCCESS ? "" : " (" + p.firmware_.last_error() + ")"));
   return rc;
 }

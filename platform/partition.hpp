@@ -43,6 +43,11 @@ struct OpOutcome {
   bool driver_asked = false;            // the driver saw the GOING_* event
 };
 
+/// The kernel's name of a notifier event ("GOING_ONLINE", ...).
+const char *to_string(busmap_mem_action action);
+/// The name of a firmware return code ("H_BUSY", ...), or null if it has none.
+const char *hcall_name(std::int64_t code);
+
 class Partition {
 public:
   /// Called at the points inside an operation where the oracle must look:
@@ -87,6 +92,8 @@ public:
   std::size_t log_count(int max_level) const;
 
 private:
+  Block *begin_hotplug(std::uint64_t base, Phase from, busmap_mem_action going,
+                       busmap_mem_action cancel, Veto veto, OpOutcome &out);
   int notify_chain(busmap_mem_action action, const Block &b, Veto veto, OpOutcome &out);
   void broadcast(busmap_mem_action action, const Block &b);
   int notify_driver(busmap_mem_action action, const Block &b);

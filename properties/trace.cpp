@@ -2,6 +2,7 @@
 // the trace file writer, the oracle's reports and replay's output.
 #include "properties/oracle.hpp"
 #include "properties/trace.hpp"
+#include "platform/partition.hpp"
 
 #include <fmt/format.h>
 
@@ -23,15 +24,8 @@ const char *to_string(OpKind k) {
 }
 
 static std::string hcall_code_name(std::int64_t code) {
-  switch (code) {
-  case BUSMAP_H_SUCCESS: return "H_SUCCESS";
-  case BUSMAP_H_BUSY: return "H_BUSY";
-  case BUSMAP_H_PAGE_REGISTERED: return "H_PAGE_REGISTERED";
-  case BUSMAP_H_HARDWARE: return "H_HARDWARE";
-  case BUSMAP_H_PARAMETER: return "H_PARAMETER";
-  case BUSMAP_H_RESOURCE: return "H_RESOURCE";
-  }
-  return fmt::format("{}", code);
+  const char *name = hcall_name(code);
+  return name ? name : fmt::format("{}", code);
 }
 
 std::string format_op(const Op &op) {
