@@ -203,6 +203,7 @@ CaseResult run_case(const busmap_driver &driver, const Trace &trace, const Check
 void shrink(const busmap_driver &driver, rc::Shrinkable<GeneratedCase> current, Failure &f,
             const CheckOptions &options, Clock::time_point run_deadline) {
   const auto deadline = std::min(Clock::now() + options.shrink.time, run_deadline);
+  std::string current_text = write_trace(f.shrunk);
   bool progressed = true;
   while (progressed) {
     progressed = false;
@@ -218,11 +219,16 @@ void shrink(const busmap_driver &driver, rc::Shrinkable<GeneratedCase> current, 
                                  : fmt::format("time budget ({} s)", options.shrink.time.count());
         return;
       }
-      ++f.candidates;
       const GeneratedCase c = candidate->value();
+      // Many gene shrinks give the same operations; running those again is waste.
+      std::string text = write_trace(c.trace);
+      if (text == current_text)
+        continue;
+      ++f.candidates;
       CaseResult r = run_case(driver, c.trace, options);
       if (r.violation && r.violation->invariant == f.violation.invariant) {
         current = *candidate;
+        current_text = std::move(text);
         f.shrunk = c.trace;
         f.violation = *r.violation;
         ++f.shrinks;
@@ -230,6 +236,58 @@ void shrink(const busmap_driver &driver, rc::Shrinkable<GeneratedCase> current, 
         if (options.progress)
           options.progress(fmt::format("shrinking: {} ops after {} shrinks, {} candidates",
                                        f.shrunk.ops.size(), f.shrinks, f.candidates));
+        break;
+      }
+    }
+  }
+}
+
+/// Variations of a concrete trace that RapidCheck's tree cannot reach in
+/// one step: a fault's distance counts the allocations or firmware calls of
+/// every step between it and its target, so removing such a step only keeps
+/// the failure when the distance shrinks with it.
+std::vector<Trace> fault_aware_shrinks(const Trace &t) {
+  std::vector<Trace> out;
+  auto is_fault = [](const Op &op) {
+    return op.kind == OpKind::FaultAlloc || op.kind == OpKind::FaultHcall;
+  };
+  for (std::size_t k = 1; k < t.ops.size(); ++k) {
+    if (!is_fault(t.ops[k]))
+      continue;
+    for (std::uint32_t nth = 1; nth < t.ops[k].nth; ++nth) {
+      Trace c = t;
+      c.ops[k].nth = nth;
+      out.push_back(c); // a nearer fault
+      for (std::size_t i = k + 1; i < t.ops.size(); ++i) {
+        Trace r = c;
+        r.ops.erase(r.ops.begin() + static_cast<std::ptrdiff_t>(i));
+        out.push_back(std::move(r)); // a nearer fault, one step between fewer
+      }
+    }
+  }
+  return out;
+}
+
+/// The last pass of shrinking, over the concrete trace (see above).
+void shrink_faults(const busmap_driver &driver, Failure &f, const CheckOptions &options,
+                   Clock::time_point deadline) {
+  bool progressed = true;
+  while (progressed && f.shrink_cut_short.empty()) {
+    progressed = false;
+    for (const Trace &c : fault_aware_shrinks(f.shrunk)) {
+      if (f.candidates >= options.shrink.candidates || Clock::now() >= deadline) {
+        f.shrink_cut_short = f.candidates >= options.shrink.candidates
+                                 ? "candidate budget, in the fault-distance pass"
+                                 : "time budget, in the fault-distance pass";
+        return;
+      }
+      ++f.candidates;
+      CaseResult r = run_case(driver, c, options);
+      if (r.violation && r.violation->invariant == f.violation.invariant) {
+        f.shrunk = c;
+        f.violation = *r.violation;
+        ++f.shrinks;
+        progressed = true;
         break;
       }
     }
@@ -337,6 +395,9 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
       f.shrunk = c.trace;
       f.violation = *r.violation;
       shrink(driver, shrinkable, f, options, run_deadline);
+      if (f.shrink_cut_short.empty())
+        shrink_faults(driver, f, options,
+                      std::min(Clock::now() + options.shrink.time, run_deadline));
       f.shrunk.expect_fail = f.violation.invariant;
       result.failure = std::move(f);
       break;

@@ -302,6 +302,7 @@ public:
     dispatch(g);
   }
   Trace take() { return std::move(trace_); }
+  std::size_t ops() const { return trace_.ops.size(); }
   std::vector<Intent> take_intents() { return std::move(intents_); }
 
 private:
@@ -357,8 +358,9 @@ private:
   std::uint64_t top_address(std::uint32_t pick) const;
 
   void hotplug(OpKind kind, std::initializer_list<BlockState> preferred, const StepGene &g);
+  void arm_fault(FaultBefore kind, const StepGene &g);
   void translate(const StepGene &g);
-  void add(const StepGene &g);
+  bool add(const StepGene &g);
   void on_absent(const StepGene &g);
   void dispatch(const StepGene &g);
 
@@ -424,6 +426,8 @@ void Concretizer::hotplug(OpKind kind, std::initializer_list<BlockState> preferr
   Known *k = choose(preferred, g.pick);
   if (!k)
     return on_absent(g);
+  if (kind != OpKind::Remove)
+    arm_fault(g.fault, g);
   Op op{kind, addr(k->first)};
   if (kind != OpKind::Remove)
     op.veto = g.veto;
@@ -439,11 +443,22 @@ void Concretizer::hotplug(OpKind kind, std::initializer_list<BlockState> preferr
     k->state = BlockState::Absent;
 }
 
-void Concretizer::add(const StepGene &g) {
+void Concretizer::arm_fault(FaultBefore kind, const StepGene &g) {
+  if (kind == FaultBefore::None)
+    return;
+  Op op{kind == FaultBefore::Alloc ? OpKind::FaultAlloc : OpKind::FaultHcall};
+  op.nth = g.nth;
+  op.code = kind == FaultBefore::Hcall ? g.code : 0;
+  emit(op);
+}
+
+/// Emits an add; true when it should be accepted (a new offline block).
+bool Concretizer::add(const StepGene &g) {
   const std::uint64_t n = g.add_blocks * bs_;
   auto place = [&](std::uint64_t first) {
     emit({OpKind::Add, addr(first), n});
     blocks_.push_back({first, n, BlockState::Offline, ++clock_});
+    return true;
   };
   if (g.placement == Placement::Readd) {
     auto gone = in_state({BlockState::Absent});
@@ -453,7 +468,7 @@ void Concretizer::add(const StepGene &g) {
         emit({OpKind::Add, addr(k->first), k->sections});
         k->state = BlockState::Offline;
         k->stamp = ++clock_;
-        return;
+        return true;
       }
     }
   }
@@ -480,8 +495,11 @@ void Concretizer::add(const StepGene &g) {
   for (std::size_t i = 0; i <= present.size(); ++i) {
     const std::uint64_t gap_end = i < present.size() ? present[i]->first : limit();
     const std::uint64_t first = (cursor + bs_ - 1) / bs_ * bs_;
-    if (first <= gap_end && gap_end - first >= n)
-      fits.push_back(first);
+    if (first <= gap_end && gap_end - first >= n) {
+      // The middle of a big gap is where a sparse table needs new blocks.
+      const std::uint64_t middle = (first + (gap_end - first - n) / 2) / bs_ * bs_;
+      fits.push_back(g.section % 2 ? middle : first);
+    }
     if (i < present.size())
       cursor = present[i]->first + present[i]->sections;
   }
@@ -490,6 +508,7 @@ void Concretizer::add(const StepGene &g) {
   // No room anywhere: an add over an existing block, which the kernel refuses.
   if (!present.empty())
     emit({OpKind::Add, addr(present.front()->first), n});
+  return false;
 }
 
 void Concretizer::on_absent(const StepGene &g) {
@@ -512,7 +531,16 @@ void Concretizer::dispatch(const StepGene &g) {
   case Intent::OnlineAgain: return hotplug(OpKind::Online, {BlockState::Online}, g);
   case Intent::OfflineAgain: return hotplug(OpKind::Offline, {BlockState::Offline}, g);
   case Intent::RemoveOnline: return hotplug(OpKind::Remove, {BlockState::Online}, g);
-  case Intent::Add: return add(g);
+  case Intent::Add:
+    add(g);
+    return;
+  case Intent::AddOnline:
+    if (add(g)) {
+      StepGene newest = g;
+      newest.pick = 0; // the block just added
+      hotplug(OpKind::Online, {BlockState::Offline}, newest);
+    }
+    return;
   case Intent::OnAbsent: return on_absent(g);
   case Intent::FaultAlloc: {
     Op op{OpKind::FaultAlloc};
@@ -552,7 +580,7 @@ const char *to_string(Intent i) {
   static constexpr const char *names[IntentCount] = {
       "translate",     "online",        "offline",       "remove",    "add",
       "fault-alloc",   "fault-hcall",   "reload",        "online-again", "offline-again",
-      "remove-online", "on-absent",     "load-again"};
+      "remove-online", "on-absent",     "load-again",    "add-online"};
   return names[static_cast<std::size_t>(i)];
 }
 
@@ -580,7 +608,8 @@ rc::Gen<StepGene> gen_step() {
                                   {2, Intent::OfflineAgain},
                                   {2, Intent::RemoveOnline},
                                   {2, Intent::OnAbsent},
-                                  {1, Intent::LoadAgain}});
+                                  {1, Intent::LoadAgain},
+                                  {5, Intent::AddOnline}});
   // Most faults hit one of the next few calls; some reach deep into a
   // re-registration (8 calls per 16 MiB section) or a big table build.
   auto nth = weighted_gen<std::uint32_t>({{7, between<std::uint32_t>(1, 8)},
@@ -591,7 +620,11 @@ rc::Gen<StepGene> gen_step() {
                                       {2, BUSMAP_H_RESOURCE},
                                       {1, BUSMAP_H_BUSY}});
   return rc::gen::build<StepGene>(
-      set(&StepGene::intent, intent), set(&StepGene::pick, between<std::uint32_t>(0, 1023)),
+      set(&StepGene::intent, intent),
+      // Half the time the most recently touched block: add-then-online,
+      // offline-then-remove and repeated events on one block.
+      set(&StepGene::pick, weighted_gen<std::uint32_t>({{1, rc::gen::just<std::uint32_t>(0)},
+                                                        {1, between<std::uint32_t>(1, 1023)}})),
       set(&StepGene::section, between<std::uint32_t>(0, 65535)),
       set(&StepGene::probe, weighted<Probe>({{3, Probe::First},
                                              {3, Probe::Last},
@@ -606,7 +639,9 @@ rc::Gen<StepGene> gen_step() {
       set(&StepGene::placement, weighted<Placement>({{4, Placement::AfterLast},
                                                      {3, Placement::InGap},
                                                      {2, Placement::Readd},
-                                                     {1, Placement::NearTop}})));
+                                                     {1, Placement::NearTop}})),
+      set(&StepGene::fault, weighted<FaultBefore>(
+                                {{4, FaultBefore::None}, {1, FaultBefore::Alloc}, {1, FaultBefore::Hcall}})));
 }
 
 GeneratedCase concretize(const ClassedLayout &layout, const std::vector<StepGene> &steps,
@@ -614,23 +649,28 @@ GeneratedCase concretize(const ClassedLayout &layout, const std::vector<StepGene
   Concretizer c(layout.layout, options);
   GeneratedCase out;
   out.layout_class = layout.layout_class;
-  std::size_t ops = 1;
   for (const auto &g : steps) {
-    if (ops >= options.max_steps)
+    if (c.ops() >= options.max_steps)
       break;
     c.step(g);
-    ++ops; // at most one op per intent (none when nothing fits)
   }
   out.trace = c.take();
   out.intents = c.take_intents();
+  // A compound intent (a fault, then the event) may pass the cap by one or two.
+  if (out.trace.ops.size() > options.max_steps) {
+    out.trace.ops.resize(options.max_steps);
+    out.intents.resize(options.max_steps - 1);
+  }
   return out;
 }
 
 rc::Gen<GeneratedCase> gen_case(const GeneratorOptions &options) {
   const std::size_t max_genes = options.max_steps > 1 ? options.max_steps - 1 : 0;
-  // The generation size (0-100) scales the length: up to max_steps at 100.
+  // The generation size (0-100) scales the length.  RapidCheck draws a
+  // length uniformly up to the size; drawing up to twice the cap and
+  // cutting at the cap makes half the full-size traces reach max_steps.
   rc::Gen<std::vector<StepGene>> steps = [max_genes](const rc::Random &random, int size) {
-    const int n = static_cast<int>(max_genes * static_cast<std::size_t>(size) / rc::kNominalSize);
+    const int n = static_cast<int>(2 * max_genes * static_cast<std::size_t>(size) / rc::kNominalSize);
     return rc::gen::container<std::vector<StepGene>>(rc::gen::resize(rc::kNominalSize, gen_step()))(
         random, n);
   };

@@ -60,14 +60,19 @@ enum class Intent {
   RemoveOnline, // out of order: remove an online block
   OnAbsent,     // out of order: online/offline/remove memory that is not there
   LoadAgain,    // out of order: load while loaded
+  AddOnline,    // assign a new block and online it at once (DLPAR add)
 };
 const char *to_string(Intent i);
-inline constexpr std::size_t IntentCount = 13;
+inline constexpr std::size_t IntentCount = 14;
 
 /// Which address a Translate intent probes.
 enum class Probe { First, Last, Inner, Absent, Top };
-/// Where an Add intent puts the new block.
+/// Where an Add intent puts the new block (InGap: at the start or, for an
+/// odd `section`, in the middle of a gap, far from any mapped neighbour).
 enum class Placement { AfterLast, InGap, Readd, NearTop };
+/// A fault armed just before an online or offline, so that it hits the
+/// allocations and firmware calls of the driver's map update.
+enum class FaultBefore { None, Alloc, Hcall };
 
 /// One step's genes.  `pick` and `section` select among the candidates
 /// that exist when the step runs (modulo their count); 0 is the most
@@ -83,6 +88,7 @@ struct StepGene {
   std::int64_t code = 0;
   std::uint32_t add_blocks = 1;
   Placement placement = Placement::AfterLast;
+  FaultBefore fault = FaultBefore::None;
 };
 
 struct GeneratorOptions {

@@ -1,0 +1,241 @@
+// The checker: a correct driver passes, broken drivers defined here fail
+// with small shrunk traces (a wrong translation, a crash, a hang), budgets
+// are honoured and reported, the same seed gives the same run, and two
+// shards together are exactly one run.
+#include "impl/drivers.hpp"
+#include "properties/checker.hpp"
+#include "properties/isolation.hpp"
+#include "properties/oracle.hpp"
+#include "properties/trace_format.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+
+namespace busmap {
+namespace {
+
+//===--------------------------------------------------------------------===//
+// Broken variants of `simple`, defined here so the tests do not depend on
+// the mutant zoo: each wraps simple's table and breaks one thing.
+//===--------------------------------------------------------------------===//
+
+const busmap_driver &simple() { return drivers::simple; }
+
+/// Translations of the second and later sections of the bus space are one
+/// byte off: a wrong device view that needs two mapped sections.
+std::uint64_t off_by_one_translate(void *drv, std::uint64_t phys) {
+  std::uint64_t bus = simple().translate(drv, phys);
+  if (bus != BUSMAP_INVALID && bus - 0x8000000000000000ull >= (1ull << 24))
+    return bus + 1;
+  return bus;
+}
+
+/// Dies of SIGSEGV when an offline is cancelled (a veto or a migration failure).
+int crashing_notify(void *drv, busmap_mem_action action, std::uint64_t start, std::uint64_t n) {
+  if (action == BUSMAP_MEM_CANCEL_OFFLINE)
+    std::raise(SIGSEGV);
+  return simple().notify(drv, action, start, n);
+}
+
+/// Never answers an offline.
+int hanging_notify(void *drv, busmap_mem_action action, std::uint64_t start, std::uint64_t n) {
+  if (action == BUSMAP_MEM_GOING_OFFLINE)
+    for (volatile bool forever = true; forever;) {
+    }
+  return simple().notify(drv, action, start, n);
+}
+
+busmap_driver variant(const char *name, std::uint64_t (*translate)(void *, std::uint64_t),
+                      int (*notify)(void *, busmap_mem_action, std::uint64_t, std::uint64_t)) {
+  busmap_driver d = simple();
+  d.name = name;
+  if (translate)
+    d.translate = translate;
+  if (notify)
+    d.notify = notify;
+  return d;
+}
+
+const busmap_driver off_by_one = variant("test-off-by-one", off_by_one_translate, nullptr);
+const busmap_driver crashing = variant("test-crash", nullptr, crashing_notify);
+const busmap_driver hanging = variant("test-hang", nullptr, hanging_notify);
+
+CheckOptions quick(std::size_t traces = 40) {
+  CheckOptions o;
+  o.traces = traces;
+  o.max_steps = 30;
+  o.seed = 1;
+  return o;
+}
+
+/// A failure's shrunk trace is small, is a valid trace file, and replays
+/// (outside the checker) to the same invariant.
+void expect_small_replayable_failure(const busmap_driver &d, const CheckResult &r,
+                                     const std::string &invariant, std::size_t max_ops) {
+  ASSERT_FALSE(r.pass()) << r.impl << " passed";
+  const Failure &f = *r.failure;
+  EXPECT_EQ(f.violation.invariant, invariant) << describe_failure(r);
+  EXPECT_LE(f.shrunk.ops.size(), max_ops) << write_trace(f.shrunk);
+  EXPECT_LE(f.shrunk.ops.size(), f.original.ops.size());
+  EXPECT_EQ(f.shrunk.expect_fail, invariant);
+  const Trace back = parse_trace(write_trace(f.shrunk), "shrunk.trace");
+  EXPECT_EQ(back.ops, f.shrunk.ops);
+  if (invariant != inv::Crash && invariant != inv::Timeout) {
+    const Verdict v = Oracle(d).run(back, Mode::Strict);
+    ASSERT_FALSE(v.pass());
+    EXPECT_EQ(v.violation->invariant, invariant);
+  }
+}
+
+TEST(Checker, CorrectDriverPasses) {
+  const CheckResult r = check(simple(), quick());
+  EXPECT_TRUE(r.pass()) << describe_failure(r);
+  EXPECT_EQ(r.traces, 40u);
+  EXPECT_GT(r.steps, 40u);
+  EXPECT_TRUE(r.run_cut_short.empty());
+  // The statistics cover every trace and show the deep protocol paths.
+  std::uint64_t traces = 0;
+  for (auto &[cls, n] : r.stats.layouts)
+    traces += n;
+  EXPECT_EQ(traces, 40u);
+  // Every load took exactly one of the load paths.
+  std::uint64_t load_paths = 0;
+  for (auto &[path, n] : r.stats.paths)
+    load_paths += path.starts_with("load: ") ? n : 0;
+  EXPECT_EQ(r.stats.ops.at("load"), load_paths);
+  EXPECT_TRUE(r.stats.paths.count("online: completed"));
+  EXPECT_TRUE(r.stats.paths.count("offline: completed"));
+  EXPECT_TRUE(r.stats.paths.count("remove: reclaimed"));
+  EXPECT_NE(r.stats.table().find("protocol path"), std::string::npos);
+}
+
+TEST(Checker, WrongTranslationShrinksToAFewOperations) {
+  const CheckResult r = check(off_by_one, quick());
+  expect_small_replayable_failure(off_by_one, r, inv::DeviceView, 4);
+  EXPECT_GT(r.failure->shrinks, 0u);
+  EXPECT_TRUE(r.failure->shrink_cut_short.empty()) << r.failure->shrink_cut_short;
+  EXPECT_NE(describe_failure(r).find("device-view"), std::string::npos);
+}
+
+TEST(Checker, CrashIsAFailureAtItsStep) {
+  CheckOptions o = quick(200);
+  const CheckResult r = check(crashing, o);
+  expect_small_replayable_failure(crashing, r, inv::Crash, 3);
+  EXPECT_NE(r.failure->violation.actual.find("signal"), std::string::npos)
+      << r.failure->violation.actual;
+  // The step named is the offline whose cancel crashed.
+  const Op &op = r.failure->shrunk.ops.at(r.failure->violation.step);
+  EXPECT_EQ(op.kind, OpKind::Offline);
+  EXPECT_TRUE(op.migrate_fail || op.veto != Veto::None) << format_op(op);
+}
+
+TEST(Checker, HangIsATimeoutAndTheShrinkBudgetIsReported) {
+  CheckOptions o = quick(20);
+  o.case_timeout = std::chrono::milliseconds(2000);
+  o.shrink.candidates = 3;
+  const CheckResult r = check(hanging, o);
+  ASSERT_FALSE(r.pass());
+  EXPECT_EQ(r.failure->violation.invariant, inv::Timeout);
+  EXPECT_EQ(r.failure->shrunk.ops.at(r.failure->violation.step).kind, OpKind::Offline);
+  EXPECT_LE(r.failure->candidates, 3u);
+  EXPECT_NE(r.failure->shrink_cut_short.find("candidate budget"), std::string::npos);
+  EXPECT_NE(describe_failure(r).find("stopped early"), std::string::npos);
+}
+
+TEST(Checker, RunTimeBudgetStopsEarlyAndSaysSo) {
+  CheckOptions o = quick(1000000);
+  o.time_budget = std::chrono::seconds(1);
+  const CheckResult r = check(simple(), o);
+  EXPECT_TRUE(r.pass());
+  EXPECT_LT(r.traces, 1000000u);
+  EXPECT_NE(r.run_cut_short.find("time budget"), std::string::npos);
+}
+
+TEST(Checker, SameSeedSameResult) {
+  const CheckResult a = check(off_by_one, quick()), b = check(off_by_one, quick());
+  ASSERT_FALSE(a.pass());
+  EXPECT_EQ(a.records, b.records);
+  EXPECT_EQ(a.stats, b.stats);
+  EXPECT_EQ(write_trace(a.failure->shrunk), write_trace(b.failure->shrunk));
+  CheckOptions other = quick();
+  other.seed = 8;
+  EXPECT_NE(check(simple(), other).records, check(simple(), quick()).records);
+}
+
+TEST(Checker, TwoShardsAreOneRun) {
+  const CheckResult whole = check(simple(), quick(30));
+  std::vector<TraceRecord> joined;
+  RunStats stats;
+  for (std::size_t i = 0; i < 2; ++i) {
+    CheckOptions o = quick(30);
+    o.shard = Shard{i, 2};
+    const CheckResult part = check(simple(), o);
+    EXPECT_TRUE(part.pass());
+    for (const auto &rec : part.records)
+      EXPECT_EQ(rec.index % 2, i) << "shard " << i << " ran trace " << rec.index;
+    joined.insert(joined.end(), part.records.begin(), part.records.end());
+    stats.merge(part.stats);
+  }
+  std::sort(joined.begin(), joined.end(),
+            [](const TraceRecord &a, const TraceRecord &b) { return a.index < b.index; });
+  EXPECT_EQ(joined, whole.records);
+  EXPECT_EQ(stats, whole.stats);
+}
+
+TEST(Checker, ShardsFromGoogleTestEnvironment) {
+  const std::string status = ::testing::TempDir() + "busmap_shard_status";
+  std::remove(status.c_str());
+  ::setenv("GTEST_TOTAL_SHARDS", "3", 1);
+  ::setenv("GTEST_SHARD_INDEX", "2", 1);
+  ::setenv("GTEST_SHARD_STATUS_FILE", status.c_str(), 1);
+  const Shard s = Shard::from_environment();
+  EXPECT_EQ(s.total, 3u);
+  EXPECT_EQ(s.index, 2u);
+  EXPECT_TRUE(std::ifstream(status).good()) << "the status file is touched";
+  ::setenv("GTEST_SHARD_INDEX", "3", 1);
+  EXPECT_THROW(Shard::from_environment(), std::invalid_argument);
+  ::setenv("GTEST_SHARD_INDEX", "x", 1);
+  EXPECT_THROW(Shard::from_environment(), std::invalid_argument);
+  ::unsetenv("GTEST_SHARD_INDEX");
+  EXPECT_THROW(Shard::from_environment(), std::invalid_argument);
+  ::unsetenv("GTEST_TOTAL_SHARDS");
+  ::unsetenv("GTEST_SHARD_STATUS_FILE");
+  EXPECT_EQ(Shard::from_environment().total, 1u);
+}
+
+TEST(Isolation, ReportsPayloadStepsCrashAndTimeout) {
+  const auto ms = std::chrono::milliseconds(2000);
+  Isolated ok = run_isolated([](ChildChannel &c) { c.step_done(); c.step_done(); return std::string("hi"); }, ms);
+  EXPECT_EQ(ok.status, Isolated::Status::Finished);
+  EXPECT_EQ(ok.payload, "hi");
+  EXPECT_EQ(ok.steps_done, 2u);
+
+  Isolated crash = run_isolated([](ChildChannel &c) -> std::string {
+    c.step_done();
+    std::fprintf(stderr, "about to die\n");
+    std::raise(SIGSEGV);
+    return "unreachable";
+  }, ms);
+  EXPECT_EQ(crash.status, Isolated::Status::Crashed);
+  EXPECT_EQ(crash.steps_done, 1u);
+  EXPECT_NE(crash.what.find("signal"), std::string::npos) << crash.what;
+  EXPECT_NE(crash.what.find("about to die"), std::string::npos) << crash.what;
+
+  Isolated hang = run_isolated([](ChildChannel &) -> std::string {
+    for (volatile bool forever = true; forever;) {
+    }
+    return "";
+  }, std::chrono::milliseconds(200));
+  EXPECT_EQ(hang.status, Isolated::Status::TimedOut);
+
+  Isolated threw = run_isolated([](ChildChannel &) -> std::string { throw std::runtime_error("boom"); }, ms);
+  EXPECT_EQ(threw.status, Isolated::Status::Crashed);
+  EXPECT_NE(threw.what.find("boom"), std::string::npos);
+}
+
+} // namespace
+} // namespace busmap

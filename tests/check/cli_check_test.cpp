@@ -1,0 +1,158 @@
+// `busmap check` end to end: exit codes, the trace file of a failure and its
+// replay, the JSON and JUnit reports, and a two-shard run whose union is
+// one run.
+#include "impl/registry.hpp"
+#include "properties/trace_format.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace busmap {
+namespace {
+
+namespace fs = std::filesystem;
+
+int run(const std::string &args, const std::string &env = "") {
+  const std::string cmd = env + " " BUSMAP_EXE " " + args + " > /dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string slurp(const fs::path &p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+fs::path scratch(const char *name) {
+  fs::path d = fs::path(::testing::TempDir()) / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+/// Well-formed XML in the subset we write: balanced tags, quoted attributes.
+/// Answers the element names in document order.
+std::vector<std::string> parse_xml(const std::string &xml) {
+  std::vector<std::string> stack, seen;
+  for (std::size_t i = xml.find('<'); i != std::string::npos; i = xml.find('<', i)) {
+    const std::size_t end = xml.find('>', i);
+    if (end == std::string::npos)
+      throw std::runtime_error("unterminated tag");
+    std::string tag = xml.substr(i + 1, end - i - 1);
+    i = end + 1;
+    if (tag.starts_with("?"))
+      continue;
+    if (tag.starts_with("/")) {
+      if (stack.empty() || stack.back() != tag.substr(1))
+        throw std::runtime_error("mismatched </" + tag.substr(1) + ">");
+      stack.pop_back();
+      continue;
+    }
+    if (std::count(tag.begin(), tag.end(), '"') % 2)
+      throw std::runtime_error("unbalanced quotes in <" + tag + ">");
+    const std::string name = tag.substr(0, tag.find_first_of(" /"));
+    seen.push_back(name);
+    if (!tag.ends_with("/"))
+      stack.push_back(name);
+  }
+  if (!stack.empty())
+    throw std::runtime_error("unclosed <" + stack.back() + ">");
+  return seen;
+}
+
+const char *a_mutant() {
+  for (const auto &m : builtin_mutants())
+    if (m.strict == Expect::Fail)
+      return m.driver->name;
+  return nullptr;
+}
+
+TEST(CheckCli, DefaultRunPassesAndReports) {
+  const fs::path d = scratch("cli_pass");
+  ASSERT_EQ(run("check --traces 10 --json " + (d / "r.json").string() + " --junit " +
+                (d / "r.xml").string() + " --out " + (d / "out").string()),
+            0);
+  const auto j = nlohmann::json::parse(slurp(d / "r.json"));
+  ASSERT_TRUE(j.is_array());
+  ASSERT_FALSE(j.empty());
+  for (const auto &o : j) {
+    EXPECT_EQ(o.at("verdict"), "pass");
+    EXPECT_EQ(o.at("traces"), 10);
+    EXPECT_GT(o.at("steps").get<int>(), 10);
+    EXPECT_TRUE(o.contains("impl") && o.contains("seconds"));
+  }
+  const auto names = parse_xml(slurp(d / "r.xml"));
+  EXPECT_EQ(std::count(names.begin(), names.end(), "failure"), 0);
+  EXPECT_GT(std::count(names.begin(), names.end(), "testcase"), 10);
+}
+
+TEST(CheckCli, FailureWritesATraceThatReplays) {
+  const char *mutant = a_mutant();
+  ASSERT_NE(mutant, nullptr);
+  const fs::path d = scratch("cli_fail");
+  ASSERT_EQ(run(std::string("check --impl ") + mutant + " --json " + (d / "r.json").string() +
+                " --junit " + (d / "r.xml").string() + " --out " + (d / "out").string()),
+            1);
+  const auto o = nlohmann::json::parse(slurp(d / "r.json")).at(0);
+  EXPECT_EQ(o.at("verdict"), "fail");
+  const std::string file = o.at("trace_file");
+  EXPECT_EQ(fs::path(file), d / "out" / (std::string(mutant) + ".trace"));
+  const TraceFile tf = read_trace_file_with_impl(file);
+  EXPECT_EQ(tf.impl, mutant);
+  EXPECT_EQ(tf.trace.expect_fail, o.at("invariant"));
+  EXPECT_EQ(tf.trace.ops.size(), o.at("trace_steps").get<std::size_t>());
+  EXPECT_TRUE(o.contains("shrinks"));
+  EXPECT_EQ(run("replay " + file), 1);
+  EXPECT_EQ(run("replay --expect " + file), 0);
+  const auto names = parse_xml(slurp(d / "r.xml"));
+  EXPECT_EQ(std::count(names.begin(), names.end(), "failure"), 1);
+}
+
+TEST(CheckCli, BadInputIsExitTwo) {
+  EXPECT_EQ(run("check --impl no-such-driver"), 2);
+  EXPECT_EQ(run("check --traces 0"), 2);
+  EXPECT_EQ(run("check --mode sideways"), 2);
+  EXPECT_EQ(run("check --plugin /nonexistent/driver.so"), 2);
+  EXPECT_EQ(run("check --traces 5", "GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=5"), 2);
+}
+
+TEST(CheckCli, TwoShardsAddUpToOneRun) {
+  const fs::path d = scratch("cli_shards");
+  const std::string common = "check --impl simple --traces 21 --out " + (d / "out").string();
+  ASSERT_EQ(run(common + " --json " + (d / "one.json").string()), 0);
+  nlohmann::json shards[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::string env = "GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=" + std::to_string(i) +
+                            " GTEST_SHARD_STATUS_FILE=" + (d / "status").string();
+    const std::string file = (d / ("shard" + std::to_string(i) + ".json")).string();
+    ASSERT_EQ(run(common + " --json " + file, env), 0);
+    shards[i] = nlohmann::json::parse(slurp(file)).at(0);
+  }
+  EXPECT_TRUE(fs::exists(d / "status"));
+  const auto one = nlohmann::json::parse(slurp(d / "one.json")).at(0);
+  EXPECT_EQ(shards[0].at("traces").get<int>(), 11);
+  EXPECT_EQ(shards[1].at("traces").get<int>(), 10);
+  EXPECT_EQ(shards[0].at("steps").get<int>() + shards[1].at("steps").get<int>(),
+            one.at("steps").get<int>());
+  // Every count of the statistics table adds up.
+  for (const char *table : {"ops", "paths", "layouts"})
+    for (const auto &[key, n] : one.at("stats").at(table).items()) {
+      const auto part = [&](int i) {
+        const auto &t = shards[i].at("stats").at(table);
+        return t.contains(key) ? t.at(key).get<int>() : 0;
+      };
+      EXPECT_EQ(part(0) + part(1), n.get<int>()) << table << ": " << key;
+    }
+}
+
+} // namespace
+} // namespace busmap

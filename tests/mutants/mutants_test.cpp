@@ -1,0 +1,96 @@
+// `busmap check` with its default settings against the zoo: every mutant
+// is caught and shrinks to at most 6 operations, and every built-in driver
+// expected to pass passes (100 traces by default, 1,000 in the "heavy"
+// test).  A disabled test measures the mean number of traces until the
+// first failure per mutant over several seeds (docs/MUTANTS.md).
+#include "impl/registry.hpp"
+#include "properties/checker.hpp"
+#include "properties/trace_format.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace busmap {
+namespace {
+
+std::string param_name(const ::testing::TestParamInfo<const Implementation *> &info) {
+  std::string s;
+  for (const char *p = info.param->driver->name; *p; ++p)
+    s += std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_';
+  return s;
+}
+
+std::vector<const Implementation *> all_of(std::span<const Implementation> list, Expect strict) {
+  std::vector<const Implementation *> out;
+  for (const auto &i : list)
+    if (i.strict == strict)
+      out.push_back(&i);
+  return out;
+}
+
+class MutantIsCaught : public ::testing::TestWithParam<const Implementation *> {};
+
+TEST_P(MutantIsCaught, WithDefaultSettingsInAtMostSixOperations) {
+  const Implementation &m = *GetParam();
+  const CheckResult r = check(*m.driver, CheckOptions{});
+  ASSERT_FALSE(r.pass()) << m.driver->name << " survived " << r.traces << " traces";
+  const Failure &f = *r.failure;
+  EXPECT_LE(f.shrunk.ops.size(), 6u) << describe_failure(r) << write_trace(f.shrunk);
+  RecordProperty("invariant", f.violation.invariant);
+  RecordProperty("traces_until_failure", static_cast<int>(f.trace_index + 1));
+  RecordProperty("shrunk_ops", static_cast<int>(f.shrunk.ops.size()));
+  if (m.fails && f.violation.invariant != m.fails)
+    std::printf("note: %s caught by %s (the registry names %s)\n", m.driver->name,
+                f.violation.invariant.c_str(), m.fails);
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, MutantIsCaught,
+                         ::testing::ValuesIn(all_of(builtin_mutants(), Expect::Fail)), param_name);
+
+class DriverPasses : public ::testing::TestWithParam<const Implementation *> {};
+
+void expect_passes(const Implementation &d, std::size_t traces) {
+  CheckOptions o;
+  o.traces = traces;
+  const CheckResult r = check(*d.driver, o);
+  EXPECT_TRUE(r.pass()) << describe_failure(r)
+                        << (r.failure ? write_trace(r.failure->shrunk) : std::string());
+  EXPECT_EQ(r.traces, traces);
+}
+
+TEST_P(DriverPasses, HundredTraces) { expect_passes(*GetParam(), 100); }
+TEST_P(DriverPasses, ThousandTraces) { expect_passes(*GetParam(), 1000); }
+
+INSTANTIATE_TEST_SUITE_P(Builtin, DriverPasses,
+                         ::testing::ValuesIn(all_of(builtin_drivers(), Expect::Pass)), param_name);
+
+// Run by hand: check_mutants --gtest_also_run_disabled_tests
+//   --gtest_filter='*Measure*'; prints the table of docs/MUTANTS.md.
+TEST(MutantZoo, DISABLED_MeasureTracesUntilFirstFailure) {
+  const std::uint64_t seeds[] = {1, 2, 3, 4, 5, 6, 7, 8};
+  std::printf("| mutant | caught by | mean traces until first failure (seeds 1-8) | max |\n"
+              "|---|---|---|---|\n");
+  for (const Implementation *m : all_of(builtin_mutants(), Expect::Fail)) {
+    double sum = 0;
+    std::size_t worst = 0;
+    std::string caught_by;
+    for (auto seed : seeds) {
+      CheckOptions o;
+      o.seed = seed;
+      o.shrink.candidates = 0; // only the first failure matters here
+      const CheckResult r = check(*m->driver, o);
+      const std::size_t n = r.failure ? r.failure->trace_index + 1 : o.traces + 1;
+      sum += static_cast<double>(n);
+      worst = std::max(worst, n);
+      if (r.failure && caught_by.find(r.failure->violation.invariant) == std::string::npos)
+        caught_by += (caught_by.empty() ? "" : ", ") + r.failure->violation.invariant;
+    }
+    std::printf("| %s | %s | %.1f | %zu |\n", m->driver->name, caught_by.c_str(),
+                sum / std::size(seeds), worst);
+  }
+}
+
+} // namespace
+} // namespace busmap
