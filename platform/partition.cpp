@@ -143,8 +143,10 @@ OpOutcome Partition::add_block(std::uint64_t base, std::uint64_t sections) {
   OpOutcome out;
   if (auto why = memory_.assign(base, sections); !why.empty()) {
     out.performed = false;
+    out.path = "refused, overlaps a block";
     out.note = "hypervisor refuses: " + why;
   } else {
+    out.path = "assigned";
     out.note = fmt::format("block {:#x} assigned, offline", base);
   }
   note(JournalEntry::Kind::Kernel, out.note);
@@ -160,6 +162,8 @@ Block *Partition::begin_hotplug(std::uint64_t base, Phase from, busmap_mem_actio
   Block *b = memory_.find(base);
   if (!b || b->phase != from) {
     out.performed = false;
+    out.path = b ? "refused by the kernel, block already in that state"
+                 : "refused by the kernel, no such block";
     out.note = b ? fmt::format("kernel refuses: block {:#x} is {}", base, to_string(b->phase))
                  : fmt::format("kernel refuses: no block at {:#x}", base);
     note(JournalEntry::Kind::Kernel, out.note);
@@ -169,6 +173,9 @@ Block *Partition::begin_hotplug(std::uint64_t base, Phase from, busmap_mem_actio
   if (notify_chain(going, block, veto, out) == BUSMAP_NOTIFY_OK)
     return memory_.find(base);
   broadcast(cancel, block);
+  out.path = !out.driver_asked ? "vetoed by another notifier before the driver"
+             : out.driver_answer != BUSMAP_NOTIFY_OK ? "vetoed by the driver"
+                                                     : "vetoed by another notifier after the driver";
   out.note = fmt::format("{} vetoed, {} sent", to_string(going), to_string(cancel));
   note(JournalEntry::Kind::Kernel, out.note);
   return nullptr;
@@ -207,6 +214,7 @@ OpOutcome Partition::offline_block(std::uint64_t base, Veto veto, bool migrate_f
     note(JournalEntry::Kind::Kernel, "page migration failed");
     memory_.find(base)->phase = Phase::Online;
     broadcast(BUSMAP_MEM_CANCEL_OFFLINE, block);
+    out.path = "cancelled by a migration failure";
     out.note = "migration failed, offline cancelled";
     return out;
   }
@@ -221,6 +229,7 @@ OpOutcome Partition::remove_block(std::uint64_t base) {
   const Block *b = memory_.find(base);
   if (!b || b->phase != Phase::Offline) {
     out.performed = false;
+    out.path = "refused, block not offline";
     out.note = b ? fmt::format("hypervisor does not reclaim: block {:#x} is {}", base,
                                to_string(b->phase))
                  : fmt::format("hypervisor does not reclaim: no block at {:#x}", base);
@@ -232,12 +241,14 @@ OpOutcome Partition::remove_block(std::uint64_t base) {
   auto holders = firmware_.holders(range);
   if (!holders.empty()) {
     out.performed = false;
+    out.path = "refused, an MR still holds its pages";
     out.note = fmt::format("firmware refuses reclaim of {:#x}: MR {} still holds its pages", base,
                            holders.front());
     note(JournalEntry::Kind::Hcall, out.note);
     return out;
   }
   memory_.reclaim(base);
+  out.path = "reclaimed";
   out.note = fmt::format("block {:#x} reclaimed by the hypervisor", base);
   note(JournalEntry::Kind::Kernel, out.note);
   return out;

@@ -41,6 +41,14 @@ struct OpOutcome {
   std::string note;      // why it was refused, or how it ended
   int driver_answer = BUSMAP_NOTIFY_OK; // the driver's answer to the GOING_* event
   bool driver_asked = false;            // the driver saw the GOING_* event
+  /// The protocol path the operation took, a stable phrase for statistics:
+  /// "completed", "refused by the kernel, no such block", "refused by the
+  /// kernel, block already in that state", "vetoed by another notifier
+  /// before the driver", "vetoed by another notifier after the driver",
+  /// "vetoed by the driver", "cancelled by a migration failure", "assigned",
+  /// "refused, overlaps a block", "reclaimed", "refused, block not offline",
+  /// "refused, an MR still holds its pages".
+  std::string path = "completed";
 };
 
 /// The kernel's name of a notifier event ("GOING_ONLINE", ...).

@@ -49,65 +49,15 @@ std::uint64_t digest(std::string_view text) {
   return h;
 }
 
-//===--------------------------------------------------------------------===//
-// What a step did, read from the oracle's per-step journal text.
-//===--------------------------------------------------------------------===//
-
-bool has(std::string_view text, std::string_view what) {
-  return text.find(what) != std::string_view::npos;
-}
-
-/// The protocol path a step took.  The oracle reports a step as the text of
-/// its journal, so this reads the partition's journal phrases.
-std::string protocol_path(const Op &op, std::string_view text) {
-  const std::string kind = to_string(op.kind);
-  switch (op.kind) {
-  case OpKind::Online:
-  case OpKind::Offline: {
-    const std::string going = op.kind == OpKind::Online ? "GOING_ONLINE" : "GOING_OFFLINE";
-    if (has(text, "kernel refuses: no block"))
-      return kind + ": refused by the kernel, no such block";
-    if (has(text, "kernel refuses"))
-      return kind + ": refused by the kernel, block already in that state";
-    if (has(text, "another notifier answers"))
-      return fmt::format("{}: vetoed by another notifier {} the driver", kind,
-                         op.veto == Veto::Before ? "before" : "after");
-    if (has(text, "notify(" + going) && has(text, "-> NOTIFY_BAD"))
-      return kind + ": vetoed by the driver";
-    if (has(text, "page migration failed"))
-      return "offline: cancelled by a migration failure";
-    return kind + ": completed";
-  }
-  case OpKind::Remove:
-    if (has(text, "reclaimed by the hypervisor"))
-      return "remove: reclaimed";
-    if (has(text, "firmware refuses reclaim"))
-      return "remove: refused, an MR still holds its pages";
-    return "remove: refused, block not offline";
-  case OpKind::Add:
-    return has(text, "hypervisor refuses") ? "add: refused, overlaps a block" : "add: assigned";
-  case OpKind::Load:
-    if (has(text, "already loaded"))
-      return "load: ignored, already loaded";
-    return has(text, "load -> NULL") ? "load: failed" : "load: loaded";
-  case OpKind::Unload:
-    return has(text, "not loaded") ? "unload: ignored, not loaded" : "unload: unloaded";
-  case OpKind::Translate:
-  case OpKind::FaultAlloc:
-  case OpKind::FaultHcall:
-    return {};
-  }
-  return {};
-}
-
-void count_step(RunStats &stats, const Op &op, std::string_view text) {
-  ++stats.ops[to_string(op.kind)];
-  if (auto path = protocol_path(op, text); !path.empty())
-    ++stats.paths[path];
-  if (has(text, "injected fault"))
-    ++stats.paths["fault consumed: a firmware call failed"];
-  if (has(text, ") -> NULL"))
-    ++stats.paths["fault consumed: an allocation failed"];
+/// Adds what one step did (the oracle's structured record) to the run's table.
+void count_step(RunStats &stats, const StepRecord &r) {
+  ++stats.ops[to_string(r.op->kind)];
+  if (!r.path.empty())
+    ++stats.paths[r.path];
+  if (r.hcall_faults)
+    stats.paths["fault consumed: a firmware call failed"] += r.hcall_faults;
+  if (r.alloc_faults)
+    stats.paths["fault consumed: an allocation failed"] += r.alloc_faults;
 }
 
 json to_json(const RunStats &s) { return {{"ops", s.ops}, {"paths", s.paths}, {"layouts", s.layouts}}; }
@@ -152,12 +102,9 @@ Violation violation_from_json(const json &j) {
 std::string run_in_child(const busmap_driver &driver, const Trace &trace, Mode mode,
                          ChildChannel &channel) {
   RunStats stats;
-  std::size_t step = 0;
   OracleOptions oo;
-  oo.trace_out = [&](std::string_view text) {
-    if (step < trace.ops.size())
-      count_step(stats, trace.ops[step], text);
-    ++step;
+  oo.on_step = [&](const StepRecord &r) {
+    count_step(stats, r);
     channel.step_done();
   };
   Verdict verdict = Oracle(driver, oo).run(trace, mode);

@@ -85,13 +85,13 @@ public:
   Verdict execute();
 
 private:
-  void perform(const Op &op);
+  std::string perform(const Op &op); // answers the protocol path taken
   void look(std::string_view where);
 
   // Steps.
-  void do_load();
-  void do_unload();
-  void do_hotplug(const Op &op);
+  std::string do_load();
+  std::string do_unload();
+  OpOutcome do_hotplug(const Op &op);
   void judge_answer(const OpOutcome &out, const Op &op);
 
   // Checks, in invariant order.
@@ -158,8 +158,11 @@ Verdict Run::execute() {
     sections_mark_ = part_.memory().assigned_sections();
     part_.allocator().reset_peak();
     std::string where = "after the step";
+    const std::uint64_t alloc_faults = part_.allocator().faults_consumed();
+    const std::uint64_t hcall_faults = part_.firmware().faults_consumed();
+    std::string path;
     try {
-      perform(op);
+      path = perform(op);
       look(where);
       current_where_.clear();
       if (fault_in_step() && part_.log_count(BUSMAP_LOG_ERR) > errors_mark_)
@@ -180,6 +183,16 @@ Verdict Run::execute() {
         options_.trace_out(verdict.describe());
       return verdict;
     }
+    if (options_.on_step) {
+      StepRecord r;
+      r.index = i;
+      r.op = &op;
+      if (!path.empty())
+        r.path = fmt::format("{}: {}", to_string(op.kind), path);
+      r.alloc_faults = part_.allocator().faults_consumed() - alloc_faults;
+      r.hcall_faults = part_.firmware().faults_consumed() - hcall_faults;
+      options_.on_step(r);
+    }
     if (options_.trace_out) {
       std::string text = fmt::format("[{}] {}\n", i + 1, format_op(op));
       for (std::size_t j = journal_mark_; j < part_.journal().size(); ++j)
@@ -194,18 +207,17 @@ Verdict Run::execute() {
 
 // --- Steps. -------------------------------------------------------------------
 
-void Run::perform(const Op &op) {
+std::string Run::perform(const Op &op) {
   switch (op.kind) {
   case OpKind::Load:
     return do_load();
   case OpKind::Unload:
     return do_unload();
   case OpKind::Add:
-    part_.add_block(op.addr, op.sections);
-    return;
+    return part_.add_block(op.addr, op.sections).path;
   case OpKind::Online:
   case OpKind::Offline:
-    return do_hotplug(op);
+    return do_hotplug(op).path;
   case OpKind::Remove: {
     const Block *b = part_.memory().find(op.addr);
     const bool reclaimable = b && b->phase == Phase::Offline;
@@ -214,7 +226,7 @@ void Run::perform(const Op &op) {
       throw Found{inv::Reclaimable,
                   fmt::format("the hypervisor reclaims the offline block {}", hex(op.addr)),
                   out.note};
-    return;
+    return out.path;
   }
   case OpKind::Translate:
     current_where_ = "the translation the step asked for";
@@ -222,40 +234,45 @@ void Run::perform(const Op &op) {
     if (part_.loaded())
       probe(op.addr);
     current_where_.clear();
-    return;
+    return {};
   case OpKind::FaultAlloc:
     part_.allocator().arm_fault(op.nth);
     part_.note(JournalEntry::Kind::Kernel, fmt::format("allocation {} from now will fail", op.nth));
-    return;
+    return {};
   case OpKind::FaultHcall:
     part_.firmware().arm_fault(op.nth, op.code);
     part_.note(JournalEntry::Kind::Kernel,
                fmt::format("firmware call {} from now will answer {}", op.nth, op.code));
-    return;
+    return {};
   }
+  return {};
 }
 
-void Run::do_load() {
+std::string Run::do_load() {
   if (part_.loaded()) {
     part_.note(JournalEntry::Kind::Kernel, "already loaded: load ignored");
-    return;
+    return "ignored, already loaded";
   }
   degraded_ = false;
   logs_at_load_ = part_.log_count(BUSMAP_LOG_DEBUG);
-  if (!part_.load(driver_) && !fault_in_step())
+  if (part_.load(driver_))
+    return "loaded";
+  if (!fault_in_step())
     throw Found{inv::CleanFailure, "load() succeeds when no fault is injected",
                 "load() answered NULL"};
+  return "failed";
 }
 
-void Run::do_unload() {
+std::string Run::do_unload() {
   if (!part_.loaded()) {
     part_.note(JournalEntry::Kind::Kernel, "not loaded: unload ignored");
-    return;
+    return "ignored, not loaded";
   }
   part_.unload();
+  return "unloaded";
 }
 
-void Run::do_hotplug(const Op &op) {
+OpOutcome Run::do_hotplug(const Op &op) {
   const bool rejects = driver_.flags & BUSMAP_DRIVER_REJECTS_HOTPLUG;
   std::optional<Snapshot> before;
   if (rejects && part_.loaded())
@@ -268,10 +285,10 @@ void Run::do_hotplug(const Op &op) {
                       ? part_.online_block(op.addr, op.veto, checkpoint)
                       : part_.offline_block(op.addr, op.veto, op.migrate_fail, checkpoint);
   if (!out.driver_asked || out.driver_answer == BUSMAP_NOTIFY_OK)
-    return;
+    return out;
   if (!rejects) {
     judge_answer(out, op);
-    return;
+    return out;
   }
   current_where_ = "the driver's veto";
   Snapshot after = snapshot();
@@ -289,6 +306,7 @@ void Run::do_hotplug(const Op &op) {
   if (part_.log_count(BUSMAP_LOG_DEBUG) == logs_at_load_)
     throw Found{inv::VetoPolicy, "the driver logs why it vetoes hotplug",
                 "no log message since load"};
+  return out;
 }
 
 void Run::judge_answer(const OpOutcome &out, const Op &op) {

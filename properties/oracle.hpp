@@ -73,7 +73,18 @@ struct Verdict {
   std::string describe() const;
 };
 
+/// What one step did, for run statistics (see OpOutcome::path).
+struct StepRecord {
+  std::size_t index = 0;
+  const Op *op = nullptr;
+  std::string path;                 // "<op>: <path>", empty for translate and faults
+  std::uint64_t alloc_faults = 0;   // injected faults consumed during the step
+  std::uint64_t hcall_faults = 0;
+};
+
 struct OracleOptions {
+  /// Called after every step that holds, with what the step did.
+  std::function<void(const StepRecord &)> on_step;
   /// When set, every step's operation, outcome and journal is written here.
   std::function<void(std::string_view)> trace_out;
 };
