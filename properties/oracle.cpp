@@ -257,6 +257,8 @@ std::string Run::do_load() {
   logs_at_load_ = part_.log_count(BUSMAP_LOG_DEBUG);
   if (part_.load(driver_))
     return "loaded";
+  // A request beyond the footprint bound is the cause, not the failed load.
+  check_footprint();
   if (!fault_in_step())
     throw Found{inv::CleanFailure, "load() succeeds when no fault is injected",
                 "load() answered NULL"};
@@ -314,6 +316,7 @@ void Run::judge_answer(const OpOutcome &out, const Op &op) {
   if (fault_in_step())
     return;
   current_where_ = "the driver's answer";
+  check_footprint(); // a veto caused by an absurd allocation is a footprint failure
   throw Found{inv::CleanFailure,
               fmt::format("NOTIFY_OK to {} (no fault was injected)",
                           op.kind == OpKind::Online ? "GOING_ONLINE" : "GOING_OFFLINE"),

@@ -197,6 +197,18 @@ TEST(Oracle, ReportsTheStepAndTheCheckpoint) {
   EXPECT_NE(v.violation->where.find("GOING_OFFLINE"), std::string::npos);
 }
 
+// A flat table sized by the highest section asks for 256 GiB on the issue's
+// sparse layout ((2^36 + 1) 4-byte entries); the allocator refuses, the load fails, and the report must
+// name the cause (footprint), not the symptom (a failed load).
+TEST(Oracle, AbsurdAllocationIsReportedAsFootprintNotAsAFailedLoad) {
+  const Verdict v = run(drivers::flat,
+                        TraceBuilder().block(0, 256 * MiB).block(High, 16 * MiB).load().build());
+  ASSERT_FALSE(v.pass());
+  EXPECT_EQ(v.violation->invariant, inv::Footprint) << v.describe();
+  EXPECT_NE(v.violation->actual.find("largest request 274877906948"), std::string::npos)
+      << v.describe();
+}
+
 TEST(Oracle, InvariantIdsAreUnique) {
   std::set<std::string> ids;
   for (const auto &i : invariants())
