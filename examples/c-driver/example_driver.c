@@ -178,13 +178,16 @@ static int map_sections(struct example_map *map, uint64_t first, uint64_t count)
 		example_log(map, "example: out of memory for the section map");
 		return -1;
 	}
-	memcpy(merged, map->sections, at * sizeof(*merged));
+	/* memcpy() from the NULL array of an empty map is undefined, even for 0 bytes. */
+	if (at)
+		memcpy(merged, map->sections, at * sizeof(*merged));
 	for (s = first; s < first + count; s++)
 		if (!section_is_gigantic(p, s))
 			merged[n++] = s;
-	memcpy(merged + n, map->sections + after,
-	       (map->nr_sections - after) * sizeof(*merged));
-	n += map->nr_sections - after;
+	if (after < old)
+		memcpy(merged + n, map->sections + after,
+		       (old - after) * sizeof(*merged));
+	n += old - after;
 	free_if(p, map->sections);
 	map->sections = merged;
 	map->nr_sections = n;
