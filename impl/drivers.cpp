@@ -13,7 +13,7 @@ std::span<const Implementation> builtin_drivers() {
       {&drivers::flat, "driver", Expect::Fail, Expect::Fail, "footprint"},
       {&drivers::lazy, "driver", Expect::Fail, Expect::Fail, "reclaimable"},
       {&drivers::recompute, "driver", Expect::Pass, Expect::Pass, nullptr},
-      {&drivers::identity_dup, "driver", Expect::Fail, Expect::Fail, "no-holes"},
+      {&drivers::identity_dup, "driver", Expect::Fail, Expect::Fail, "mr-length"},
   };
   return table;
 }

@@ -37,8 +37,9 @@ bool Firmware::take_fault(std::int64_t *code) {
   return true;
 }
 
-std::int64_t Firmware::refuse(std::int64_t code, std::string why) {
-  last_error_ = std::move(why);
+std::int64_t Firmware::refuse(std::int64_t code, FirmwareRule rule, std::string why) {
+  last_error_ = why;
+  refusals_.push_back({rule, std::move(why)});
   return code;
 }
 
@@ -54,27 +55,27 @@ std::int64_t Firmware::alloc_mr(std::uint64_t bus_start, std::uint64_t length,
     return code;
   const std::uint64_t hw_mask = (1ull << config_.hw_page_shift) - 1;
   if (!handle)
-    return refuse(BUSMAP_H_PARAMETER, "alloc_mr: handle pointer is NULL");
+    return refuse(BUSMAP_H_PARAMETER, FirmwareRule::CallShape, "alloc_mr: handle pointer is NULL");
   if (length == 0 || (length & hw_mask) || (bus_start & hw_mask))
-    return refuse(BUSMAP_H_PARAMETER,
+    return refuse(BUSMAP_H_PARAMETER, FirmwareRule::CallShape,
                   fmt::format("alloc_mr: bus start {:#x} / length {:#x} not HW-page aligned or empty",
                               bus_start, length));
   if (length - 1 > ~0ull - bus_start)
-    return refuse(BUSMAP_H_PARAMETER,
+    return refuse(BUSMAP_H_PARAMETER, FirmwareRule::CallShape,
                   fmt::format("alloc_mr: [{:#x}, +{:#x}) runs past the bus space", bus_start, length));
   const unsigned __int128 partition =
       static_cast<unsigned __int128>(memory_.assigned_sections()) << config_.section_shift;
   if (length > partition)
-    return refuse(BUSMAP_H_RESOURCE,
+    return refuse(BUSMAP_H_RESOURCE, FirmwareRule::LengthOverMemory,
                   fmt::format("alloc_mr: length {:#x} exceeds partition memory of {} sections",
                               length, memory_.assigned_sections()));
   if (mrs_.size() >= config_.max_mrs)
-    return refuse(BUSMAP_H_RESOURCE, fmt::format("alloc_mr: the limit of {} MRs is reached",
+    return refuse(BUSMAP_H_RESOURCE, FirmwareRule::MrLimit, fmt::format("alloc_mr: the limit of {} MRs is reached",
                                                  config_.max_mrs));
   const std::uint64_t last = bus_start + (length - 1);
   for (const auto &[h, mr] : mrs_)
     if (bus_start <= mr.bus_start + (mr.length - 1) && mr.bus_start <= last)
-      return refuse(BUSMAP_H_PARAMETER,
+      return refuse(BUSMAP_H_PARAMETER, FirmwareRule::CallShape,
                     fmt::format("alloc_mr: bus range overlaps live MR {}", h));
   MemoryRegion mr;
   mr.handle = next_handle_++;
@@ -87,14 +88,15 @@ std::int64_t Firmware::alloc_mr(std::uint64_t bus_start, std::uint64_t length,
   return BUSMAP_H_SUCCESS;
 }
 
-std::optional<std::string> Firmware::bad_page(std::uint64_t phys) const {
+std::optional<Refusal> Firmware::bad_page(std::uint64_t phys) const {
   if (phys & ((1ull << config_.hw_page_shift) - 1))
-    return fmt::format("page {:#x} is not HW-page aligned", phys);
+    return Refusal{FirmwareRule::CallShape, fmt::format("page {:#x} is not HW-page aligned", phys)};
   const std::uint64_t section = phys >> config_.section_shift;
   if (!memory_.containing(section))
-    return fmt::format("page {:#x} is not partition memory", phys);
+    return Refusal{FirmwareRule::NotPartition,
+                   fmt::format("page {:#x} is not partition memory", phys)};
   if (memory_.is_gigantic_section(section))
-    return fmt::format("page {:#x} lies in a gigantic page", phys);
+    return Refusal{FirmwareRule::InGigantic, fmt::format("page {:#x} lies in a gigantic page", phys)};
   return std::nullopt;
 }
 
@@ -107,14 +109,14 @@ std::int64_t Firmware::register_pages(std::uint64_t handle, const std::uint64_t 
   if (it == mrs_.end()) {
     misuse_.push_back(fmt::format("h_register_pages on {} MR handle {}",
                                   freed_handles_.count(handle) ? "freed" : "unknown", handle));
-    return refuse(BUSMAP_H_PARAMETER, misuse_.back());
+    return refuse(BUSMAP_H_PARAMETER, FirmwareRule::UnknownHandle, misuse_.back());
   }
   MemoryRegion &mr = it->second;
   if (count == 0 || count > config_.max_rpages || !pages)
-    return refuse(BUSMAP_H_PARAMETER,
+    return refuse(BUSMAP_H_PARAMETER, FirmwareRule::CallShape,
                   fmt::format("h_register_pages: {} pages (1..{} allowed)", count, config_.max_rpages));
   if (count > mr.declared_pages - mr.registered_pages)
-    return refuse(BUSMAP_H_PARAMETER,
+    return refuse(BUSMAP_H_PARAMETER, FirmwareRule::PastDeclared,
                   fmt::format("h_register_pages: {} pages past the declared length of MR {} "
                               "({} of {} registered)",
                               count, handle, mr.registered_pages, mr.declared_pages));
@@ -128,8 +130,8 @@ std::int64_t Firmware::register_pages(std::uint64_t handle, const std::uint64_t 
       ++runs.back().count; // same section as the page before: already validated
       continue;
     }
-    if (auto why = bad_page(pages[i]))
-      return refuse(BUSMAP_H_PARAMETER, "h_register_pages: " + *why);
+    if (auto bad = bad_page(pages[i]))
+      return refuse(BUSMAP_H_PARAMETER, bad->rule, "h_register_pages: " + bad->why);
     runs.push_back({mr.registered_pages + i, page, 1});
   }
   for (const auto &r : runs) {
@@ -158,7 +160,7 @@ std::int64_t Firmware::free_mr(std::uint64_t handle) {
     misuse_.push_back(freed_handles_.count(handle)
                           ? fmt::format("MR {} freed twice", handle)
                           : fmt::format("h_free_mr of MR handle {}, which was never allocated", handle));
-    return refuse(BUSMAP_H_PARAMETER, misuse_.back());
+    return refuse(BUSMAP_H_PARAMETER, FirmwareRule::UnknownHandle, misuse_.back());
   }
   for (const auto &e : it->second.extents)
     refcount_ -= std::make_pair(

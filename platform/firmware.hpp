@@ -61,6 +61,23 @@ struct MemoryRegion {
   std::optional<std::uint64_t> page_at(std::uint64_t position) const;
 };
 
+/// Which firmware rule refused a call: the oracle names the invariant a
+/// failed load or veto came from by the rule that caused it.
+enum class FirmwareRule {
+  CallShape,       // bad pointer, alignment, empty range, too many pages in one call
+  LengthOverMemory, // MR length above partition memory
+  MrLimit,         // no MR left
+  NotPartition,    // page outside partition memory
+  InGigantic,      // page inside a gigantic page
+  PastDeclared,    // more pages than the MR's declared length
+  UnknownHandle,   // handle never allocated or already freed
+};
+
+struct Refusal {
+  FirmwareRule rule;
+  std::string why;
+};
+
 struct HcallCounts {
   std::uint64_t alloc_mr = 0, register_pages = 0, free_mr = 0;
   std::uint64_t total() const { return alloc_mr + register_pages + free_mr; }
@@ -92,11 +109,13 @@ public:
   const std::vector<std::string> &misuse() const { return misuse_; }
   /// Why the last refused call was refused.
   const std::string &last_error() const { return last_error_; }
+  /// Every refusal (injected faults excluded), oldest first.
+  const std::vector<Refusal> &refusals() const { return refusals_; }
 
 private:
   bool take_fault(std::int64_t *code);
-  std::int64_t refuse(std::int64_t code, std::string why);
-  std::optional<std::string> bad_page(std::uint64_t phys) const;
+  std::int64_t refuse(std::int64_t code, FirmwareRule rule, std::string why);
+  std::optional<Refusal> bad_page(std::uint64_t phys) const;
   std::uint64_t page_shift_in_section() const;
 
   const Memory &memory_;
@@ -116,6 +135,7 @@ private:
   std::uint64_t faults_consumed_ = 0;
   std::vector<std::string> misuse_;
   std::string last_error_;
+  std::vector<Refusal> refusals_;
 };
 
 } // namespace busmap

@@ -104,6 +104,7 @@ private:
   void check_probes();
   void check_canonical_mr(const model::CanonicalLayout &layout);
   void check_footprint();
+  void check_refusals();
   void check_translation(std::uint64_t addr, std::uint64_t bus, bool may_miss);
   void probe(std::uint64_t addr);
 
@@ -139,6 +140,7 @@ private:
   bool degraded_ = false; // a fault made the driver log an error; until the next load
   std::size_t logs_at_load_ = 0;
   std::size_t misuse_seen_ = 0;
+  std::size_t refusals_mark_ = 0;
   std::string current_where_; // the look in progress, for the report
   // The model's sets for the partition as it is now; see refresh().
   SectionSet must_map_, window_;
@@ -156,6 +158,7 @@ Verdict Run::execute() {
     faults_mark_ = faults();
     errors_mark_ = part_.log_count(BUSMAP_LOG_ERR);
     sections_mark_ = part_.memory().assigned_sections();
+    refusals_mark_ = part_.firmware().refusals().size();
     part_.allocator().reset_peak();
     std::string where = "after the step";
     const std::uint64_t alloc_faults = part_.allocator().faults_consumed();
@@ -257,8 +260,10 @@ std::string Run::do_load() {
   logs_at_load_ = part_.log_count(BUSMAP_LOG_DEBUG);
   if (part_.load(driver_))
     return "loaded";
-  // A request beyond the footprint bound is the cause, not the failed load.
+  // A request beyond the footprint bound, or a firmware rule the driver
+  // broke, is the cause to report, not the failed load.
   check_footprint();
+  check_refusals();
   if (!fault_in_step())
     throw Found{inv::CleanFailure, "load() succeeds when no fault is injected",
                 "load() answered NULL"};
@@ -317,6 +322,7 @@ void Run::judge_answer(const OpOutcome &out, const Op &op) {
     return;
   current_where_ = "the driver's answer";
   check_footprint(); // a veto caused by an absurd allocation is a footprint failure
+  check_refusals();
   throw Found{inv::CleanFailure,
               fmt::format("NOTIFY_OK to {} (no fault was injected)",
                           op.kind == OpKind::Online ? "GOING_ONLINE" : "GOING_OFFLINE"),
@@ -591,6 +597,29 @@ void Run::check_canonical_mr(const model::CanonicalLayout &layout) {
   for (const auto &[h, mr] : mrs)
     actual += fmt::format("; MR {} at {} length {:#x}", h, hex(mr.bus_start), mr.length);
   throw Found{inv::Canonical, expected, actual};
+}
+
+// The firmware refused a call of this step for breaking one of the rules an
+// invariant stands for (MR length, no holes): that invariant is violated.
+void Run::check_refusals() {
+  const auto &refusals = part_.firmware().refusals();
+  for (std::size_t i = refusals_mark_; i < refusals.size(); ++i) {
+    const Refusal &r = refusals[i];
+    switch (r.rule) {
+    case FirmwareRule::LengthOverMemory:
+    case FirmwareRule::MrLimit:
+    case FirmwareRule::PastDeclared:
+      throw Found{inv::MrLength, "MRs within partition memory, the MR limit and their declared length",
+                  "the firmware refused: " + r.why};
+    case FirmwareRule::NotPartition:
+    case FirmwareRule::InGigantic:
+      throw Found{inv::NoHoles, "only partition memory outside gigantic pages is registered",
+                  "the firmware refused: " + r.why};
+    case FirmwareRule::CallShape:
+    case FirmwareRule::UnknownHandle:
+      break; // a malformed call: clean-failure judges the failed load or veto
+    }
+  }
 }
 
 void Run::check_footprint() {

@@ -118,10 +118,9 @@ const std::map<std::string, Trace> &catching_traces() {
     // A 16 MiB table the allocator serves, far above the footprint bound.
     add("flat", inv::Footprint, TraceBuilder().block(0, LMB).block(1ull << 46, 16 * MiB).load());
     add("lazy", inv::Reclaimable, gap().load().offline(GiB));
-    // Within partition memory the firmware takes the MR; the duplicate is what shows.
-    add("identity-dup", inv::NoHoles,
-        TraceBuilder().block(0, LMB).block(2 * LMB, LMB).block(4 * GiB, GiB, BlockState::Offline)
-            .load());
+    // The 1:1 map spans the hole between the blocks: an MR longer than
+    // partition memory, which the firmware refuses (the MR length rule).
+    add("identity-dup", inv::MrLength, TraceBuilder().block(0, LMB).block(4 * LMB, LMB).load());
     // Arithmetic.
     add("rank-off-by-one", inv::DeviceView, TraceBuilder().block(0, LMB).load());
     add("insert-rerank-off-by-one", inv::DeviceView, gap().load().online(LMB));
@@ -135,7 +134,8 @@ const std::map<std::string, Trace> &catching_traces() {
     // Section 2^18 (4 TiB) loses bit 18 and lands on section 0.
     add("index-fields-overlap", inv::Coverage,
         TraceBuilder().block(0, LMB).block(4 * TiB, LMB).load().translate(4 * TiB));
-    add("section-base-int32", inv::CleanFailure,
+    // The base wraps in 32 bits: the firmware refuses a page that is not partition memory.
+    add("section-base-int32", inv::NoHoles,
         TraceBuilder().block(0, LMB).block(Above55, LMB).load());
     add("offset-mask-short", inv::DeviceView, TraceBuilder().block(0, LMB).load());
     // Bookkeeping.
@@ -148,7 +148,8 @@ const std::map<std::string, Trace> &catching_traces() {
     add("final-chunk-dropped", inv::MrLength, TraceBuilder().block(0, LMB).load());
     add("declared-length-long", inv::MrLength,
         TraceBuilder().block(0, LMB).block(LMB, LMB, BlockState::Offline).load());
-    add("gigantic-not-skipped", inv::CleanFailure,
+    // The firmware refuses the gigantic page's pages: a hole rule, reported as such.
+    add("gigantic-not-skipped", inv::NoHoles,
         TraceBuilder().config(small_gigantic()).block(0, LMB).gigantic(64 * MiB).load());
     // Protocol.
     add("no-readd-on-cancel-offline", inv::Coverage,
