@@ -6,9 +6,7 @@
 #include "cli/command.hpp"
 #include "properties/oracle.hpp"
 #include "properties/trace_format.hpp"
-#if defined(BUSMAP_HAVE_LAYOUTS)
 #include "layouts/import.hpp"
-#endif
 
 #include <fmt/format.h>
 
@@ -97,14 +95,12 @@ std::string layouts_text() {
       "  devicetree  a POWER partition's ibm,dynamic-reconfiguration-memory node\n"
       "              (ibm,lmb-size, ibm,dynamic-memory v1 or -v2): assigned LMBs\n"
       "              online, unassigned ones absent, reserved ones skipped\n\n";
-#if defined(BUSMAP_HAVE_LAYOUTS)
   for (auto arch : {layouts::Arch::X86_64, layouts::Arch::Ppc64}) {
     const PlatformConfig c = layouts::arch_defaults(arch);
     s += fmt::format("  --arch {:<7} section 2^{}, kernel page 2^{}, gigantic page 2^{}\n",
                      layouts::to_string(arch), c.section_shift, c.page_shift, c.gigantic_shift);
   }
   s += "\n";
-#endif
   return s + "docs/LAYOUTS.md has the mapping rules and their reasons.\n";
 }
 

@@ -2,10 +2,6 @@
 // reads what a real machine says about its memory (layouts/import.hpp) and
 // writes it as a .layout file, the starting state `--layout` gives a run.
 // Decisions the importer took (rounding, skipped LMBs) go to stderr.
-//
-// Compiled only when the busmap program links busmap_layouts, which defines
-// BUSMAP_HAVE_LAYOUTS for its users (see layouts/CMakeLists.txt).
-#if defined(BUSMAP_HAVE_LAYOUTS)
 #include "cli/command.hpp"
 #include "layouts/import.hpp"
 #include "properties/trace_format.hpp"
@@ -106,4 +102,3 @@ const Registrar registrar{{"layout", "import real memory layouts as .layout file
 
 } // namespace
 } // namespace busmap::cli
-#endif // BUSMAP_HAVE_LAYOUTS

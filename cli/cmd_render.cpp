@@ -2,10 +2,6 @@
 // --plugin PATH.so]`: a picture of a layout, or of a trace's partition
 // after step N (default: the step the oracle rejects, else the end); see
 // report/render.hpp for what is drawn.
-//
-// Compiled only when the busmap program links busmap_report, which defines
-// BUSMAP_HAVE_REPORT for its users (see report/CMakeLists.txt).
-#if defined(BUSMAP_HAVE_REPORT)
 #include "cli/command.hpp"
 #include "impl/registry.hpp"
 #include "properties/plugin.hpp"
@@ -103,4 +99,3 @@ const Registrar registrar{{"render", "draw a layout or a trace's partition as SV
 
 } // namespace
 } // namespace busmap::cli
-#endif // BUSMAP_HAVE_REPORT

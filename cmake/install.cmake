@@ -6,11 +6,8 @@
 #   target_link_libraries(my_driver_tests PRIVATE busmap_oracle::oracle)
 #
 # and gets the Oracle, the trace format, the built-in drivers and their
-# dependencies (RapidCheck stays static: Debian's is not PIC).  The library
-# folders name ${PROJECT_SOURCE_DIR} as their include directory, which is
-# right in the build tree only; busmap_relocatable() rewrites that into a
-# build-tree path plus the installed include/busmap_oracle.  docs/PACKAGING.md
-# says how to use the package.
+# dependencies (RapidCheck stays static: Debian's is not PIC).
+# docs/PACKAGING.md says how to use the package.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -23,41 +20,17 @@ target_link_libraries(busmap_oracle INTERFACE busmap_properties)
 
 set(busmap_exported_targets
   busmap_oracle busmap_abi busmap_platform busmap_model busmap_impl busmap_properties)
-foreach(optional busmap_layouts busmap_report)
-  if(TARGET ${optional})
-    list(APPEND busmap_exported_targets ${optional})
-  endif()
-endforeach()
+list(APPEND busmap_exported_targets busmap_layouts busmap_report)
 
-function(busmap_relocatable target)
-  get_target_property(dirs ${target} INTERFACE_INCLUDE_DIRECTORIES)
-  if(NOT dirs)
-    return()
-  endif()
-  set(fixed "")
-  foreach(dir IN LISTS dirs)
-    if(dir STREQUAL PROJECT_SOURCE_DIR)
-      list(APPEND fixed "$<BUILD_INTERFACE:${dir}>" "$<INSTALL_INTERFACE:${BUSMAP_INSTALL_API_INCLUDEDIR}>")
-    else()
-      list(APPEND fixed "${dir}")
-    endif()
-  endforeach()
-  list(REMOVE_DUPLICATES fixed)
-  set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${fixed}")
-endfunction()
-
+# Every library folder names the source tree as its include directory for
+# the build tree only; installed, its headers live under include/busmap_oracle.
 foreach(target IN LISTS busmap_exported_targets)
-  busmap_relocatable(${target})
-  string(REPLACE "busmap_" "" short ${target})
-  set_target_properties(${target} PROPERTIES EXPORT_NAME ${short})
-endforeach()
-# The layouts and report folders name their include directory for the build
-# tree only; installed, they live beside the others.
-foreach(target busmap_layouts busmap_report)
-  if(TARGET ${target})
+  if(NOT target STREQUAL busmap_abi AND NOT target STREQUAL busmap_oracle)
     target_include_directories(${target} PUBLIC
       $<INSTALL_INTERFACE:${BUSMAP_INSTALL_API_INCLUDEDIR}>)
   endif()
+  string(REPLACE "busmap_" "" short ${target})
+  set_target_properties(${target} PROPERTIES EXPORT_NAME ${short})
 endforeach()
 
 install(TARGETS busmap RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
