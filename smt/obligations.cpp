@@ -43,7 +43,6 @@ template <class P> std::vector<Case> no_hole(z3::context &c, const Params &p, co
     x->hint_rank(hint(*x));
     Case k(name, "model", well_formed(*x, p) && hyp(*x), goal(*x, bus_of), Step::Translate, addr);
     k.set = x;
-    k.split_shift = true;
     k.traceable = addr.has_value();
     out.push_back(k);
   };
@@ -55,26 +54,40 @@ template <class P> std::vector<Case> no_hole(z3::context &c, const Params &p, co
       },
       P::section_base(s, p.shift), [](SectionSet &x) { return lit(x.count(), 0); });
   model_case(
-      "next present section at the next slot, adjacent on the bus",
+      "next present section at the next slot",
       [&](SectionSet &x) {
         return x.present(s) && x.present(t) && s < t && x.run_absent(s + one, t - s - one);
       },
-      [&](SectionSet &x, auto bus_of) {
-        return x.slot(t) == x.slot(s) + lit(x.count(), 1) &&
-               bus_of(t, lit(t, 0)) == bus_of(s, lit(s, 0)) + ss;
-      },
+      [&](SectionSet &x, auto) { return x.slot(t) == x.slot(s) + lit(x.count(), 1); },
       P::section_base(t, p.shift), [&](SectionSet &x) { return x.slot(s) + lit(x.count(), 1); });
+  // The bus side of "next", from the slot step just proved: a separate
+  // sub-goal, split on the section shift, because the identity
+  // (x + 1) << k = (x << k) + (1 << k) is slow to bit-blast for symbolic k.
   model_case(
-      "last present section at slot n-1, ending the MR",
+      "next present section adjacent on the bus",
+      [&](SectionSet &x) {
+        return x.present(s) && x.present(t) && s < t && x.slot(t) == x.slot(s) + lit(x.count(), 1);
+      },
+      [&](SectionSet &, auto bus_of) { return bus_of(t, lit(t, 0)) == bus_of(s, lit(s, 0)) + ss; },
+      P::section_base(t, p.shift), [](SectionSet &x) { return lit(x.count(), 0); });
+  out.back().split_shift = true;
+  model_case(
+      "last present section at slot n-1",
       [&](SectionSet &x) {
         return x.present(s) && x.run_absent(s + one, p.section_limit() - s - one);
       },
-      [&](SectionSet &x, auto bus_of) {
-        return x.slot(s) == x.count() - lit(x.count(), 1) &&
-               bus_of(s, ss - one) + one == p.bus_start + P::mr_length(widen(x.count(), address_bits), p.shift);
-      },
+      [&](SectionSet &x, auto) { return x.slot(s) == x.count() - lit(x.count(), 1); },
       P::section_base(s, p.shift) + ss - one,
       [](SectionSet &x) { return x.count() - lit(x.count(), 1); });
+  model_case(
+      "the last present section's last byte ends the MR",
+      [&](SectionSet &x) { return x.present(s) && x.slot(s) == x.count() - lit(x.count(), 1); },
+      [&](SectionSet &x, auto bus_of) {
+        return bus_of(s, ss - one) + one ==
+               p.bus_start + P::mr_length(widen(x.count(), address_bits), p.shift);
+      },
+      P::section_base(s, p.shift) + ss - one, [](SectionSet &x) { return lit(x.count(), 0); });
+  out.back().split_shift = true;
   model_case(
       "injective: distinct present sections, distinct slots",
       [&](SectionSet &x) { return x.present(s) && x.present(t) && s != t; },
@@ -375,8 +388,9 @@ template <class P> std::vector<Case> inductive_step(z3::context &c, const Params
                    slot + cnt + single > slot,
                P::slot_after_insert_run(slot, r, cnt + single) ==
                        P::slot_after_insert_run(arith::slot_after_insert(slot, r), r + single, cnt) &&
-                   P::slot_after_remove_run(slot, r, cnt + single) ==
-                       arith::slot_after_remove(P::slot_after_remove_run(slot, r + single, cnt), r)};
+                   implies(slot < r || slot > r + cnt, // the removed slots are cleared
+                           P::slot_after_remove_run(slot, r, cnt + single) ==
+                               arith::slot_after_remove(P::slot_after_remove_run(slot, r + single, cnt), r))};
     split.traceable = false;
     out.push_back(split);
   }

@@ -55,6 +55,10 @@ struct Result {
 struct ProveOptions {
   unsigned timeout_ms = 20000; // per solver call
   unsigned window = 16;        // sections in a counterexample's window
+  /// Obligations to run, by number ("1".."6") or number and subject
+  /// ("1/driver"); empty: all of them.
+  std::vector<std::string> only;
+  bool wants(const std::string &obligation, const std::string &subject = {}) const;
 };
 
 std::vector<Result> prove_obligations(const ProveOptions &options);
