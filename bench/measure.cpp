@@ -136,6 +136,8 @@ template <const busmap_driver &D> std::unique_ptr<Variant> make_driver(const Ben
 /// same rule (1 free + 1 alloc + ceil(pages / 512)) and docs say so.
 double hcalls_per_event(const busmap_driver &d, const BenchLayout &l) {
   const std::uint64_t add_first = (l.ranges.back().first + l.ranges.back().second + 15) & ~15ull;
+  if (add_first + 16 > (1ull << (64 - Shift)))
+    return -1; // a layout that ends at the top of memory leaves no room above it
   if (l.present_bytes > (64ull << 30)) {
     const std::uint64_t pages = ((l.present_bytes >> Shift) + 16) << (Shift - 12);
     return 2.0 + double((pages + 511) / 512);
@@ -227,28 +229,36 @@ double time_dependent(const Variant &v, const std::vector<std::uint64_t> &addrs,
   return best;
 }
 
+std::vector<Result> run_layout(const Options &o, const BenchLayout &l,
+                               void (*progress)(const std::string &)) {
+  std::vector<Result> out;
+  const auto addrs = probe_addresses(l, o.lookups);
+  for (const auto &vi : variants()) {
+    if (progress)
+      progress(std::string(vi.name) + " " + l.kind + " " + std::to_string(l.present_bytes >> 30) +
+               " GiB");
+    auto v = vi.build(l);
+    if (!v)
+      continue;
+    Result r{vi.name, l.kind, l.present_bytes};
+    r.ns_per_translate = time_independent(*v, addrs, o.repeats);
+    r.ns_per_translate_dependent = time_dependent(*v, addrs, o.repeats);
+    r.footprint_bytes = v->footprint_bytes();
+    if (vi.is_driver) {
+      r.update_us = static_cast<const Driver &>(*v).build_us;
+      r.hcalls_per_event = hcalls_per_event(static_cast<const Driver &>(*v).d, l);
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
 std::vector<Result> run_all(const Options &o, void (*progress)(const std::string &)) {
   std::vector<Result> out;
   for (const char *kind : {"dense", "sparse"})
     for (std::uint64_t size : o.sizes) {
-      const BenchLayout l = make_layout(kind, size);
-      const auto addrs = probe_addresses(l, o.lookups);
-      for (const auto &vi : variants()) {
-        if (progress)
-          progress(std::string(vi.name) + " " + kind + " " + std::to_string(size >> 30) + " GiB");
-        auto v = vi.build(l);
-        if (!v)
-          continue;
-        Result r{vi.name, kind, size};
-        r.ns_per_translate = time_independent(*v, addrs, o.repeats);
-        r.ns_per_translate_dependent = time_dependent(*v, addrs, o.repeats);
-        r.footprint_bytes = v->footprint_bytes();
-        if (vi.is_driver) {
-          r.update_us = static_cast<const Driver &>(*v).build_us;
-          r.hcalls_per_event = hcalls_per_event(static_cast<const Driver &>(*v).d, l);
-        }
-        out.push_back(r);
-      }
+      auto some = run_layout(o, make_layout(kind, size), progress);
+      out.insert(out.end(), some.begin(), some.end());
     }
   return out;
 }

@@ -26,7 +26,7 @@ namespace busmap::bench {
 
 /// Present memory as [first section, first + count) ranges, ascending.
 struct BenchLayout {
-  std::string kind; // "dense" or "sparse"
+  std::string kind; // "dense", "sparse", or "file" (a .layout given to `busmap bench`)
   std::uint64_t present_bytes = 0;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
 };
@@ -68,6 +68,9 @@ struct Options {
 /// Runs every variant on every layout.  `progress` (may be null) is told
 /// what runs.
 std::vector<Result> run_all(const Options &o, void (*progress)(const std::string &) = nullptr);
+/// Runs every variant on one layout (its ranges in 16 MiB sections).
+std::vector<Result> run_layout(const Options &o, const BenchLayout &l,
+                               void (*progress)(const std::string &) = nullptr);
 
 /// Addresses inside present memory, pseudo-random, for the lookups.
 std::vector<std::uint64_t> probe_addresses(const BenchLayout &l, std::size_t n);

@@ -5,14 +5,20 @@
 // ns_per_translate_dependent, footprint_bytes, update_us, hcalls_per_event;
 // update and hcall figures are null for the baselines, which are not
 // drivers).  Timings are best-of-N wall clock on whatever machine runs it.
+//
+// `--layout FILE.layout` measures the variants on that layout's online
+// memory instead (layout "file" in the table and the JSON), e.g. one that
+// `busmap layout import` took from a real machine.
 #include "bench/measure.hpp"
 #include "cli/command.hpp"
+#include "properties/trace_format.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 namespace busmap::cli {
 namespace {
@@ -29,12 +35,46 @@ nlohmann::json to_json(const bench::Result &r) {
           {"hcalls_per_event", opt(r.hcalls_per_event)}};
 }
 
+/// The online memory of a .layout file as the benchmarks see it: ranges of
+/// 16 MiB sections, adjacent blocks merged (what walk_ram would report).
+bench::BenchLayout bench_layout(const std::string &path) {
+  Layout layout;
+  try {
+    layout = read_layout_file(path);
+  } catch (const ParseError &e) {
+    throw BadInput(e.what());
+  }
+  constexpr std::uint32_t BenchShift = 24;
+  if (layout.config.section_shift < BenchShift)
+    throw BadInput(fmt::format("{}: sections of 2^{} bytes; the benchmarks need at least 16 MiB",
+                               path, layout.config.section_shift));
+  const std::uint32_t scale = layout.config.section_shift - BenchShift;
+  bench::BenchLayout l{"file", 0, {}};
+  for (const auto &b : layout.blocks) {
+    if (b.state != BlockState::Online)
+      continue;
+    const std::uint64_t first = (b.base >> BenchShift), count = b.sections << scale;
+    l.present_bytes += count << BenchShift;
+    if (!l.ranges.empty() && l.ranges.back().first + l.ranges.back().second == first)
+      l.ranges.back().second += count;
+    else
+      l.ranges.push_back({first, count});
+  }
+  if (l.ranges.empty())
+    throw BadInput(fmt::format("{}: no online memory to measure", path));
+  return l;
+}
+
 Run setup(CLI::App &app) {
   auto json_file = std::make_shared<std::string>();
+  auto layout_file = std::make_shared<std::string>();
   auto full = std::make_shared<bool>(false);
   app.add_option("--json", *json_file, "write the results as a JSON list to FILE");
+  app.add_option("--layout", *layout_file,
+                 "measure on this .layout file's online memory instead of the generated "
+                 "dense and sparse layouts");
   app.add_flag("--full", *full, "more lookups and repeats (slower, steadier figures)");
-  return [json_file, full] {
+  return [json_file, layout_file, full] {
     bench::Options o;
     if (!*full) {
       o.lookups = 1u << 18;
@@ -46,9 +86,11 @@ Run setup(CLI::App &app) {
       if (!out)
         throw BadInput(fmt::format("{}: cannot open for writing", *json_file));
     }
-    const auto results = bench::run_all(o, [](const std::string &what) {
-      std::fprintf(stderr, "  %s\n", what.c_str());
-    });
+    std::optional<bench::BenchLayout> file;
+    if (!layout_file->empty())
+      file = bench_layout(*layout_file);
+    auto progress = [](const std::string &what) { std::fprintf(stderr, "  %s\n", what.c_str()); };
+    const auto results = file ? bench::run_layout(o, *file, progress) : bench::run_all(o, progress);
     std::printf("%-14s %-6s %10s %8s %8s %12s %10s %10s\n", "driver", "layout", "present",
                 "ns/tr", "ns/dep", "footprint", "update_us", "hcalls/ev");
     nlohmann::json j = nlohmann::json::array();

@@ -7,15 +7,21 @@
 // (a plugin, and a driver or mutant named with --impl, are expected to
 // pass unless --all was given), 1 otherwise, 2 on bad input.
 //
+// With --layout FILE every trace starts from that .layout (say, one
+// imported from a real machine) and only the operations are generated.
+//
 // A failure prints the shrunk trace and its verdict and writes it to
-// DIR/<impl>.trace for `busmap replay`; --json and --junit write machine
-// reports.  Sharding follows GoogleTest's environment variables.
+// DIR/<impl>.trace for `busmap replay`, with its picture beside it in
+// DIR/<impl>.svg; --json and --junit write machine reports.  Sharding
+// follows GoogleTest's environment variables.
 #include "cli/command.hpp"
 #include "impl/registry.hpp"
 #include "properties/checker.hpp"
+#include "properties/isolation.hpp"
 #include "properties/junit.hpp"
 #include "properties/plugin.hpp"
 #include "properties/trace_format.hpp"
+#include "report/render.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -27,6 +33,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
 
 namespace busmap::cli {
 namespace {
@@ -41,6 +48,7 @@ struct CheckArgs {
   std::string mode = "strict";
   std::string out_dir = "busmap-out";
   std::string json_file, junit_file;
+  std::string layout_file;
   std::uint64_t case_timeout_ms = 10000;
   std::size_t shrink_candidates = 4000;
   std::uint64_t shrink_seconds = 60;
@@ -132,6 +140,8 @@ struct Outcome {
   CheckResult result;
   std::string trace_file;
   std::string trace_text;
+  std::string svg_file;  // empty when the picture could not be drawn
+  std::string svg_error; // then: why
   bool as_expected() const { return result.pass() == target.expect_pass; }
 };
 
@@ -140,11 +150,12 @@ std::pair<std::string, std::string> write_failure(const CheckArgs &a, const Targ
                                                   const CheckResult &r) {
   const Failure &f = *r.failure;
   std::string comment = fmt::format(
-      "found by: busmap check {} --seed {} --steps {} --mode {}\n"
+      "found by: busmap check {} --seed {} --steps {} --mode {}{}\n"
       "generated trace #{} ({} ops), shrunk to {} ops in {} shrink steps ({} candidates){}\n"
       "violated: {} at step {} ({}), {}",
       t.plugin_path.empty() ? "--impl " + r.impl : "--plugin " + t.plugin_path, a.seed, a.steps,
-      a.mode, f.trace_index, f.original.ops.size(), f.shrunk.ops.size(), f.shrinks, f.candidates,
+      a.mode, a.layout_file.empty() ? "" : " --layout " + a.layout_file, f.trace_index,
+      f.original.ops.size(), f.shrunk.ops.size(), f.shrinks, f.candidates,
       f.shrink_cut_short.empty() ? "" : "\nshrinking stopped early by the " + f.shrink_cut_short,
       f.violation.invariant, f.violation.step + 1, f.violation.op, f.violation.where);
   if (!t.plugin_path.empty())
@@ -157,6 +168,39 @@ std::pair<std::string, std::string> write_failure(const CheckArgs &a, const Targ
   if (!out)
     throw BadInput(fmt::format("{}: cannot write the trace file", path));
   return {path, text};
+}
+
+/// Draws DIR/<impl>.svg beside the trace file.  Drawing runs the driver
+/// that just failed, which may crash or hang, so it runs in a child process
+/// like a case; a picture that cannot be drawn is reported, not fatal.
+void draw_failure(const Target &t, const CheckOptions &options, Outcome &o) {
+  const Trace &trace = o.result.failure->shrunk;
+  report::RenderOptions ro;
+  ro.title = o.trace_file;
+  Isolated drawn;
+  try {
+    drawn = run_isolated(
+        [&](ChildChannel &) {
+          std::ostringstream svg;
+          report::render_trace_svg(trace, *t.driver, svg, ro);
+          return svg.str();
+        },
+        2 * options.case_timeout, options.fork_cases);
+  } catch (const std::exception &e) { // --no-fork, or no fork at all
+    o.svg_error = e.what();
+    return;
+  }
+  if (drawn.status != Isolated::Status::Finished) {
+    o.svg_error = drawn.what;
+    return;
+  }
+  const std::string path = std::filesystem::path(o.trace_file).replace_extension(".svg").string();
+  std::ofstream out(path, std::ios::binary);
+  if (!(out << drawn.payload)) {
+    o.svg_error = fmt::format("{}: cannot write", path);
+    return;
+  }
+  o.svg_file = path;
 }
 
 void print_outcome(const CheckArgs &a, const Outcome &o) {
@@ -180,6 +224,10 @@ void print_outcome(const CheckArgs &a, const Outcome &o) {
   std::printf("%s", describe_failure(r).c_str());
   std::printf("shrunk trace, written to %s:\n%s", o.trace_file.c_str(),
               o.trace_text.c_str());
+  if (!o.svg_file.empty())
+    std::printf("picture: %s\n", o.svg_file.c_str());
+  else
+    std::printf("picture not drawn: %s\n", o.svg_error.c_str());
   std::printf("replay: busmap replay %s%s\n", o.trace_file.c_str(),
               o.target.plugin_path.empty() ? "" : (" --plugin " + o.target.plugin_path).c_str());
 }
@@ -202,6 +250,8 @@ nlohmann::json outcome_json(const Outcome &o) {
     const Failure &f = *r.failure;
     j["invariant"] = f.violation.invariant;
     j["trace_file"] = o.trace_file;
+    if (!o.svg_file.empty())
+      j["svg_file"] = o.svg_file;
     j["trace_steps"] = f.shrunk.ops.size();
     j["shrinks"] = f.shrinks;
     j["shrink_candidates"] = f.candidates;
@@ -271,6 +321,14 @@ int run_check(const CheckArgs &a) {
   options.shrink.candidates = a.shrink_candidates;
   options.shrink.time = std::chrono::seconds(a.shrink_seconds);
   options.fork_cases = !a.no_fork;
+  if (!a.layout_file.empty()) {
+    try {
+      options.layout = read_layout_file(a.layout_file);
+    } catch (const ParseError &e) {
+      throw BadInput(e.what());
+    }
+    options.layout_name = "file:" + std::filesystem::path(a.layout_file).filename().string();
+  }
   try {
     options.shard = Shard::from_environment();
   } catch (const std::invalid_argument &e) {
@@ -280,10 +338,14 @@ int run_check(const CheckArgs &a) {
                                                                   options.shard.index,
                                                                   options.shard.total)
                                                     : "";
+  const std::string layout = options.layout ? fmt::format(", layout {} ({} blocks)",
+                                                         a.layout_file, options.layout->blocks.size())
+                                             : "";
   std::printf("busmap check: %zu implementation%s, %zu traces of at most %zu steps, seed %llu, "
-              "%s mode%s\n",
+              "%s mode%s%s\n",
               targets.size(), targets.size() == 1 ? "" : "s", a.traces, a.steps,
-              static_cast<unsigned long long>(a.seed), a.mode.c_str(), shard.c_str());
+              static_cast<unsigned long long>(a.seed), a.mode.c_str(), layout.c_str(),
+              shard.c_str());
   std::fflush(stdout);
 
   const auto start = std::chrono::steady_clock::now();
@@ -296,10 +358,12 @@ int run_check(const CheckArgs &a) {
     }
     ProgressLine progress;
     options.progress = progress.callback();
-    Outcome o{t, check(*t.driver, options), "", ""};
+    Outcome o{t, check(*t.driver, options), "", "", "", ""};
     progress.clear();
-    if (o.result.failure)
+    if (o.result.failure) {
       std::tie(o.trace_file, o.trace_text) = write_failure(a, t, o.result);
+      draw_failure(t, options, o);
+    }
     print_outcome(a, o);
     std::fflush(stdout);
     outcomes.push_back(std::move(o));
@@ -342,7 +406,11 @@ Run setup(CLI::App &app) {
   app.add_option("--mode", a->mode, "strict or lenient DMA-liveness (docs/ORACLE.md)")
       ->check(CLI::IsMember({"strict", "lenient"}))
       ->capture_default_str();
-  app.add_option("--out", a->out_dir, "directory for the shrunk <impl>.trace files")
+  app.add_option("--layout", a->layout_file,
+                 "start every trace from this .layout file (e.g. from `busmap layout import`) "
+                 "instead of generated layouts");
+  app.add_option("--out", a->out_dir,
+                 "directory for the shrunk <impl>.trace files and their <impl>.svg pictures")
       ->capture_default_str();
   app.add_option("--json", a->json_file, "write one JSON object per implementation to FILE");
   app.add_option("--junit", a->junit_file,

@@ -5,6 +5,11 @@
 // Which driver: --plugin, else --impl, else the trace header's `impl` line,
 // else `simple`.  With --expect the exit code says whether the verdict is
 // the one the header expects (that is how tests/traces/ runs the corpus).
+//
+// --layout FILE.layout replays the trace's operations on that layout instead
+// of the trace's own starting layout: "these ops, on this machine's layout".
+// The operations keep their addresses, so an op aimed at memory the new
+// layout lacks becomes an operation on absent memory, judged as such.
 #include "cli/command.hpp"
 #include "impl/registry.hpp"
 #include "properties/oracle.hpp"
@@ -24,6 +29,7 @@ struct ReplayOptions {
   std::string impl;
   std::string plugin;
   std::string mode;
+  std::string layout;
   bool verbose = false;
   bool expect = false;
 };
@@ -69,6 +75,8 @@ int replay(const ReplayOptions &o) {
   TraceFile tf;
   try {
     tf = read_trace_file_with_impl(o.file);
+    if (!o.layout.empty())
+      tf.trace.layout = read_layout_file(o.layout);
   } catch (const ParseError &e) {
     throw BadInput(e.what());
   }
@@ -76,8 +84,12 @@ int replay(const ReplayOptions &o) {
   const busmap_driver &driver = choose_driver(o, tf, plugin);
   Mode mode = o.mode.empty() ? tf.trace.mode : o.mode == "lenient" ? Mode::Lenient : Mode::Strict;
 
-  std::printf("replay %s: driver %s, %s mode, %zu operations\n", o.file.c_str(), driver.name,
-              to_string(mode), tf.trace.ops.size());
+  std::printf("replay %s: driver %s, %s mode, %zu operations%s\n", o.file.c_str(), driver.name,
+              to_string(mode), tf.trace.ops.size(),
+              o.layout.empty() ? ""
+                               : fmt::format(", on layout {} ({} blocks)", o.layout,
+                                             tf.trace.layout.blocks.size())
+                                     .c_str());
   OracleOptions options;
   // Steps as they run; with --verbose their journals (notifier answers,
   // firmware calls, allocations, log lines) and the failure report too.
@@ -108,6 +120,9 @@ Run setup(CLI::App &app) {
       ->excludes(impl);
   app.add_option("--mode", o->mode, "strict or lenient (default: the trace header's mode)")
       ->check(CLI::IsMember({"strict", "lenient"}));
+  app.add_option("--layout", o->layout,
+                 "run the trace's operations on this .layout file's layout instead of the "
+                 "trace's own");
   app.add_flag("--verbose,-v", o->verbose,
                "print every step's notifier answers, firmware calls, allocations and log lines");
   app.add_flag("--expect", o->expect,

@@ -308,6 +308,8 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
   GeneratorOptions go;
   go.max_steps = options.max_steps;
   go.mode = options.mode;
+  if (options.layout)
+    go.fixed_layout = ClassedLayout{options.layout_name, *options.layout};
   const auto gen = gen_case(go);
   auto last_progress = start;
 

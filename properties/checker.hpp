@@ -58,6 +58,11 @@ struct CheckOptions {
   std::size_t max_steps = 40;
   std::uint64_t seed = 1;
   Mode mode = Mode::Strict;
+  /// Start every trace from this layout instead of a generated one (see
+  /// GeneratorOptions::fixed_layout); `layout_name` is its row in the
+  /// statistics' layout-class table.
+  std::optional<Layout> layout;
+  std::string layout_name = "fixed";
   /// Whole run, shrinking included; zero: no limit.  When it runs out the
   /// run stops early and says so (a pass then covers fewer traces).
   std::chrono::seconds time_budget{0};

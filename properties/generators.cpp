@@ -674,7 +674,8 @@ rc::Gen<GeneratedCase> gen_case(const GeneratorOptions &options) {
     return rc::gen::container<std::vector<StepGene>>(rc::gen::resize(rc::kNominalSize, gen_step()))(
         random, n);
   };
-  return rc::gen::map(rc::gen::tuple(steps, gen_layout()),
+  auto layout = options.fixed_layout ? rc::gen::just(*options.fixed_layout) : gen_layout();
+  return rc::gen::map(rc::gen::tuple(steps, std::move(layout)),
                       [options](const std::tuple<std::vector<StepGene>, ClassedLayout> &t) {
                         return concretize(std::get<1>(t), std::get<0>(t), options);
                       });

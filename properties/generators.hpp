@@ -21,6 +21,8 @@
 // elements, then each intent's fields shrink toward the simplest choice
 // (no veto, the most recent block, the first section, the next call); the
 // layout shrinks toward fewer, smaller, lower blocks and simpler classes.
+// A fixed layout (GeneratorOptions::fixed_layout) is never shrunk: the
+// user chose that machine, so only its operations are generated.
 //
 //===----------------------------------------------------------------------===//
 #ifndef BUSMAP_PROPERTIES_GENERATORS_HPP
@@ -31,6 +33,7 @@
 #include <rapidcheck.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,9 +94,18 @@ struct StepGene {
   FaultBefore fault = FaultBefore::None;
 };
 
+/// A layout with the name the statistics give its family.
+struct ClassedLayout {
+  std::string layout_class;
+  Layout layout;
+};
+
 struct GeneratorOptions {
   std::size_t max_steps = 40; // operations per trace, the initial load included
   Mode mode = Mode::Strict;
+  /// Every trace starts from this layout (e.g. one imported from a real
+  /// machine) instead of a generated one; only the operations vary.
+  std::optional<ClassedLayout> fixed_layout;
 };
 
 /// A generated trace, with what the statistics need to know about it.
@@ -104,10 +116,6 @@ struct GeneratedCase {
 };
 
 /// A layout of the named class, or of any class (weighted) when `name` is empty.
-struct ClassedLayout {
-  std::string layout_class;
-  Layout layout;
-};
 rc::Gen<ClassedLayout> gen_layout(const std::string &name = {});
 rc::Gen<StepGene> gen_step();
 rc::Gen<GeneratedCase> gen_case(const GeneratorOptions &options);

@@ -1,6 +1,6 @@
-// `busmap check` end to end: exit codes, the trace file of a failure and its
-// replay, the JSON and JUnit reports, and a two-shard run whose union is
-// one run.
+// `busmap check` end to end: exit codes, the trace file of a failure, its
+// picture and its replay, the JSON and JUnit reports, a two-shard run whose
+// union is one run, and runs from an imported layout (--layout).
 #include "impl/registry.hpp"
 #include "properties/trace_format.hpp"
 
@@ -9,6 +9,7 @@
 
 #include <sys/wait.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,6 +24,20 @@ int run(const std::string &args, const std::string &env = "") {
   const std::string cmd = env + " " BUSMAP_EXE " " + args + " > /dev/null 2>&1";
   const int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/// Runs busmap and answers its exit code and what it printed (both streams).
+std::pair<int, std::string> run_capture(const std::string &args) {
+  const std::string cmd = BUSMAP_EXE " " + args + " 2>&1";
+  FILE *pipe = ::popen(cmd.c_str(), "r");
+  std::string out;
+  if (!pipe)
+    return {-1, out};
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;)
+    out.append(buf, n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 std::string slurp(const fs::path &p) {
@@ -115,6 +130,15 @@ TEST(CheckCli, FailureWritesATraceThatReplays) {
   EXPECT_EQ(run("replay --expect " + file), 0);
   const auto names = parse_xml(slurp(d / "r.xml"));
   EXPECT_EQ(std::count(names.begin(), names.end(), "failure"), 1);
+  // The picture lies beside the trace: well-formed SVG showing the failure.
+  const fs::path svg = d / "out" / (std::string(mutant) + ".svg");
+  EXPECT_EQ(fs::path(o.at("svg_file").get<std::string>()), svg);
+  const std::string picture = slurp(svg);
+  const auto elements = parse_xml(picture);
+  ASSERT_FALSE(elements.empty());
+  EXPECT_EQ(elements.front(), "svg");
+  EXPECT_NE(picture.find("<g id=\"verdict\" class=\"fail\">"), std::string::npos);
+  EXPECT_NE(picture.find("<g id=\"blocks\">"), std::string::npos);
 }
 
 TEST(CheckCli, BadInputIsExitTwo) {
@@ -152,6 +176,65 @@ TEST(CheckCli, TwoShardsAddUpToOneRun) {
       };
       EXPECT_EQ(part(0) + part(1), n.get<int>()) << table << ": " << key;
     }
+}
+
+//===--------------------------------------------------------------------===//
+// --layout: traces start from a machine's layout.
+//===--------------------------------------------------------------------===//
+
+/// The x86-64 fixture (64 blocks of 128 MiB around the 3-4 GiB PCI hole),
+/// imported as a user would: `busmap layout import` to a .layout file.
+fs::path imported_x86_layout(const fs::path &dir) {
+  const fs::path out = dir / "x86-pci-hole.layout";
+  const auto [code, text] = run_capture(std::string("layout import --from sysfs ") +
+                                        BUSMAP_LAYOUT_FIXTURES "/x86-pci-hole/sysfs -o " +
+                                        out.string());
+  EXPECT_EQ(code, 0) << text;
+  return out;
+}
+
+TEST(CheckCli, LayoutFilePassesOnSimpleAndTheStatsNameIt) {
+  const fs::path d = scratch("cli_layout_pass");
+  const fs::path layout = imported_x86_layout(d);
+  const std::string args = "check --impl simple --traces 6 --out " + (d / "out").string() +
+                           " --layout " + layout.string() + " --json ";
+  ASSERT_EQ(run(args + (d / "a.json").string()), 0);
+  ASSERT_EQ(run(args + (d / "b.json").string()), 0);
+  const auto a = nlohmann::json::parse(slurp(d / "a.json")).at(0);
+  EXPECT_EQ(a.at("verdict"), "pass");
+  EXPECT_EQ(a.at("stats").at("layouts"), (nlohmann::json{{"file:x86-pci-hole.layout", 6}}));
+  // The same seed gives the same run: the same operations, step for step.
+  EXPECT_EQ(a.at("stats"), nlohmann::json::parse(slurp(d / "b.json")).at(0).at("stats"));
+  const auto [code, text] = run_capture(args + (d / "c.json").string());
+  EXPECT_NE(text.find("file:x86-pci-hole.layout"), std::string::npos) << text;
+}
+
+TEST(CheckCli, LayoutFileCatchesAMutantAndDrawsIt) {
+  const fs::path d = scratch("cli_layout_fail");
+  const fs::path layout = imported_x86_layout(d);
+  ASSERT_EQ(run("check --impl rank-off-by-one --traces 40 --out " + (d / "out").string() +
+                " --layout " + layout.string() + " --json " + (d / "r.json").string()),
+            1);
+  const auto o = nlohmann::json::parse(slurp(d / "r.json")).at(0);
+  EXPECT_EQ(o.at("verdict"), "fail");
+  // The shrunk trace starts from the imported layout, not a generated one.
+  const TraceFile tf = read_trace_file_with_impl(o.at("trace_file").get<std::string>());
+  EXPECT_EQ(write_layout(tf.trace.layout), write_layout(read_layout_file(layout.string())));
+  EXPECT_EQ(run("replay --expect " + o.at("trace_file").get<std::string>()), 0);
+  const fs::path svg = d / "out" / "rank-off-by-one.svg";
+  const auto elements = parse_xml(slurp(svg));
+  ASSERT_FALSE(elements.empty()) << svg;
+  EXPECT_EQ(elements.front(), "svg");
+}
+
+TEST(CheckCli, MalformedLayoutFileIsExitTwoNamingFileAndLine) {
+  const fs::path d = scratch("cli_layout_bad");
+  const fs::path bad = d / "bad.layout";
+  std::ofstream(bad) << "busmap-layout 1\nblock 0x0 sections=16 online\nblock 0x1234 sections=16\n";
+  const auto [code, text] = run_capture("check --impl simple --traces 2 --layout " + bad.string());
+  EXPECT_EQ(code, 2) << text;
+  EXPECT_NE(text.find(bad.string() + ":3:"), std::string::npos) << text;
+  EXPECT_EQ(run("check --impl simple --traces 2 --layout " + (d / "missing.layout").string()), 2);
 }
 
 } // namespace

@@ -1,13 +1,15 @@
 //===- tests/traces/cli_test.cpp - `busmap replay` and `busmap list` ------===//
 //
 // The commands a driver engineer types, run as processes: replay's exit
-// codes (0 holds, 1 fails, 2 bad input) and what it prints, and list's
-// JSON held against the registry it reports.
+// codes (0 holds, 1 fails, 2 bad input) and what it prints, list's JSON
+// held against the registry it reports, and replay and bench on a layout
+// imported from a fixture machine (--layout).
 //
 //===----------------------------------------------------------------------===//
 #include "impl/registry.hpp"
 #include "properties/generators.hpp"
 #include "properties/oracle.hpp"
+#include "properties/trace_format.hpp"
 #include "tests/traces/run_cli.hpp"
 
 #include <gtest/gtest.h>
@@ -110,6 +112,71 @@ TEST(Replay, MissingFileExits2) {
   auto r = run_busmap("replay /nonexistent/x.trace");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_TRUE(contains(r.output, "/nonexistent/x.trace: cannot read")) << r.output;
+}
+
+// --- --layout on replay and bench. ----------------------------------------------
+
+/// A fixture machine imported as a user would, into a scratch .layout file.
+struct ImportedLayout {
+  ImportedLayout(const std::string &name, const std::string &from, const std::string &source)
+      : file(name + ".layout", "") {
+    auto r = run_busmap("layout import --from " + from + " '" + LAYOUT_FIXTURES + "/" + source +
+                        "' -o '" + file.path() + "'");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+  }
+  ScratchFile file;
+};
+
+TEST(Replay, LayoutOptionRunsTheOpsOnThatLayout) {
+  // POWER partition: 27 LMBs of 256 MiB present, 0x40000000 among them.
+  ImportedLayout power("power-dlpar", "devicetree", "power-dlpar");
+  const std::string trace = "'" + corpus + "/handwritten/vetoed-online.trace'";
+  auto own = run_busmap("replay --verbose " + trace);
+  auto moved = run_busmap("replay --verbose " + trace + " --layout '" + power.file.path() + "'");
+  EXPECT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_TRUE(contains(moved.output, "9 operations, on layout " + power.file.path() + " (27 blocks)"))
+      << moved.output;
+  // The load registers the layout's memory, not the trace's one LMB.
+  EXPECT_TRUE(contains(own.output, "h_alloc_mr(bus=0x8000000000000000, length=0x10000000)"))
+      << own.output;
+  EXPECT_TRUE(contains(moved.output, "h_alloc_mr(bus=0x8000000000000000, length=0x1b0000000)"))
+      << moved.output;
+  // The trace's add targets an LMB the layout already has: refused.
+  EXPECT_FALSE(contains(own.output, "overlaps an assigned block")) << own.output;
+  EXPECT_TRUE(contains(moved.output, "hypervisor refuses: [0x40000000, +16 sections) overlaps"))
+      << moved.output;
+}
+
+TEST(Replay, MalformedLayoutExits2WithFileAndLine) {
+  ScratchFile bad("bad.layout",
+                  "busmap-layout 1\nblock 0x0 sections=16 online\nblock 0x10 sections=1 online\n");
+  auto r = run_busmap("replay '" + corpus + "/handwritten/vetoed-online.trace' --layout '" +
+                      bad.path() + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, bad.path() + ":3:")) << r.output;
+}
+
+TEST(Bench, LayoutOptionMeasuresThatLayoutOnly) {
+  // x86-64, 64 blocks of 128 MiB around the PCI hole, 62 online.
+  ImportedLayout x86("x86-pci-hole", "sysfs", "x86-pci-hole/sysfs");
+  ScratchFile json("bench.json", "");
+  auto r = run_busmap("bench --layout '" + x86.file.path() + "' --json '" + json.path() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::uint64_t online = 0;
+  const Layout layout = read_layout_file(x86.file.path());
+  for (const auto &b : layout.blocks)
+    online += b.state == BlockState::Online ? b.sections << layout.config.section_shift : 0;
+  std::ifstream in(json.path());
+  const auto results = nlohmann::json::parse(in);
+  std::set<std::string> drivers;
+  for (const auto &row : results) {
+    EXPECT_EQ(row.at("layout"), "file") << row;
+    EXPECT_EQ(row.at("present_bytes").get<std::uint64_t>(), online) << row;
+    EXPECT_GT(row.at("footprint_bytes").get<std::uint64_t>(), 0u) << row;
+    drivers.insert(row.at("driver").get<std::string>());
+  }
+  EXPECT_TRUE(drivers.count("radix")) << r.output;
+  EXPECT_TRUE(drivers.count("binary-search")) << r.output;
 }
 
 // --- list. ----------------------------------------------------------------------
