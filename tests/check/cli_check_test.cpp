@@ -178,6 +178,21 @@ TEST(CheckCli, TwoShardsAddUpToOneRun) {
     }
 }
 
+TEST(CheckCli, ADriverCrashingWhileDrawnCostsThePictureNotTheRun) {
+  const fs::path d = scratch("cli_crash_draw");
+  const auto [code, text] = run_capture("check --plugin " CRASH_PLUGIN " --traces 3 --out " +
+                                        (d / "out").string() + " --json " +
+                                        (d / "r.json").string());
+  EXPECT_EQ(code, 1) << text;
+  EXPECT_NE(text.find("picture not drawn: "), std::string::npos) << text;
+  EXPECT_NE(text.find("1 implementations as expected"), std::string::npos) << text;
+  const auto o = nlohmann::json::parse(slurp(d / "r.json")).at(0);
+  EXPECT_EQ(o.at("invariant"), "crash");
+  EXPECT_TRUE(fs::exists(o.at("trace_file").get<std::string>()));
+  EXPECT_FALSE(o.contains("svg_file"));
+  EXPECT_FALSE(fs::exists(d / "out" / "test-crash-on-load.svg"));
+}
+
 //===--------------------------------------------------------------------===//
 // --layout: traces start from a machine's layout.
 //===--------------------------------------------------------------------===//
