@@ -57,7 +57,6 @@ void write_trace_file(Row &row, const std::string &dir, std::size_t index) {
   row.replay = check_trace(trace, driver);
   if (row.replay->mutant_fails)
     trace.expect_fail = row.replay->invariant;
-  std::filesystem::create_directories(dir);
   row.trace_file = fmt::format("{}/{:02}-{}.trace", dir, index, driver);
   std::ofstream f(row.trace_file);
   f << write_trace(trace,
@@ -90,6 +89,11 @@ nlohmann::json to_json(const Row &r) {
 }
 
 int prove(const ProveCliOptions &o) {
+  // Before the solving, not after: the trace directory must exist.
+  std::error_code error;
+  std::filesystem::create_directories(o.out, error);
+  if (error)
+    throw BadInput(fmt::format("{}: cannot create the trace directory: {}", o.out, error.message()));
   smt::ProveOptions options;
   options.timeout_ms = o.timeout_ms;
   std::vector<Row> rows;
