@@ -9,16 +9,6 @@
 namespace busmap::report {
 namespace {
 
-const char *phase_name(Phase p) {
-  switch (p) {
-  case Phase::Offline: return "offline";
-  case Phase::GoingOnline: return "going-online";
-  case Phase::Online: return "online";
-  case Phase::GoingOffline: return "going-offline";
-  }
-  return "?";
-}
-
 /// Where the device ends up for a translation of `addr` to `bus`.
 std::string device_view(const Firmware &fw, const PlatformConfig &c, std::uint64_t addr,
                         std::uint64_t bus) {
@@ -75,7 +65,7 @@ Scene scene_of_partition(Partition &part, Mode mode) {
   s.config = c;
   s.has_bus_side = true;
   for (const auto &[first, block] : memory.blocks())
-    s.memory.push_back({first, first + block.sections, phase_name(block.phase)});
+    s.memory.push_back({first, first + block.sections, to_string(block.phase)});
   for (const auto &g : memory.gigantic())
     s.gigantic.emplace_back(g.lower(), g.upper());
   for (const auto &[handle, mr] : part.firmware().live_mrs())
