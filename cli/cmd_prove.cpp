@@ -1,4 +1,4 @@
-// `busmap prove [--sections N] [--json FILE] [--out DIR] [--timeout MS]`:
+// `busmap prove [--sections N] [--json FILE] [--junit FILE] [--out DIR] [--timeout MS]`:
 // runs the Z3 proof obligations of smt/ over the model's and the radix
 // driver's arithmetic, refutes every paired mutant, writes each
 // counterexample as a .trace file and checks that the oracle fails the
@@ -10,6 +10,7 @@
 // cross-check proved.  A solver timeout is reported "unknown", never proved.
 #include "cli/command.hpp"
 #include "cli/prove_trace.hpp"
+#include "properties/junit.hpp"
 #include "properties/trace_format.hpp"
 #include "smt/prover.hpp"
 
@@ -26,6 +27,7 @@ struct ProveCliOptions {
   unsigned sections = 16;
   unsigned timeout_ms = 10000;
   std::string json;
+  std::string junit;
   std::string out = "busmap-prove-traces";
 };
 
@@ -88,6 +90,30 @@ nlohmann::json to_json(const Row &r) {
   return j;
 }
 
+// One JUnit test case per proof or mutant refutation, as CI systems list them.
+junit::TestCase to_junit(const Row &r) {
+  junit::TestCase c;
+  c.classname = "prove." + r.result.subject;
+  c.name = r.result.mutant.empty() ? r.result.obligation
+                                   : r.result.obligation + " / mutant " + r.result.mutant;
+  c.seconds = r.result.seconds;
+  c.failed = !r.ok();
+  if (c.failed) {
+    c.failure_message = verdict_text(r);
+    c.failure_text = r.result.detail;
+  }
+  if (!r.trace_file.empty())
+    c.system_out = "counterexample trace: " + r.trace_file;
+  return c;
+}
+
+void write_report(const std::string &path, const std::string &text, const char *what) {
+  std::ofstream f(path);
+  f << text;
+  if (!f)
+    throw BadInput(fmt::format("{}: cannot write the {}", path, what));
+}
+
 int prove(const ProveCliOptions &o) {
   // Before the solving, not after: the trace directory must exist.
   std::error_code error;
@@ -140,10 +166,13 @@ int prove(const ProveCliOptions &o) {
     nlohmann::json j = nlohmann::json::array();
     for (const Row &r : rows)
       j.push_back(to_json(r));
-    std::ofstream f(o.json);
-    f << j.dump(2) << "\n";
-    if (!f)
-      throw BadInput(fmt::format("{}: cannot write the JSON report", o.json));
+    write_report(o.json, j.dump(2) + "\n", "JSON report");
+  }
+  if (!o.junit.empty()) {
+    junit::TestSuite suite{"busmap prove", total, {}};
+    for (const Row &r : rows)
+      suite.cases.push_back(to_junit(r));
+    write_report(o.junit, junit::to_xml({suite}, "busmap prove"), "JUnit report");
   }
   return all_ok ? ExitOk : ExitFailed;
 }
@@ -154,6 +183,7 @@ Run setup(CLI::App &app) {
                  "N for the popcount cross-check of the rank characterisation (2..32)")
       ->check(CLI::Range(2, 32));
   app.add_option("--json", o->json, "write the results as JSON to FILE");
+  app.add_option("--junit", o->junit, "write the results as JUnit XML to FILE");
   app.add_option("--out", o->out, "directory for the counterexample .trace files")
       ->capture_default_str();
   app.add_option("--timeout", o->timeout_ms, "per solver call, in milliseconds")
