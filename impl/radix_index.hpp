@@ -50,6 +50,7 @@ namespace busmap::radix {
 using arith::lit;
 using arith::miss;
 using arith::select;
+using arith::widen_like;
 
 /// A leaf is 1024 32-bit slots (4 KiB); an inner node 512 pointers (4 KiB).
 inline constexpr unsigned leaf_bits = 10;
@@ -108,6 +109,13 @@ template <class S> S slot_after_remove_run(const S &slot, const S &first, const 
 /// True when `n` sections can be numbered in 32-bit leaves: the largest
 /// slot, n - 1, must stay below the miss value.
 template <class W> auto fits_slot(const W &n) { return n < lit(n, 0xFFFFFFFFull); }
+
+/// translate()'s 64-bit slot from a 32-bit leaf: the leaf's miss value must
+/// stay the miss value, where a plain zero-extension would make it slot
+/// 2^32 - 1.  Shared by RadixMap::translate and the proofs of smt/.
+template <class Leaf, class W> W slot_of_leaf(const Leaf &leaf, const W &like) {
+  return select(leaf == miss(leaf), miss(like), widen_like(leaf, like));
+}
 
 } // namespace busmap::radix
 

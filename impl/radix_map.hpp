@@ -66,8 +66,7 @@ public:
   /// The bus address of `addr`, or BUSMAP_INVALID.  The read path.
   std::uint64_t translate(std::uint64_t addr) const {
     const std::uint64_t s = P::section_of(addr, std::uint64_t{shift_});
-    const std::uint32_t slot = lookup(s);
-    const std::uint64_t wide = slot == slot_miss ? BUSMAP_INVALID : slot;
+    const std::uint64_t wide = radix::slot_of_leaf(lookup(s), addr);
     return P::translate_slot(bus_start_, wide, std::uint64_t{shift_}, addr);
   }
 

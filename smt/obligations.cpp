@@ -22,10 +22,9 @@ SymBool well_formed(const SectionSet &x, const Params &p) {
 }
 
 /// The driver's widening of a 32-bit leaf to the 64-bit slot translate_slot
-/// takes: the 32-bit miss value stays the miss value.
+/// takes: the driver's own template (impl/radix_index.hpp), at 64 bits.
 Word leaf_to_slot(const Word &leaf) {
-  return select(leaf == ~lit(leaf, 0), ~Word::constant(leaf.ctx(), 0, address_bits),
-                widen(leaf, address_bits));
+  return radix::slot_of_leaf(leaf, Word::constant(leaf.ctx(), 0, address_bits));
 }
 
 // --- 1. no-hole coverage ----------------------------------------------------

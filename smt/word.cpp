@@ -115,6 +115,8 @@ Word select(const SymBool &c, const Word &a, const Word &b) {
   return Word(z3::ite(c.expr(), a.expr(), b.expr()));
 }
 
+Word widen_like(const Word &w, const Word &like) { return widen(w, like.width()); }
+
 Word widen(const Word &w, unsigned width) {
   if (width < w.width())
     throw std::invalid_argument("smt::widen to a narrower width");

@@ -98,6 +98,8 @@ Word lit(const Word &like, std::uint64_t v);
 Word select(const SymBool &c, const Word &a, const Word &b);
 /// Zero-extension and truncation: the only width changes, both explicit.
 Word widen(const Word &w, unsigned width);
+/// widen() to the width of `like`: the symbolic twin of arith::widen_like.
+Word widen_like(const Word &w, const Word &like);
 Word narrow(const Word &w, unsigned width);
 /// True when a + b does not wrap (the sum of the mathematical integers fits).
 SymBool add_fits(const Word &a, const Word &b);

@@ -31,6 +31,9 @@ inline std::uint64_t lit(std::uint64_t /*like*/, std::uint64_t value) { return v
 inline std::uint32_t lit(std::uint32_t /*like*/, std::uint64_t value) {
   return static_cast<std::uint32_t>(value);
 }
+/// Zero-extends a 32-bit slot to the width of `like` (the symbolic word of
+/// smt/ provides its own, found by argument lookup).
+inline std::uint64_t widen_like(std::uint32_t value, std::uint64_t /*like*/) { return value; }
 template <class W> W select(bool cond, W then_value, W else_value) {
   return cond ? then_value : else_value;
 }
