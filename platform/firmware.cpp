@@ -21,8 +21,7 @@ std::optional<std::uint64_t> MemoryRegion::page_at(std::uint64_t position) const
   return it->phys_page + (position - it->position);
 }
 
-Firmware::Firmware(const Memory &memory, const PlatformConfig &config)
-    : memory_(memory), config_(config) {}
+Firmware::Firmware(const Memory &memory) : memory_(memory), config_(memory.config()) {}
 
 std::uint64_t Firmware::page_shift_in_section() const {
   return config_.section_shift - config_.hw_page_shift;

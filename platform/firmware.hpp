@@ -85,7 +85,7 @@ struct HcallCounts {
 
 class Firmware {
 public:
-  Firmware(const Memory &memory, const PlatformConfig &config);
+  explicit Firmware(const Memory &memory);
 
   std::int64_t alloc_mr(std::uint64_t bus_start, std::uint64_t length, std::uint64_t *handle);
   std::int64_t register_pages(std::uint64_t handle, const std::uint64_t *pages, std::uint32_t count);
@@ -119,7 +119,7 @@ private:
   std::uint64_t page_shift_in_section() const;
 
   const Memory &memory_;
-  PlatformConfig config_;
+  const PlatformConfig &config_; // the partition's, held by Memory
   std::map<std::uint64_t, MemoryRegion> mrs_;   // by handle
   std::map<std::uint64_t, std::uint64_t> by_bus_; // bus_start -> handle
   // phys page -> registrations among live MRs

@@ -42,15 +42,14 @@ std::string hcall_label(std::int64_t rc) {
 } // namespace
 
 Partition::Partition(const Layout &layout)
-    : config_(layout.config), memory_(layout), firmware_(memory_, config_),
-      allocator_(config_.max_alloc_bytes) {
+    : memory_(layout), firmware_(memory_), allocator_(layout.config.max_alloc_bytes) {
   abi_.ctx = this;
-  abi_.section_shift = config_.section_shift;
-  abi_.page_shift = config_.page_shift;
-  abi_.hw_page_shift = config_.hw_page_shift;
-  abi_.max_rpages = config_.max_rpages;
-  abi_.max_mrs = config_.max_mrs;
-  abi_.bus_start = config_.bus_start;
+  abi_.section_shift = config().section_shift;
+  abi_.page_shift = config().page_shift;
+  abi_.hw_page_shift = config().hw_page_shift;
+  abi_.max_rpages = config().max_rpages;
+  abi_.max_mrs = config().max_mrs;
+  abi_.bus_start = config().bus_start;
   abi_.alloc = cb_alloc;
   abi_.free = cb_free;
   abi_.log = cb_log;
@@ -103,7 +102,7 @@ std::uint64_t Partition::translate(std::uint64_t phys_addr) {
 int Partition::notify_driver(busmap_mem_action action, const Block &b) {
   if (!instance_)
     return BUSMAP_NOTIFY_OK;
-  const std::uint32_t to_pages = config_.section_shift - config_.page_shift;
+  const std::uint32_t to_pages = config().section_shift - config().page_shift;
   const std::uint64_t start_pfn = b.first_section << to_pages;
   const std::uint64_t nr_pages = b.sections << to_pages;
   note(JournalEntry::Kind::Notify, fmt::format("notify({}, start_pfn={:#x}, nr_pages={:#x})",
@@ -281,7 +280,7 @@ void Partition::cb_log(void *ctx, int level, const char *msg) {
 int Partition::cb_walk_ram(void *ctx, int (*cb)(void *, std::uint64_t, std::uint64_t),
                            void *arg) {
   Partition &p = self(ctx);
-  const std::uint32_t to_pages = p.config_.section_shift - p.config_.page_shift;
+  const std::uint32_t to_pages = p.config().section_shift - p.config().page_shift;
   for (const auto &r : p.memory_.in_phase({Phase::Online})) {
     int rc = cb(arg, r.lower() << to_pages, (r.upper() - r.lower()) << to_pages);
     if (rc != 0)
@@ -292,7 +291,7 @@ int Partition::cb_walk_ram(void *ctx, int (*cb)(void *, std::uint64_t, std::uint
 
 int Partition::cb_is_gigantic(void *ctx, std::uint64_t pfn) {
   Partition &p = self(ctx);
-  return p.memory_.is_gigantic_section(pfn >> (p.config_.section_shift - p.config_.page_shift));
+  return p.memory_.is_gigantic_section(pfn >> (p.config().section_shift - p.config().page_shift));
 }
 
 std::int64_t Partition::cb_alloc_mr(void *ctx, std::uint64_t bus_start, std::uint64_t length,

@@ -68,7 +68,7 @@ public:
   Partition(const Partition &) = delete;
   Partition &operator=(const Partition &) = delete;
 
-  const PlatformConfig &config() const { return config_; }
+  const PlatformConfig &config() const { return memory_.config(); }
   const busmap_platform &abi() const { return abi_; }
 
   // --- The driver. -------------------------------------------------------
@@ -118,7 +118,6 @@ private:
                                         const std::uint64_t *pages, std::uint32_t count);
   static std::int64_t cb_free_mr(void *ctx, std::uint64_t handle);
 
-  PlatformConfig config_;
   Memory memory_;
   Firmware firmware_;
   KernelAllocator allocator_;

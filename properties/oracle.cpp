@@ -80,7 +80,7 @@ class Run {
 public:
   Run(const busmap_driver &driver, const Trace &trace, Mode mode, const OracleOptions &options)
       : driver_(driver), trace_(trace), mode_(mode), options_(options), part_(trace.layout),
-        config_(trace.layout.config) {}
+        config_(part_.config()) {}
 
   Verdict execute();
 
@@ -92,7 +92,7 @@ private:
   std::string do_load();
   std::string do_unload();
   OpOutcome do_hotplug(const Op &op);
-  void judge_answer(const OpOutcome &out, const Op &op);
+  void judge_answer(const Op &op);
 
   // Checks, in invariant order.
   void check_misuse();
@@ -129,7 +129,7 @@ private:
   Mode mode_;
   const OracleOptions &options_;
   Partition part_;
-  PlatformConfig config_;
+  const PlatformConfig &config_; // the partition's
 
   // Per step.
   std::size_t journal_mark_ = 0;
@@ -294,7 +294,7 @@ OpOutcome Run::do_hotplug(const Op &op) {
   if (!out.driver_asked || out.driver_answer == BUSMAP_NOTIFY_OK)
     return out;
   if (!rejects) {
-    judge_answer(out, op);
+    judge_answer(op);
     return out;
   }
   current_where_ = "the driver's veto";
@@ -316,8 +316,7 @@ OpOutcome Run::do_hotplug(const Op &op) {
   return out;
 }
 
-void Run::judge_answer(const OpOutcome &out, const Op &op) {
-  (void)out;
+void Run::judge_answer(const Op &op) {
   if (fault_in_step())
     return;
   current_where_ = "the driver's answer";

@@ -21,7 +21,7 @@ struct FirmwareTest : ::testing::Test {
     return l;
   }();
   Memory memory{layout};
-  Firmware fw{memory, layout.config};
+  Firmware fw{memory};
 
   std::uint64_t alloc(std::uint64_t length, std::uint64_t bus = Bus) {
     std::uint64_t h = 0;
