@@ -8,11 +8,11 @@
 // of forbidding DLPAR memory operations.
 //
 //===----------------------------------------------------------------------===//
+#include "impl/driver_object.hpp"
 #include "impl/drivers.hpp"
 #include "impl/radix_driver.hpp"
 #include "impl/simple_maps.hpp"
 
-#include <new>
 
 namespace busmap::drivers {
 namespace {
@@ -31,15 +31,6 @@ struct Ehca {
   std::uint64_t vetoes = 0;
 };
 
-void destroy(Ehca *d) {
-  impl::mr_release_final(d->p, d->mr);
-  if (d->buf)
-    d->p.free(d->p.ctx, d->buf);
-  const busmap_platform p = d->p;
-  d->~Ehca();
-  p.free(p.ctx, d);
-}
-
 int add_range(void *arg, std::uint64_t pfn, std::uint64_t pages) {
   auto *d = static_cast<Ehca *>(arg);
   const std::uint32_t to_sections = d->p.section_shift - d->p.page_shift;
@@ -53,11 +44,9 @@ int add_range(void *arg, std::uint64_t pfn, std::uint64_t pages) {
 }
 
 void *ehca_load(const busmap_platform *p) {
-  void *mem = p->alloc(p->ctx, sizeof(Ehca));
-  if (!mem)
+  Ehca *d = impl::create_driver<Ehca>(*p);
+  if (!d)
     return nullptr;
-  auto *d = new (mem) Ehca(*p);
-  d->buf = static_cast<std::uint64_t *>(p->alloc(p->ctx, sizeof(std::uint64_t) * p->max_rpages));
   const bool ok =
       d->buf && p->walk_ram(p->ctx, add_range, d) == 0 &&
       impl::mr_reregister(*p, d->mr, d->map.present(), d->buf, [&](auto &&fn) {
@@ -65,13 +54,13 @@ void *ehca_load(const busmap_platform *p) {
       }) == BUSMAP_H_SUCCESS;
   if (!ok) {
     p->log(p->ctx, BUSMAP_LOG_ERR, "ehca: cannot build the bus map or register the MR");
-    destroy(d);
+    impl::destroy_driver(d);
     return nullptr;
   }
   return d;
 }
 
-void ehca_unload(void *drv) { destroy(static_cast<Ehca *>(drv)); }
+void ehca_unload(void *drv) { impl::destroy_driver(static_cast<Ehca *>(drv)); }
 
 int ehca_notify(void *drv, busmap_mem_action action, std::uint64_t, std::uint64_t) {
   auto *d = static_cast<Ehca *>(drv);

@@ -12,11 +12,11 @@
 // the page registered twice (`no-holes`), which is what the registry expects.
 //
 //===----------------------------------------------------------------------===//
+#include "impl/driver_object.hpp"
 #include "impl/drivers.hpp"
 #include "impl/radix_driver.hpp"
 #include "impl/simple_maps.hpp"
 
-#include <new>
 
 namespace busmap::drivers {
 namespace {
@@ -45,21 +45,10 @@ int add_range(void *arg, std::uint64_t pfn, std::uint64_t pages) {
   return 0;
 }
 
-void destroy(Identity *d) {
-  impl::mr_release_final(d->p, d->mr);
-  if (d->buf)
-    d->p.free(d->p.ctx, d->buf);
-  const busmap_platform p = d->p;
-  d->~Identity();
-  p.free(p.ctx, d);
-}
-
 void *identity_load(const busmap_platform *p) {
-  void *mem = p->alloc(p->ctx, sizeof(Identity));
-  if (!mem)
+  Identity *d = impl::create_driver<Identity>(*p);
+  if (!d)
     return nullptr;
-  auto *d = new (mem) Identity(*p);
-  d->buf = static_cast<std::uint64_t *>(p->alloc(p->ctx, sizeof(std::uint64_t) * p->max_rpages));
   bool ok = d->buf && p->walk_ram(p->ctx, add_range, d) == 0;
   if (ok && d->map.present() != 0) {
     std::uint64_t filler = 0;
@@ -73,13 +62,13 @@ void *identity_load(const busmap_platform *p) {
   }
   if (!ok) {
     p->log(p->ctx, BUSMAP_LOG_ERR, "identity-dup: cannot register the 1:1 MR");
-    destroy(d);
+    impl::destroy_driver(d);
     return nullptr;
   }
   return d;
 }
 
-void identity_unload(void *drv) { destroy(static_cast<Identity *>(drv)); }
+void identity_unload(void *drv) { impl::destroy_driver(static_cast<Identity *>(drv)); }
 
 int identity_notify(void *, busmap_mem_action, std::uint64_t, std::uint64_t) {
   return BUSMAP_NOTIFY_OK;

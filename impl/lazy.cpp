@@ -12,11 +12,11 @@
 // which the strict mode also flags.
 //
 //===----------------------------------------------------------------------===//
+#include "impl/driver_object.hpp"
 #include "impl/drivers.hpp"
 #include "impl/radix_driver.hpp"
 #include "impl/simple_maps.hpp"
 
-#include <new>
 
 namespace busmap::drivers {
 namespace {
@@ -82,29 +82,18 @@ bool refresh(Lazy *d) {
   return false;
 }
 
-void destroy(Lazy *d) {
-  impl::mr_release_final(d->p, d->mr);
-  if (d->buf)
-    d->p.free(d->p.ctx, d->buf);
-  const busmap_platform p = d->p;
-  d->~Lazy();
-  p.free(p.ctx, d);
-}
-
 void *lazy_load(const busmap_platform *p) {
-  void *mem = p->alloc(p->ctx, sizeof(Lazy));
-  if (!mem)
+  Lazy *d = impl::create_driver<Lazy>(*p);
+  if (!d)
     return nullptr;
-  auto *d = new (mem) Lazy(*p);
-  d->buf = static_cast<std::uint64_t *>(p->alloc(p->ctx, sizeof(std::uint64_t) * p->max_rpages));
   if (!d->buf || !refresh(d)) {
-    destroy(d);
+    impl::destroy_driver(d);
     return nullptr;
   }
   return d;
 }
 
-void lazy_unload(void *drv) { destroy(static_cast<Lazy *>(drv)); }
+void lazy_unload(void *drv) { impl::destroy_driver(static_cast<Lazy *>(drv)); }
 
 int lazy_notify(void *, busmap_mem_action, std::uint64_t, std::uint64_t) {
   return BUSMAP_NOTIFY_OK; // no notifier: that is the design
