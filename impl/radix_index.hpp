@@ -26,13 +26,15 @@
 // Names here are a contract with smt/ and impl/mutants/arith_mutants.hpp:
 //   leaf_index, inner_index, level_shift, covered_bits, fits_height,
 //   section_at                 - the split of a section number and its inverse;
+//   walk_path                  - the order in which a walk takes the indices
+//                                (every walk of RadixMap, and the proofs');
 //   slot_in_run                - the slot of the i-th section of an inserted run;
 //   slot_after_insert_run,
 //   slot_after_remove_run      - re-rank of every leaf when a run of `count`
 //                                sections is inserted at / removed from a rank;
-//                                for count = 1 they are arith::slot_after_insert
-//                                and arith::slot_after_remove, and a run is the
-//                                same as `count` single steps (a proof goal).
+//                                a run of count + 1 is one section and then a
+//                                run of count (a proof goal), so proving the
+//                                count-1 update proves every run.
 //   fits_slot                  - a rank still fits a 32-bit leaf entry.
 // Rules (as in layout_arith.hpp): no `if` on a word value, only unsigned
 // operations, constants through lit().
@@ -89,6 +91,22 @@ template <class W> auto fits_height(const W &section, unsigned height) {
 /// from their tree path with it.
 template <class W> W section_at(const W &prefix, const W &index, unsigned level) {
   return prefix | (index << lit(index, level_shift(level)));
+}
+
+/// The path of `section` through a tree of `height` inner levels:
+/// inner(level, index) for level = height down to 1 with P::inner_index,
+/// then leaf(leaf_index), whose answer is the walk's.  An inner visit that
+/// answers false (a missing child) ends the walk with `stopped`.  Every walk
+/// of RadixMap goes through here, and smt/ walks it over symbolic words to
+/// rebuild the section a leaf entry belongs to, so the proofs see the
+/// driver's order of levels and its index functions (P: the driver's
+/// policy, or a mutant's).
+template <class P, class W, class R, class Inner, class Leaf>
+R walk_path(const W &section, unsigned height, R stopped, Inner &&inner, Leaf &&leaf) {
+  for (unsigned level = height; level > 0; --level)
+    if (!inner(level, P::inner_index(section, level)))
+      return stopped;
+  return leaf(leaf_index(section));
 }
 
 /// Bus slot of the i-th section of a run whose first section has `rank`.

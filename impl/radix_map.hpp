@@ -75,15 +75,18 @@ public:
     if (!root_ || !P::fits_height(s, height_))
       return slot_miss;
     const void *node = root_;
-    for (unsigned l = height_; l > 0; --l) {
-      node = static_cast<const RadixInner *>(node)->child[P::inner_index(s, l)];
-      if (!node)
-        return slot_miss;
-    }
-    return static_cast<const RadixLeaf *>(node)->slot[radix::leaf_index(s)];
+    return radix::walk_path<P>(
+        s, height_, slot_miss,
+        [&](unsigned, std::uint64_t index) {
+          node = inner(node)->child[index];
+          return node != nullptr;
+        },
+        [&](std::uint64_t index) { return leaf(node)->slot[index]; });
   }
 
-  /// Mapped sections below `s`: the rank `s` has or would have.
+  /// Mapped sections below `s`: the rank `s` has or would have.  At each
+  /// level the children before s's index are counted whole (each node
+  /// counts the sections beneath it), then the leaf entries before s's.
   std::uint64_t rank_of(std::uint64_t s) const {
     if (!root_)
       return 0;
@@ -91,19 +94,21 @@ public:
       return present_;
     std::uint64_t rank = 0;
     const void *node = root_;
-    for (unsigned l = height_; l > 0; --l) {
-      const auto *in = static_cast<const RadixInner *>(node);
-      const std::uint64_t idx = P::inner_index(s, l);
-      for (std::uint64_t j = 0; j < idx; ++j)
-        if (in->child[j])
-          rank += static_cast<const RadixInner *>(in->child[j])->sections;
-      node = in->child[idx];
-      if (!node)
-        return rank;
-    }
-    const auto *leaf = static_cast<const RadixLeaf *>(node);
-    for (std::uint64_t j = 0; j < radix::leaf_index(s); ++j)
-      rank += leaf->slot[j] != slot_miss;
+    radix::walk_path<P>(
+        s, height_, false,
+        [&](unsigned, std::uint64_t index) {
+          const RadixInner *in = inner(node);
+          for (std::uint64_t j = 0; j < index; ++j)
+            if (in->child[j])
+              rank += inner(in->child[j])->sections;
+          node = in->child[index];
+          return node != nullptr;
+        },
+        [&](std::uint64_t index) {
+          for (std::uint64_t j = 0; j < index; ++j)
+            rank += leaf(node)->slot[j] != slot_miss;
+          return true;
+        });
     return rank;
   }
 
@@ -189,6 +194,8 @@ private:
         return leaf.slot[i];
     return slot_miss;
   }
+  static const RadixLeaf *leaf(const void *node) { return static_cast<const RadixLeaf *>(node); }
+  static const RadixInner *inner(const void *node) { return static_cast<const RadixInner *>(node); }
   static bool only_child0(const RadixInner *in) {
     for (std::size_t j = 1; j < std::size(in->child); ++j)
       if (in->child[j])
@@ -225,28 +232,35 @@ private:
       ++height_;
     }
     void *node = root_;
-    for (unsigned l = height_; l > 0; --l) {
-      void *&child = static_cast<RadixInner *>(node)->child[P::inner_index(s, l)];
-      if (!child) {
-        child = make(l == 1 ? sizeof(RadixLeaf) : sizeof(RadixInner));
-        if (!child)
-          return nullptr;
-        if (l == 1)
-          std::memset(static_cast<RadixLeaf *>(child)->slot, 0xFF, sizeof(RadixLeaf::slot));
-      }
-      node = child;
-    }
-    return static_cast<RadixLeaf *>(node);
+    const bool made = radix::walk_path<P>(
+        s, height_, false,
+        [&](unsigned level, std::uint64_t index) {
+          void *&child = static_cast<RadixInner *>(node)->child[index];
+          if (!child) {
+            child = make(level == 1 ? sizeof(RadixLeaf) : sizeof(RadixInner));
+            if (!child)
+              return false;
+            if (level == 1)
+              std::memset(static_cast<RadixLeaf *>(child)->slot, 0xFF, sizeof(RadixLeaf::slot));
+          }
+          node = child;
+          return true;
+        },
+        [](std::uint64_t) { return true; });
+    return made ? static_cast<RadixLeaf *>(node) : nullptr;
   }
 
   /// Adds `delta` (mod 2^64) to the counts on the path of a reserved `s`.
   void add_on_path(std::uint64_t s, std::uint64_t delta) {
     void *node = root_;
-    for (unsigned l = height_; l > 0; --l) {
-      static_cast<RadixInner *>(node)->sections += delta;
-      node = static_cast<RadixInner *>(node)->child[P::inner_index(s, l)];
-    }
-    static_cast<RadixLeaf *>(node)->sections += delta;
+    radix::walk_path<P>(
+        s, height_, false,
+        [&](unsigned, std::uint64_t index) {
+          static_cast<RadixInner *>(node)->sections += delta;
+          node = static_cast<RadixInner *>(node)->child[index];
+          return true;
+        },
+        [&](std::uint64_t) { return static_cast<RadixLeaf *>(node)->sections += delta, true; });
     present_ += delta;
   }
 
