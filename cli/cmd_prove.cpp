@@ -78,6 +78,12 @@ nlohmann::json to_json(const Row &r) {
                       {"detail", r.result.detail}};
   if (r.result.mutant.empty()) {
     j["hypotheses_satisfiable"] = r.result.hypotheses_satisfiable;
+    j["subgoals"] = nlohmann::json::array();
+    for (const smt::SubGoal &g : r.result.subgoals)
+      j["subgoals"].push_back({{"name", g.name},
+                               {"verdict", to_string(g.verdict)},
+                               {"seconds", g.seconds},
+                               {"hypotheses_satisfiable", g.hypotheses_satisfiable}});
   } else {
     j["mutant"] = r.result.mutant;
     j["mutant_driver"] = mutant_driver_for(r.result.mutant) ? mutant_driver_for(r.result.mutant) : "";

@@ -60,8 +60,6 @@ struct Case {
   std::optional<Word> run_count;
   /// Sections that must be present besides the set's (radix aliasing).
   std::vector<Word> extra_present;
-  /// Prove it one section shift at a time (see prover.cpp).
-  bool split_shift = false;
   /// False for lemmas about the characterisation itself (no trace).
   bool traceable = true;
   /// The set whose present sections start the trace (none: only extras).
@@ -80,10 +78,13 @@ struct ObligationSpec {
 /// The obligations, in issue order.
 const std::vector<ObligationSpec> &obligations();
 
-/// A mutant: its policy's cases for the obligation that must refute it.
+/// A mutant: its policy's cases for the obligation, and the one sub-goal
+/// among them that must refute it (the one that states what the mutated
+/// function gets wrong; naming it keeps the search to one query).
 struct MutantSpec {
   const char *mutant;
   const char *obligation;
+  const char *subgoal;
   std::function<std::vector<Case>(z3::context &, const Params &, const SetFactory &)> cases;
 };
 const std::vector<MutantSpec> &mutants();

@@ -1,6 +1,8 @@
 // The runner: proves each obligation's sub-goals (after the vacuity check),
 // refutes each mutant on a popcount window and reads its counterexample out
-// of the model, and cross-checks the rank characterisation.
+// of the model, and cross-checks the rank characterisation.  Every query is
+// a job of its own, in its own Z3 context, so the jobs spread over the
+// cores (Z3 contexts share nothing); results keep the order of the specs.
 #include "smt/obligations.hpp"
 #include "smt/prover.hpp"
 
@@ -8,8 +10,13 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <thread>
 
 namespace busmap::smt {
 
@@ -24,50 +31,104 @@ struct Answer {
   std::optional<z3::model> model;
 };
 
-/// One query, with an explicit timeout per solver call.  With `shift` set,
-/// the query is split on every allowed section shift (12..40): a concrete
-/// shift turns the barrel shifters into wiring, and 29 small problems
-/// bit-blast far faster than one with a symbolic shift, while every section
-/// size is still covered.  Each call gets a fresh solver and one check():
-/// Z3 then picks its non-incremental bit-vector tactic, which is an order of
+/// SMT_DUMP=DIR writes every query as DIR/<label>.smt2.
+void dump(z3::solver &s, const std::string &label) {
+  const char *dir = std::getenv("SMT_DUMP");
+  if (!dir)
+    return;
+  std::string name = label;
+  for (char &ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch)))
+      ch = '_';
+  if (FILE *out = std::fopen(fmt::format("{}/{}.smt2", dir, name).c_str(), "w")) {
+    std::fputs(s.to_smt2().c_str(), out);
+    std::fclose(out);
+  }
+}
+
+/// One query, with an explicit timeout, in a fresh solver with one check():
+/// Z3 then picks its non-incremental bit-vector tactic, an order of
 /// magnitude faster here than the incremental core that push/pop or
 /// check(assumptions) switch to.
 Answer solve(z3::context &c, const std::vector<SymBool> &facts, unsigned timeout_ms,
-             const Word *shift = nullptr) {
+             const std::string &label) {
   Answer a;
-  a.sat = Sat::No;
   const auto start = std::chrono::steady_clock::now();
-  const unsigned first = shift ? 12 : 0, last = shift ? 40 : 0;
-  for (unsigned k = first; k <= last && a.sat == Sat::No; ++k) {
-    z3::solver s(c);
-    z3::params params(c);
-    params.set("timeout", timeout_ms);
-    s.set(params);
-    for (const SymBool &f : facts)
-      s.add(f.expr());
-    if (shift)
-      s.add((*shift == Word::constant(c, k, shift->width())).expr());
-    if (const char *dump = getenv("SMT_DUMP")) {
-      static int n = 0;
-      FILE *out = fopen(fmt::format("{}/q{}.smt2", dump, n++).c_str(), "w");
-      fputs(s.to_smt2().c_str(), out);
-      fclose(out);
-    }
-    const z3::check_result r = s.check();
-    if (r == z3::sat) {
-      a.sat = Sat::Yes;
-      a.model = s.get_model();
-    } else if (r == z3::unknown) {
-      a.sat = Sat::Unknown;
-      a.reason = s.reason_unknown() + (shift ? fmt::format(" (section_shift={})", k) : "");
-    }
+  z3::solver s(c);
+  z3::params params(c);
+  params.set("timeout", timeout_ms);
+  s.set(params);
+  for (const SymBool &f : facts)
+    s.add(f.expr());
+  dump(s, label);
+  switch (s.check()) {
+  case z3::unsat: a.sat = Sat::No; break;
+  case z3::sat:
+    a.sat = Sat::Yes;
+    a.model = s.get_model();
+    break;
+  case z3::unknown:
+    a.sat = Sat::Unknown;
+    a.reason = s.reason_unknown();
+    break;
   }
   a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return a;
 }
 
-std::shared_ptr<SectionSet> characterised(z3::context &c, const std::string &name, unsigned bits) {
-  return std::make_shared<CharacterisedSet>(c, name, bits);
+/// Runs `jobs` on up to `threads` threads; result i is jobs[i]().
+template <class R> std::vector<R> run_parallel(const std::vector<std::function<R()>> &jobs, unsigned threads) {
+  std::vector<R> out(jobs.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < jobs.size();)
+      out[i] = jobs[i]();
+  };
+  std::vector<std::thread> pool;
+  const unsigned n = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(jobs.size())));
+  for (unsigned t = 1; t < n; ++t)
+    pool.emplace_back(worker);
+  worker();
+  for (std::thread &t : pool)
+    t.join();
+  return out;
+}
+
+unsigned threads_for(const ProveOptions &o) {
+  return o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+}
+
+/// The cases of one spec, built in context `c` over characterised sets (the
+/// proofs) or popcount windows (vacuity checks, counterexamples), with the
+/// sets they made.  Every set gets its own symbols: Z3 identifies
+/// functions by name, and one sub-goal's hypotheses must never reach
+/// another's query.
+struct Built {
+  std::vector<Case> cases;
+  std::vector<std::shared_ptr<SectionSet>> sets;
+};
+
+using CaseBuilder = std::function<std::vector<Case>(z3::context &, const Params &, const SetFactory &)>;
+
+Built build(const CaseBuilder &spec, z3::context &c, const Params &p, bool windows, unsigned window) {
+  Built b;
+  b.cases = spec(c, p, [&](const std::string &n, unsigned bits) -> std::shared_ptr<SectionSet> {
+    const std::string name = fmt::format("{}{}{}", n, b.sets.size(), windows ? ".w" : "");
+    if (windows)
+      b.sets.push_back(std::make_shared<WindowSet>(c, name, bits, window));
+    else
+      b.sets.push_back(std::make_shared<CharacterisedSet>(c, name, bits));
+    return b.sets.back();
+  });
+  return b;
+}
+
+/// The universal hypotheses of every set, instantiated at the terms of `f`.
+SymBool grounded(z3::context &c, const Built &b, const SymBool &f) {
+  SymBool all = sym_true(c);
+  for (const auto &set : b.sets)
+    all = all && set->instances(f);
+  return all;
 }
 
 Counterexample read_counterexample(const Case &k, const Params &p, const z3::model &m) {
@@ -88,6 +149,71 @@ Counterexample read_counterexample(const Case &k, const Params &p, const z3::mod
   if (k.run_count)
     cex.run_count = value_of(m, *k.run_count);
   return cex;
+}
+
+/// One sub-goal of a correct obligation: its hypotheses have a model on a
+/// popcount window (a window model is a model of the characterised
+/// hypotheses: the cross-check proves the popcount rank has rank's
+/// invariants), and hypotheses and not goal have none.
+SubGoal prove_case(const ObligationSpec &o, std::size_t index, const ProveOptions &options) {
+  z3::context c;
+  const Params p(c);
+  const Built proofs = build(o.correct, c, p, false, options.window);
+  const Built windows = build(o.correct, c, p, true, options.window);
+  const Case &k = proofs.cases[index];
+  SubGoal g{k.name, k.subject, Verdict::Proved, 0, true, ""};
+  const std::string label = fmt::format("{}-{:02}", o.name, index);
+  const Answer vac = solve(c, {windows.cases[index].hypotheses}, options.timeout_ms, label + "-vacuity");
+  const SymBool negated = k.hypotheses && !k.goal;
+  const Answer proof = solve(c, {negated, grounded(c, proofs, negated)}, options.timeout_ms, label);
+  g.seconds = vac.seconds + proof.seconds;
+  if (vac.sat != Sat::Yes) {
+    g.hypotheses_satisfiable = false;
+    g.detail = vac.sat == Sat::No ? "hypotheses contradictory (vacuous)"
+                                  : "hypotheses not shown satisfiable: " + vac.reason;
+  }
+  if (proof.sat == Sat::Yes) {
+    g.verdict = Verdict::Refuted;
+    g.detail = "counterexample found";
+  } else if (proof.sat == Sat::Unknown) {
+    g.verdict = Verdict::Unknown;
+    g.detail = proof.reason;
+  }
+  return g;
+}
+
+/// A mutant's named sub-goal on a popcount window: defaults first, so the
+/// trace runs on the default platform, then any allowed platform.
+Result refute(const MutantSpec &m, const ProveOptions &options) {
+  Result r{m.obligation, "", m.mutant, Verdict::Proved, 0, "", true, {}, {}};
+  z3::context c;
+  const Params p(c);
+  const Built windows = build(m.cases, c, p, true, options.window);
+  const auto k = std::find_if(windows.cases.begin(), windows.cases.end(),
+                              [&](const Case &x) { return x.name == m.subgoal; });
+  if (k == windows.cases.end() || !k->traceable) {
+    r.verdict = Verdict::Unknown;
+    r.detail = fmt::format("no traceable sub-goal '{}' in {}", m.subgoal, m.obligation);
+    return r;
+  }
+  r.subject = k->subject;
+  const std::string label = fmt::format("mutant-{}", m.mutant);
+  Answer a = solve(c, {k->hypotheses, !k->goal, p.defaults()}, options.timeout_ms, label + "-defaults");
+  r.seconds = a.seconds;
+  if (a.sat != Sat::Yes) {
+    a = solve(c, {k->hypotheses, !k->goal}, options.timeout_ms, label);
+    r.seconds += a.seconds;
+  }
+  if (a.sat == Sat::Yes) {
+    r.verdict = Verdict::Refuted;
+    r.counterexample = read_counterexample(*k, p, *a.model);
+    r.detail = k->name + ": " + r.counterexample->describe();
+  } else {
+    r.verdict = a.sat == Sat::No ? Verdict::Proved : Verdict::Unknown;
+    r.detail = k->name + ": " +
+               (a.sat == Sat::No ? "no counterexample: the proof does not bite" : a.reason);
+  }
+  return r;
 }
 
 } // namespace
@@ -129,110 +255,54 @@ bool Result::as_expected() const {
 }
 
 std::vector<Result> prove_obligations(const ProveOptions &options) {
-  std::vector<Result> out;
+  // One row per obligation and subject, one job per sub-goal.
+  std::vector<Result> rows;
+  std::vector<std::size_t> row_of;
+  std::vector<std::function<SubGoal()>> jobs;
   for (const ObligationSpec &o : obligations()) {
-    if (!options.wants(o.name, "model") && !options.wants(o.name, "driver"))
-      continue;
     z3::context c;
     const Params p(c);
-    // Every set gets its own symbols: Z3 identifies functions by name, and
-    // one sub-goal's hypotheses must never reach another's query.
-    std::vector<std::shared_ptr<SectionSet>> sets;
-    const std::vector<Case> cases = o.correct(c, p, [&](const std::string &n, unsigned bits) {
-      sets.push_back(characterised(c, fmt::format("{}{}", n, sets.size()), bits));
-      return sets.back();
-    });
-    unsigned windows_made = 0;
-    // The same sub-goals over popcount windows, for the vacuity checks: a
-    // window model is a model of the characterised hypotheses (the
-    // cross-check proves the popcount rank has rank's invariants).
-    const std::vector<Case> windows = o.correct(c, p, [&](const std::string &n, unsigned bits) {
-      return std::make_shared<WindowSet>(c, fmt::format("{}{}.w", n, windows_made++), bits,
-                                         options.window);
-    });
-    auto grounded = [&](const SymBool &f) {
-      SymBool all = sym_true(c);
-      for (const auto &set : sets)
-        all = all && set->instances(f);
-      return all;
-    };
-    // One row per subject; a subject is proved when all its sub-goals are.
+    const Built b = build(o.correct, c, p, false, options.window);
     for (const char *subject : {"model", "driver"}) {
       if (!options.wants(o.name, subject))
         continue;
-      Result r{o.name, subject, "", Verdict::Proved, 0, "", true, {}};
+      const std::size_t row = rows.size();
       bool any = false;
-      for (std::size_t i = 0; i < cases.size(); ++i) {
-        const Case &k = cases[i];
-        if (k.subject != subject)
+      for (std::size_t i = 0; i < b.cases.size(); ++i) {
+        if (b.cases[i].subject != subject)
           continue;
         any = true;
-        const Answer vac = solve(c, {windows[i].hypotheses}, options.timeout_ms);
-        const SymBool negated = k.hypotheses && !k.goal;
-        const Answer proof = solve(c, {negated, grounded(negated)}, options.timeout_ms,
-                                   k.split_shift ? &p.shift : nullptr);
-        r.seconds += vac.seconds + proof.seconds;
-        if (vac.sat != Sat::Yes) {
-          r.hypotheses_satisfiable = false;
-          r.detail += fmt::format("{}: hypotheses {}; ", k.name,
-                                  vac.sat == Sat::No ? "contradictory (vacuous)"
-                                                     : "not shown satisfiable: " + vac.reason);
-        }
-        if (proof.sat == Sat::Yes) {
-          r.verdict = Verdict::Refuted;
-          r.detail += k.name + ": counterexample found; ";
-        } else if (proof.sat == Sat::Unknown && r.verdict == Verdict::Proved) {
-          r.verdict = Verdict::Unknown;
-          r.detail += k.name + ": " + proof.reason + "; ";
-        }
+        row_of.push_back(row);
+        jobs.push_back([&o, i, &options] { return prove_case(o, i, options); });
       }
       if (any)
-        out.push_back(std::move(r));
+        rows.push_back({o.name, subject, "", Verdict::Proved, 0, "", true, {}, {}});
     }
   }
-  return out;
+  const std::vector<SubGoal> goals = run_parallel(jobs, threads_for(options));
+  for (std::size_t j = 0; j < goals.size(); ++j) {
+    Result &r = rows[row_of[j]];
+    const SubGoal &g = goals[j];
+    r.seconds += g.seconds;
+    r.subgoals.push_back(g);
+    if (!g.hypotheses_satisfiable) {
+      r.hypotheses_satisfiable = false;
+      r.detail += g.name + ": " + g.detail + "; ";
+    }
+    if (g.verdict == Verdict::Refuted || (g.verdict == Verdict::Unknown && r.verdict == Verdict::Proved)) {
+      r.verdict = g.verdict;
+      r.detail += g.name + ": " + g.detail + "; ";
+    }
+  }
+  return rows;
 }
 
 std::vector<Result> refute_mutants(const ProveOptions &options) {
-  std::vector<Result> out;
-  for (const MutantSpec &mspec : mutants()) {
-    if (!options.wants(mspec.obligation))
-      continue;
-    z3::context c;
-    const Params p(c);
-    unsigned made = 0;
-    const std::vector<Case> cases = mspec.cases(c, p, [&](const std::string &n, unsigned bits) {
-      return std::make_shared<WindowSet>(c, fmt::format("{}{}", n, made++), bits, options.window);
-    });
-    Result r{mspec.obligation, "", mspec.mutant, Verdict::Proved, 0, "", true, {}};
-    std::string unknown;
-    for (const Case &k : cases) {
-      if (!k.traceable)
-        continue;
-      // Defaults first, so the trace runs on the default platform.
-      Answer a = solve(c, {k.hypotheses, !k.goal, p.defaults()}, options.timeout_ms);
-      r.seconds += a.seconds;
-      if (a.sat != Sat::Yes) {
-        a = solve(c, {k.hypotheses, !k.goal}, options.timeout_ms);
-        r.seconds += a.seconds;
-      }
-      if (a.sat == Sat::Yes) {
-        r.verdict = Verdict::Refuted;
-        r.subject = k.subject;
-        r.counterexample = read_counterexample(k, p, *a.model);
-        r.detail = k.name + ": " + r.counterexample->describe();
-        break;
-      }
-      if (a.sat == Sat::Unknown)
-        unknown += k.name + ": " + a.reason + "; ";
-    }
-    if (r.verdict != Verdict::Refuted) {
-      r.verdict = unknown.empty() ? Verdict::Proved : Verdict::Unknown;
-      r.detail = unknown.empty() ? "no counterexample: the proof does not bite" : unknown;
-    }
-    out.push_back(std::move(r));
-  }
-  return out;
+  std::vector<std::function<Result()>> jobs;
+  for (const MutantSpec &m : mutants())
+    if (options.wants(m.obligation))
+      jobs.push_back([&m, &options] { return refute(m, options); });
+  return run_parallel(jobs, threads_for(options));
 }
 
 CrossCheck crosscheck_rank(unsigned sections, unsigned timeout_ms) {
@@ -246,6 +316,7 @@ CrossCheck crosscheck_rank(unsigned sections, unsigned timeout_ms) {
   auto verdict = [](const Answer &a) {
     return a.sat == Sat::No ? Verdict::Proved : a.sat == Sat::Yes ? Verdict::Refuted : Verdict::Unknown;
   };
+  const std::string label = fmt::format("crosscheck-{}", sections);
   {
     // The popcount rank satisfies the invariants, at arbitrary s, t, q.
     const Word s = Word::var(c, "s", address_bits), t = Word::var(c, "t", address_bits);
@@ -254,7 +325,7 @@ CrossCheck crosscheck_rank(unsigned sections, unsigned timeout_ms) {
         implies(w.present(s), w.slot(s) < n) && implies(!w.present(s), w.slot(s) == miss) &&
         implies(w.present(s) && w.present(t) && s < t, w.slot(s) < w.slot(t)) &&
         implies(q < n, w.present(w.unrank(q)) && w.slot(w.unrank(q)) == q);
-    const Answer a = solve(c, {at_zero, !invariants}, timeout_ms);
+    const Answer a = solve(c, {at_zero, !invariants}, timeout_ms, label + "-satisfies");
     out.satisfies = verdict(a);
     out.seconds += a.seconds;
     if (a.sat == Sat::Unknown)
@@ -284,7 +355,7 @@ CrossCheck crosscheck_rank(unsigned sections, unsigned timeout_ms) {
         held = held || (present(i) && slot[i] == rank);
       axioms = axioms && implies(rank < n, held);
     }
-    const Answer a = solve(c, {axioms, !rank_is_popcount}, timeout_ms);
+    const Answer a = solve(c, {axioms, !rank_is_popcount}, timeout_ms, label + "-unique");
     out.unique = verdict(a);
     out.seconds += a.seconds;
     if (a.sat == Sat::Unknown)

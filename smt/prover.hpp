@@ -38,6 +38,16 @@ struct Counterexample {
   std::string describe() const;
 };
 
+/// One sub-goal of an obligation, as proved.
+struct SubGoal {
+  std::string name;
+  std::string subject;
+  Verdict verdict = Verdict::Unknown;
+  double seconds = 0;
+  bool hypotheses_satisfiable = false;
+  std::string detail;
+};
+
 struct Result {
   std::string obligation; // "1 no-hole", ...
   std::string subject;    // "model" or "driver"
@@ -48,6 +58,8 @@ struct Result {
   /// Proofs: the hypotheses of every sub-goal were shown satisfiable.
   bool hypotheses_satisfiable = false;
   std::optional<Counterexample> counterexample;
+  /// Proofs: each sub-goal, in order.
+  std::vector<SubGoal> subgoals;
   /// Proved (non-vacuously) for the correct code, refuted for a mutant.
   bool as_expected() const;
 };
@@ -55,6 +67,7 @@ struct Result {
 struct ProveOptions {
   unsigned timeout_ms = 20000; // per solver call
   unsigned window = 16;        // sections in a counterexample's window
+  unsigned jobs = 0;           // solver threads; 0: one per core
   /// Obligations to run, by number ("1".."6") or number and subject
   /// ("1/driver"); empty: all of them.
   std::vector<std::string> only;

@@ -7,8 +7,8 @@
 
 namespace busmap::smt {
 
-SymBool in_run(const Word &s, const Word &first, const Word &n) {
-  return first <= s && (s - first) < n;
+SymBool in_run(const Word &s, const Word &first, const Word &end) {
+  return first <= s && s < end;
 }
 
 std::uint64_t value_of(const z3::model &m, const Word &w) {
@@ -44,21 +44,21 @@ SymBool CharacterisedSet::canonical() const {
   return n_ < miss;
 }
 
-SymBool CharacterisedSet::run_absent(const Word &first, const Word &n) const {
-  return add_fits(first, n) && for_every_section([this, first, n](const Word &s) {
-           return implies(in_run(s, first, n), !present(s));
+SymBool CharacterisedSet::run_absent(const Word &first, const Word &end) const {
+  return first <= end && for_every_section([this, first, end](const Word &s) {
+           return implies(in_run(s, first, end), !present(s));
          });
 }
 
-SymBool CharacterisedSet::run_present(const Word &first, const Word &n) const {
-  return add_fits(first, n) && for_every_section([this, first, n](const Word &s) {
-           return implies(in_run(s, first, n), present(s));
+SymBool CharacterisedSet::run_present(const Word &first, const Word &end) const {
+  return first <= end && for_every_section([this, first, end](const Word &s) {
+           return implies(in_run(s, first, end), present(s));
          });
 }
 
-SymBool CharacterisedSet::run_consecutive(const Word &first, const Word &n) const {
-  return for_every_section([this, first, n](const Word &s) {
-    return implies(in_run(s, first, n), slot(s) == slot(first) + narrow(s - first, slot_bits_));
+SymBool CharacterisedSet::run_consecutive(const Word &first, const Word &end) const {
+  return for_every_section([this, first, end](const Word &s) {
+    return implies(in_run(s, first, end), slot(s) == slot(first) + narrow(s - first, slot_bits_));
   });
 }
 
@@ -166,22 +166,23 @@ Word WindowSet::count() const { return popcount(mask_); }
 
 SymBool WindowSet::canonical() const { return add_fits(base_, lit(base_, window_)); }
 
-Word WindowSet::run_bits(const Word &first, const Word &n) const {
+Word WindowSet::run_bits(const Word &first, const Word &end) const {
   const Word one = lit(mask_, 1);
-  return ((one << narrow(n, window_)) - one) << narrow(first - base_, window_);
+  return ((one << narrow(end - first, window_)) - one) << narrow(first - base_, window_);
 }
 
-SymBool WindowSet::run_absent(const Word &first, const Word &n) const {
-  const Word offset = first - base_;
-  return base_ <= first && n <= lit(n, window_) && offset <= lit(offset, window_) - n &&
-         (mask_ & run_bits(first, n)) == lit(mask_, 0);
+/// A run inside the window: base <= first <= end <= base + N.
+SymBool WindowSet::inside(const Word &first, const Word &end) const {
+  return base_ <= first && first <= end && end - base_ <= lit(end, window_);
 }
 
-SymBool WindowSet::run_present(const Word &first, const Word &n) const {
-  const Word offset = first - base_;
-  const Word bits = run_bits(first, n);
-  return base_ <= first && n <= lit(n, window_) && offset <= lit(offset, window_) - n &&
-         (mask_ & bits) == bits;
+SymBool WindowSet::run_absent(const Word &first, const Word &end) const {
+  return inside(first, end) && (mask_ & run_bits(first, end)) == lit(mask_, 0);
+}
+
+SymBool WindowSet::run_present(const Word &first, const Word &end) const {
+  const Word bits = run_bits(first, end);
+  return inside(first, end) && (mask_ & bits) == bits;
 }
 
 SymBool WindowSet::rank_at(const Word &section, const Word &r) const {

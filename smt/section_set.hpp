@@ -55,9 +55,12 @@ public:
   /// The hypotheses that make slot() the rank (definitional for a window).
   virtual SymBool canonical() const = 0;
 
-  /// Sections [first, first + n) are all absent / all present.
-  virtual SymBool run_absent(const Word &first, const Word &n) const = 0;
-  virtual SymBool run_present(const Word &first, const Word &n) const = 0;
+  /// Sections [first, end) are all absent / all present.  Runs are given by
+  /// their ends, not their lengths: `first <= s < end` bit-blasts to two
+  /// comparators, where `s - first < n` made the SAT solver rediscover
+  /// subtraction (a query of 11 s became 0.1 s).
+  virtual SymBool run_absent(const Word &first, const Word &end) const = 0;
+  virtual SymBool run_present(const Word &first, const Word &end) const = 0;
   /// `r` is the number of present sections below `section`.
   virtual SymBool rank_at(const Word &section, const Word &r) const = 0;
   /// Every present section is below `limit`.
@@ -69,10 +72,11 @@ public:
   virtual SymBool instances(const SymBool &formula) const = 0;
   /// A rank at which to instantiate "every slot below n is held".
   virtual void hint_rank(const Word &slot) = 0;
-  /// The slots of a present run are consecutive: slot(first + i) =
-  /// slot(first) + i.  For the characterised set this is a lemma proved by
-  /// induction in the no-hole obligation; for a window it is arithmetic.
-  virtual SymBool run_consecutive(const Word &first, const Word &n) const = 0;
+  /// The slots of a present run are consecutive: slot(s) = slot(first) +
+  /// (s - first) for s in [first, end).  For the characterised set this is
+  /// a lemma proved by induction in the no-hole obligation; for a window it
+  /// is arithmetic.
+  virtual SymBool run_consecutive(const Word &first, const Word &end) const = 0;
 
 protected:
   SectionSet(z3::context &c, unsigned slot_bits) : ctx_(c), slot_bits_(slot_bits) {}
@@ -89,11 +93,11 @@ public:
   Word unrank(const Word &slot) const override;
   Word count() const override { return n_; }
   SymBool canonical() const override;
-  SymBool run_absent(const Word &first, const Word &n) const override;
-  SymBool run_present(const Word &first, const Word &n) const override;
+  SymBool run_absent(const Word &first, const Word &end) const override;
+  SymBool run_present(const Word &first, const Word &end) const override;
   SymBool rank_at(const Word &section, const Word &r) const override;
   SymBool below(const Word &limit) const override;
-  SymBool run_consecutive(const Word &first, const Word &n) const override;
+  SymBool run_consecutive(const Word &first, const Word &end) const override;
   SymBool instances(const SymBool &formula) const override;
   void hint_rank(const Word &slot) override { hints_.push_back(slot); }
 
@@ -116,8 +120,8 @@ public:
   Word unrank(const Word &slot) const override;
   Word count() const override;
   SymBool canonical() const override;
-  SymBool run_absent(const Word &first, const Word &n) const override;
-  SymBool run_present(const Word &first, const Word &n) const override;
+  SymBool run_absent(const Word &first, const Word &end) const override;
+  SymBool run_present(const Word &first, const Word &end) const override;
   SymBool rank_at(const Word &section, const Word &r) const override;
   SymBool below(const Word &limit) const override;
   SymBool run_consecutive(const Word &, const Word &) const override { return sym_true(ctx_); }
@@ -133,13 +137,14 @@ private:
   /// Mask bits [0, index) of the window, as a window-wide word.
   Word bits_below(const Word &section) const;
   Word popcount(const Word &bits) const;
-  Word run_bits(const Word &first, const Word &n) const;
+  Word run_bits(const Word &first, const Word &end) const;
+  SymBool inside(const Word &first, const Word &end) const;
   unsigned window_;
   Word base_, mask_;
 };
 
-/// first <= s < first + n, without computing first + n.
-SymBool in_run(const Word &s, const Word &first, const Word &n);
+/// first <= s < end.
+SymBool in_run(const Word &s, const Word &first, const Word &end);
 
 /// Unsigned value of a bit-vector term in a model (completed if unset).
 std::uint64_t value_of(const z3::model &m, const Word &w);

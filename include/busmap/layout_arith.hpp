@@ -71,18 +71,6 @@ template <class W> W mr_length(const W &n_sections, const W &section_shift) {
   return n_sections << section_shift;
 }
 
-/// Incremental re-rank, applied to every leaf when the section of rank
-/// `rank` is inserted: later slots move up by one, absent leaves stay absent.
-template <class S> S slot_after_insert(const S &slot, const S &rank) {
-  return select(slot != miss(slot) && slot >= rank, slot + lit(slot, 1), slot);
-}
-
-/// Incremental re-rank when the section holding slot `removed` is removed
-/// (its own leaf is cleared by the caller).
-template <class S> S slot_after_remove(const S &slot, const S &removed) {
-  return select(slot != miss(slot) && slot > removed, slot - lit(slot, 1), slot);
-}
-
 } // namespace busmap::arith
 
 #endif // BUSMAP_LAYOUT_ARITH_HPP

@@ -2,6 +2,7 @@
 // layout templates instantiated over it computing what uint64_t computes.
 // (The refusals that must not compile are static_asserts in word.hpp.)
 #include "busmap/layout_arith.hpp"
+#include "impl/radix_index.hpp"
 #include "smt/word.hpp"
 
 #include <gtest/gtest.h>
@@ -59,10 +60,11 @@ TEST(SmtWord, LayoutTemplatesAgreeWithTheMachineWord) {
       EXPECT_EQ(value(arith::offset_in_section(w(addr), w(shift))),
                 arith::offset_in_section(addr, shift));
     }
-  for (std::uint32_t slot : {0u, 7u, 0xFFFFFFFFu}) {
-    const Word s = Word::constant(c, slot, 32), r = Word::constant(c, 3, 32);
-    EXPECT_EQ(value(arith::slot_after_insert(s, r)), arith::slot_after_insert(slot, 3u));
-    EXPECT_EQ(value(arith::slot_after_remove(s, r)), arith::slot_after_remove(slot, 3u));
+  for (std::uint32_t slot : {0u, 3u, 7u, 0xFFFFFFFFu}) {
+    const Word s = Word::constant(c, slot, 32), r = Word::constant(c, 3, 32),
+               n = Word::constant(c, 2, 32);
+    EXPECT_EQ(value(radix::slot_after_insert_run(s, r, n)), radix::slot_after_insert_run(slot, 3u, 2u));
+    EXPECT_EQ(value(radix::slot_after_remove_run(s, r, n)), radix::slot_after_remove_run(slot, 3u, 2u));
   }
 }
 
