@@ -1,4 +1,5 @@
-// `busmap prove [--sections N] [--json FILE] [--junit FILE] [--out DIR] [--timeout MS]`:
+// `busmap prove [--sections N] [--json FILE] [--junit FILE] [--out DIR] [--timeout MS]
+//               [--jobs N] [--verbose]`:
 // runs the Z3 proof obligations of smt/ over the model's and the radix
 // driver's arithmetic, refutes every paired mutant, writes each
 // counterexample as a .trace file and checks that the oracle fails the
@@ -17,6 +18,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -26,6 +28,8 @@ namespace {
 struct ProveCliOptions {
   unsigned sections = 16;
   unsigned timeout_ms = 10000;
+  unsigned jobs = 0;
+  bool verbose = false;
   std::string json;
   std::string junit;
   std::string out = "busmap-prove-traces";
@@ -128,9 +132,13 @@ int prove(const ProveCliOptions &o) {
     throw BadInput(fmt::format("{}: cannot create the trace directory: {}", o.out, error.message()));
   smt::ProveOptions options;
   options.timeout_ms = o.timeout_ms;
+  options.jobs = o.jobs;
   std::vector<Row> rows;
+  const auto start = std::chrono::steady_clock::now();
   for (auto &r : smt::prove_obligations(options))
     rows.push_back({std::move(r), {}, {}});
+  const double proofs_wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (auto &r : smt::refute_mutants(options)) {
     rows.push_back({std::move(r), {}, {}});
     write_trace_file(rows.back(), o.out, rows.size());
@@ -164,8 +172,17 @@ int prove(const ProveCliOptions &o) {
                                                                     : r.result.detail));
     if (!r.trace_file.empty())
       fmt::print("    trace: {}\n", r.trace_file);
+    if (o.verbose)
+      for (const smt::SubGoal &g : r.result.subgoals)
+        fmt::print("    {:<8} {:>6.2f}  {}{}\n", to_string(g.verdict), g.seconds, g.name,
+                   g.hypotheses_satisfiable ? "" : "  (hypotheses not shown satisfiable)");
   }
-  fmt::print("total {:.2f} s: {}\n", total,
+  double proofs_cpu = 0;
+  for (const Row &r : rows)
+    proofs_cpu += r.result.mutant.empty() && !r.result.subgoals.empty() ? r.result.seconds : 0;
+  fmt::print("obligations: {:.2f} s of solving in {:.2f} s on {} thread(s)\n", proofs_cpu, proofs_wall,
+             smt::solver_threads(options));
+  fmt::print("total {:.2f} s of solving: {}\n", total,
              all_ok ? "every obligation proved, every mutant refuted by a failing trace"
                     : "NOT all obligations proved / mutants refuted");
   if (!o.json.empty()) {
@@ -195,6 +212,9 @@ Run setup(CLI::App &app) {
   app.add_option("--timeout", o->timeout_ms, "per solver call, in milliseconds")
       ->capture_default_str()
       ->check(CLI::Range(1u, 600000u));
+  app.add_option("--jobs", o->jobs, "solver threads (default: one per core)")
+      ->check(CLI::Range(1u, 256u));
+  app.add_flag("--verbose", o->verbose, "list every sub-goal with its verdict and seconds");
   return [o] { return prove(*o); };
 }
 

@@ -94,10 +94,6 @@ template <class R> std::vector<R> run_parallel(const std::vector<std::function<R
   return out;
 }
 
-unsigned threads_for(const ProveOptions &o) {
-  return o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
-}
-
 /// The cases of one spec, built in context `c` over characterised sets (the
 /// proofs) or popcount windows (vacuity checks, counterexamples), with the
 /// sets they made.  Every set gets its own symbols: Z3 identifies
@@ -240,6 +236,10 @@ std::string Counterexample::describe() const {
   return s;
 }
 
+unsigned solver_threads(const ProveOptions &o) {
+  return o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+}
+
 bool ProveOptions::wants(const std::string &obligation, const std::string &subject) const {
   if (only.empty())
     return true;
@@ -279,7 +279,7 @@ std::vector<Result> prove_obligations(const ProveOptions &options) {
         rows.push_back({o.name, subject, "", Verdict::Proved, 0, "", true, {}, {}});
     }
   }
-  const std::vector<SubGoal> goals = run_parallel(jobs, threads_for(options));
+  const std::vector<SubGoal> goals = run_parallel(jobs, solver_threads(options));
   for (std::size_t j = 0; j < goals.size(); ++j) {
     Result &r = rows[row_of[j]];
     const SubGoal &g = goals[j];
@@ -302,7 +302,7 @@ std::vector<Result> refute_mutants(const ProveOptions &options) {
   for (const MutantSpec &m : mutants())
     if (options.wants(m.obligation))
       jobs.push_back([&m, &options] { return refute(m, options); });
-  return run_parallel(jobs, threads_for(options));
+  return run_parallel(jobs, solver_threads(options));
 }
 
 CrossCheck crosscheck_rank(unsigned sections, unsigned timeout_ms) {

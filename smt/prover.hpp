@@ -75,6 +75,8 @@ struct ProveOptions {
 };
 
 std::vector<Result> prove_obligations(const ProveOptions &options);
+/// The number of threads the solving runs on.
+unsigned solver_threads(const ProveOptions &options);
 std::vector<Result> refute_mutants(const ProveOptions &options);
 
 /// Cross-check of the rank characterisation over N sections: the popcount

@@ -23,7 +23,10 @@ void expect_proved(const char *number, const char *subject) {
   EXPECT_TRUE(seen) << "no " << subject << " sub-goals in obligation " << number;
 }
 
-TEST(SmtProofs, NoHoleForTheDriversRunNumbering) { expect_proved("1", "driver"); }
+TEST(SmtProofs, NoHoleCoverage) {
+  expect_proved("1", "model");
+  expect_proved("1", "driver");
+}
 TEST(SmtProofs, MrLengthWithinPartitionMemory) {
   expect_proved("2", "model");
   expect_proved("2", "driver");
@@ -35,8 +38,32 @@ TEST(SmtProofs, ExactMisses) {
 }
 TEST(SmtProofs, RadixSplitIsABijection) { expect_proved("5", "driver"); }
 TEST(SmtProofs, InductiveStepKeepsCanonicalSlots) { expect_proved("6", "driver"); }
-// The model side of 1 (~20 s) is proved by the `busmap prove` ctest of this
-// folder rather than twice.
+
+TEST(SmtProofs, EverySubGoalIsReportedWithItsOwnVerdict) {
+  ProveOptions o;
+  o.only = {"6"};
+  const std::vector<Result> results = prove_obligations(o);
+  ASSERT_EQ(results.size(), 1u);
+  // Both updates, each invariant part, the rerank skip and the three run
+  // identities.
+  EXPECT_EQ(results[0].subgoals.size(), 12u);
+  for (const SubGoal &g : results[0].subgoals) {
+    EXPECT_EQ(g.verdict, Verdict::Proved) << g.name;
+    EXPECT_TRUE(g.hypotheses_satisfiable) << g.name;
+  }
+}
+
+// A solver that runs out of time says so: the obligation is unknown, with
+// Z3's reason, never proved.
+TEST(SmtProofs, TimeoutsAreUnknownNeverProved) {
+  ProveOptions o;
+  o.only = {"1/model"};
+  o.timeout_ms = 1;
+  const std::vector<Result> results = prove_obligations(o);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].verdict, Verdict::Unknown) << results[0].detail;
+  EXPECT_NE(results[0].detail.find("timeout"), std::string::npos) << results[0].detail;
+}
 
 TEST(SmtProofs, EveryMutantIsRefutedByATraceItsDriverFails) {
   const ProveOptions o;
@@ -55,7 +82,7 @@ TEST(SmtProofs, EveryMutantIsRefutedByATraceItsDriverFails) {
 }
 
 TEST(SmtProofs, RankCharacterisationIsPopcountForSmallN) {
-  for (unsigned n : {4u, 8u}) {
+  for (unsigned n : {4u, 8u, 12u}) {
     const CrossCheck x = crosscheck_rank(n, ProveOptions{}.timeout_ms);
     EXPECT_EQ(x.satisfies, Verdict::Proved) << n << ": " << x.detail;
     EXPECT_EQ(x.unique, Verdict::Proved) << n << ": " << x.detail;
