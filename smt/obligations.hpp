@@ -13,7 +13,9 @@
 //
 // Induction is explicit: a property of all runs or all ranks is proved as a
 // step case (hypothesis for i, goal for i + 1; the base is immediate), and
-// the obligations that use it take it as a quantified hypothesis.
+// the sub-goals that use it take its conclusion as a hypothesis.  Lemmas
+// (word arithmetic proved once at fresh variables) are assumed the same way,
+// at the terms of the sub-goals that need them; see docs/PROOFS.md.
 //
 //===----------------------------------------------------------------------===//
 #ifndef BUSMAP_SMT_OBLIGATIONS_HPP

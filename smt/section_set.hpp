@@ -20,7 +20,7 @@
 //     symbolic base, and a slot is the popcount of the mask below it.  Every
 //     model is a concrete layout, ready to become a trace.
 //
-// The cross-check (smt/crosscheck.cpp) proves that for N = 4..32 the
+// The cross-check (crosscheck_rank in smt/prover.cpp) proves that for N = 4..32 the
 // popcount definition satisfies the invariants and is the only assignment
 // that does, so the characterisation means rank.
 //
