@@ -135,8 +135,11 @@ int prove(const ProveCliOptions &o) {
   options.jobs = o.jobs;
   std::vector<Row> rows;
   const auto start = std::chrono::steady_clock::now();
-  for (auto &r : smt::prove_obligations(options))
+  double proofs_cpu = 0;
+  for (auto &r : smt::prove_obligations(options)) {
+    proofs_cpu += r.seconds;
     rows.push_back({std::move(r), {}, {}});
+  }
   const double proofs_wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (auto &r : smt::refute_mutants(options)) {
@@ -177,9 +180,6 @@ int prove(const ProveCliOptions &o) {
         fmt::print("    {:<8} {:>6.2f}  {}{}\n", to_string(g.verdict), g.seconds, g.name,
                    g.hypotheses_satisfiable ? "" : "  (hypotheses not shown satisfiable)");
   }
-  double proofs_cpu = 0;
-  for (const Row &r : rows)
-    proofs_cpu += r.result.mutant.empty() && !r.result.subgoals.empty() ? r.result.seconds : 0;
   fmt::print("obligations: {:.2f} s of solving in {:.2f} s on {} thread(s)\n", proofs_cpu, proofs_wall,
              smt::solver_threads(options));
   fmt::print("total {:.2f} s of solving: {}\n", total,

@@ -27,6 +27,22 @@ Word leaf_to_slot(const Word &leaf) {
   return radix::slot_of_leaf(leaf, Word::constant(leaf.ctx(), 0, address_bits));
 }
 
+// The sub-goals that refute the mutants, named once for the builders and
+// the mutant table.
+namespace goal {
+constexpr const char *run_numbering = "driver: the i-th section of a run gets the run's rank + i";
+constexpr const char *registered_in_mr = "driver: every registered slot lies inside the MR";
+constexpr const char *translation_in_mr =
+    "translate(addr) in [bus_start, bus_start + MR length), offset kept";
+constexpr const char *section_base = "section_base(s) + o lies in section s at offset o";
+constexpr const char *model_miss = "model: an address in an absent section translates to the miss value";
+constexpr const char *bijection = "the split is a bijection from accepted sections onto tree paths";
+constexpr const char *insert = "insert a section: ";
+constexpr const char *remove = "remove a section: ";
+constexpr const char *order = "slots keep the order of sections";
+constexpr const char *below_n = "present sections hold slots below n";
+} // namespace goal
+
 // --- Lemmas -------------------------------------------------------------------
 //
 // A lemma is an implication over words, written once as a function: proved
@@ -43,10 +59,16 @@ struct Fact {
 
 SymBool assume(const Fact &f) { return implies(f.given, f.then); }
 
-void add_lemma(std::vector<Case> &out, const std::string &name, const char *subject, const Fact &f) {
-  Case k("lemma: " + name, subject, f.given, f.then);
+/// A sub-goal about words alone: no set of sections, no trace.
+void add_untraced(std::vector<Case> &out, const std::string &name, const char *subject,
+                  const SymBool &given, const SymBool &then) {
+  Case k(name, subject, given, then);
   k.traceable = false;
   out.push_back(std::move(k));
+}
+
+void add_lemma(std::vector<Case> &out, const std::string &name, const char *subject, const Fact &f) {
+  add_untraced(out, "lemma: " + name, subject, f.given, f.then);
 }
 
 /// section_base(s) + o lies in section s at offset o, for every existing
@@ -194,7 +216,7 @@ template <class P> std::vector<Case> no_hole(z3::context &c, const Params &p, co
     // slot_in_run(rank of the run, i): it must be the canonical slot.
     auto x = make("d", driver_slot_bits);
     const Word b = word(c, "b"), e = word(c, "e"), u = word(c, "u");
-    out.push_back({"driver: the i-th section of a run gets the run's rank + i", "driver",
+    out.push_back({goal::run_numbering, "driver",
                    well_formed(*x, p) && x->run_present(b, e) && x->run_consecutive(b, e) &&
                        in_run(u, b, e),
                    P::slot_in_run(x->slot(b), narrow(u - b, driver_slot_bits)) == x->slot(u),
@@ -226,14 +248,12 @@ template <class P> std::vector<Case> mr_length(z3::context &c, const Params &p, 
   const Word nm = mapped->count(), np = part->count();
   const Word last = nm - lit(nm, 1);
   const SymBool lemma_at_last = g(last) >= last; // the induction's conclusion at r = n - 1
-  Case length{"MR length = n x section size <= partition memory, no overflow", "model",
-                 both && subset_at_s && subset(mapped->unrank(last)) &&
-                     implies(nm > lit(nm, 0), lemma_at_last),
-                 nm <= np && shl_fits(nm, p.shift) &&
-                     P::mr_length(nm, p.shift) <= P::mr_length(np, p.shift) &&
-                     P::mr_length(np, p.shift) <= (lit(np, 1) << p.width)};
-  length.traceable = false;
-  out.push_back(length);
+  add_untraced(out, "MR length = n x section size <= partition memory, no overflow", "model",
+               both && subset_at_s && subset(mapped->unrank(last)) &&
+                   implies(nm > lit(nm, 0), lemma_at_last),
+               nm <= np && shl_fits(nm, p.shift) &&
+                   P::mr_length(nm, p.shift) <= P::mr_length(np, p.shift) &&
+                   P::mr_length(np, p.shift) <= (lit(np, 1) << p.width));
   {
     // The count bound well_formed() assumes: n <= 2^(A - shift), by the same
     // lemma with g = unrank into the sections below the limit.
@@ -243,11 +263,8 @@ template <class P> std::vector<Case> mr_length(z3::context &c, const Params &p, 
     out.push_back(count_step("induction step: the q-th present section is at least q", base,
                              x->count(), u));
     const Word n = x->count(), top = n - lit(n, 1);
-    Case bound{"count bound: n <= sections below 2^A", "model",
-               base && implies(n > lit(n, 0), x->unrank(top) >= top),
-               n <= p.section_limit()};
-    bound.traceable = false;
-    out.push_back(bound);
+    add_untraced(out, "count bound: n <= sections below 2^A", "model",
+                 base && implies(n > lit(n, 0), x->unrank(top) >= top), n <= p.section_limit());
   }
   {
     // The driver registers slot_in_run(r, i) for the runs it inserts; every
@@ -258,7 +275,7 @@ template <class P> std::vector<Case> mr_length(z3::context &c, const Params &p, 
     const Word n = widen(x->count(), address_bits), zero = k64(c, 0);
     add_lemma(out, "a slot below n lies inside the MR", "driver",
               inside_fact<P>(p, word(c, "lslot"), word(c, "ln"), word(c, "la")));
-    out.push_back({"driver: every registered slot lies inside the MR", "driver",
+    out.push_back({goal::registered_in_mr, "driver",
                    well_formed(*x, p) && x->run_present(b, e) && x->run_consecutive(b, e) &&
                        in_run(u, b, e) && x->present(u) && // (implied by the run; names its slot)
                        assume(inside_fact<P>(p, leaf_to_slot(slot), n, zero)),
@@ -285,7 +302,7 @@ template <class P> std::vector<Case> in_mr(z3::context &c, const Params &p, cons
   const Word slot = x->slot(P::section_of(a, p.shift));
   const Word bus = P::translate_slot(p.bus_start, slot, p.shift, a);
   const Word in_mr = (slot << p.shift) + P::offset_in_section(a, p.shift);
-  out.push_back({"translate(addr) in [bus_start, bus_start + MR length), offset kept", "model",
+  out.push_back({goal::translation_in_mr, "model",
                  well_formed(*x, p) && x->present(spec_section) &&
                      assume(inside_fact<P>(p, slot, n, a)) && assume(bus_add_fact(p, in_mr, len)),
                  add_fits(p.bus_start, len) && p.bus_start <= bus && bus < p.bus_start + len &&
@@ -296,7 +313,7 @@ template <class P> std::vector<Case> in_mr(z3::context &c, const Params &p, cons
   // must be the section's first byte and round-trip through section_of().
   const Word s = word(c, "s"), o = word(c, "o");
   const Fact sec = section_fact<P>(p, s, o);
-  out.push_back({"section_base(s) + o lies in section s at offset o", "model",
+  out.push_back({goal::section_base, "model",
                  well_formed(*x, p) && x->present(s) && sec.given, sec.then, Step::Translate,
                  (s << p.shift) + o});
   out.back().set = x;
@@ -342,7 +359,7 @@ template <class P> std::vector<Case> exact_miss(z3::context &c, const Params &p,
   {
     auto x = make("m", model_slot_bits);
     const Word bus = P::translate_slot(p.bus_start, x->slot(P::section_of(a, p.shift)), p.shift, a);
-    out.push_back({"model: an address in an absent section translates to the miss value", "model",
+    out.push_back({goal::model_miss, "model",
                    well_formed(*x, p) && !x->present(a >> p.shift), bus == ~lit(bus, 0),
                    Step::Translate, a});
     out.back().set = x;
@@ -381,19 +398,15 @@ template <class P> std::vector<Case> radix_split(z3::context &c, const Params &p
     const SymBool accepted_s = SymBool(P::fits_height(s, h).expr());
     const SymBool accepted_t = SymBool(P::fits_height(t, h).expr());
     // Counterexamples present the lower section and translate the higher.
-    Case bij{at + "the split is a bijection from accepted sections onto tree paths", "driver",
+    Case bij{at + goal::bijection, "driver",
              p.allowed() && accepted_s && accepted_t && s < t,
              !same_path && radix_path<P>(s, h) == s && radix_path<P>(t, h) == t, Step::Translate,
              P::section_base(t, p.shift)};
     bij.extra_present.push_back(s);
     out.push_back(bij);
-    Case inside{at + "every index lies inside its table", "driver", p.allowed(), in_tables};
-    inside.traceable = false;
-    out.push_back(inside);
-    Case accepts{at + "the tree accepts exactly the sections it covers", "driver", p.allowed(),
-                 iff(accepted_s, covered_by(s, h))};
-    accepts.traceable = false;
-    out.push_back(accepts);
+    add_untraced(out, at + "every index lies inside its table", "driver", p.allowed(), in_tables);
+    add_untraced(out, at + "the tree accepts exactly the sections it covers", "driver", p.allowed(),
+                 iff(accepted_s, covered_by(s, h)));
   }
   return out;
 }
@@ -412,9 +425,9 @@ std::vector<std::pair<std::string, SymBool>> canonical_parts(z3::context &c, con
   const Word q = Word::var(c, tag + ".q", n.width());
   const Word miss = ~lit(n, 0);
   return {
-      {"present sections hold slots below n", implies(present(s), leaf(s) < n) && n < miss},
+      {goal::below_n, implies(present(s), leaf(s) < n) && n < miss},
       {"absent sections hold the miss value", implies(!present(s), leaf(s) == miss)},
-      {"slots keep the order of sections", implies(present(s) && present(t) && s < t, leaf(s) < leaf(t))},
+      {goal::order, implies(present(s) && present(t) && s < t, leaf(s) < leaf(t))},
       {"every slot below n is held", implies(q < n, present(unrank(q)) && leaf(unrank(q)) == q)},
   };
 }
@@ -444,7 +457,7 @@ template <class P> std::vector<Case> inductive_step(z3::context &c, const Params
     const SymBool before = well_formed(*x, p) && !x->present(b) && b < p.section_limit() &&
                            x->rank_at(b, r) && radix::fits_slot(widen(x->count(), address_bits) + one);
     for (auto &[part, goal] : canonical_parts(c, "ins", present, leaf, unrank, n2)) {
-      Case add{"insert a section: " + part, "driver", before, goal, Step::AddRun};
+      Case add{goal::insert + part, "driver", before, goal, Step::AddRun};
       add.run_first = b;
       add.run_count = one;
       add.set = x;
@@ -463,7 +476,7 @@ template <class P> std::vector<Case> inductive_step(z3::context &c, const Params
     auto unrank = [&](const Word &q) { return select(q < first, x->unrank(q), x->unrank(q + single)); };
     const SymBool before = well_formed(*x, p) && x->present(b);
     for (auto &[part, goal] : canonical_parts(c, "rem", present, leaf, unrank, n2)) {
-      Case remove{"remove a section: " + part, "driver", before, goal, Step::RemoveRun};
+      Case remove{goal::remove + part, "driver", before, goal, Step::RemoveRun};
       remove.run_first = b;
       remove.run_count = one;
       remove.set = x;
@@ -474,9 +487,7 @@ template <class P> std::vector<Case> inductive_step(z3::context &c, const Params
   const Word cnt = Word::var(c, "count", driver_slot_bits), i = Word::var(c, "i", driver_slot_bits);
   const Word miss = ~lit(slot, 0);
   auto word_case = [&](const std::string &name, const SymBool &given, const SymBool &then) {
-    Case k(name, "driver", given, then);
-    k.traceable = false;
-    out.push_back(k);
+    add_untraced(out, name, "driver", given, then);
   };
   // RadixMap::rerank skips a leaf whose slots all lie below the changed
   // rank: the re-rank must leave such slots (and absent ones) alone.
@@ -541,27 +552,20 @@ const std::vector<ObligationSpec> &obligations() {
 
 const std::vector<MutantSpec> &mutants() {
   using namespace mutant;
+  static const std::string height1_bijection = std::string("tree height 1: ") + goal::bijection;
+  static const std::string insert_order = std::string(goal::insert) + goal::order;
+  static const std::string remove_below_n = std::string(goal::remove) + goal::below_n;
   static const std::vector<MutantSpec> all = {
-      {SlotInRunOffByOne::name, "1 no-hole", "driver: the i-th section of a run gets the run's rank + i",
-       no_hole<SlotInRunOffByOne>},
-      {SlotInRunOffByOne::name, "2 mr-length", "driver: every registered slot lies inside the MR",
-       mr_length<SlotInRunOffByOne>},
-      {OffsetShortMask::name, "3 in-mr", "translate(addr) in [bus_start, bus_start + MR length), offset kept",
-       in_mr<OffsetShortMask>},
-      {SectionBaseInt32::name, "3 in-mr", "section_base(s) + o lies in section s at offset o",
-       in_mr<SectionBaseInt32>},
-      {SectionMasked48::name, "4 exact-miss", "model: an address in an absent section translates to the miss value",
-       exact_miss<SectionMasked48>},
-      {MissZero::name, "4 exact-miss", "model: an address in an absent section translates to the miss value",
-       exact_miss<MissZero>},
-      {FitsUnchecked::name, "5 radix-split", "tree height 1: the split is a bijection from accepted sections onto tree paths",
-       radix_split<FitsUnchecked>},
-      {InnerOverlap::name, "5 radix-split", "tree height 1: the split is a bijection from accepted sections onto tree paths",
-       radix_split<InnerOverlap>},
-      {InsertStrict::name, "6 inductive-step", "insert a section: slots keep the order of sections",
-       inductive_step<InsertStrict>},
-      {RemoveNone::name, "6 inductive-step", "remove a section: present sections hold slots below n",
-       inductive_step<RemoveNone>},
+      {SlotInRunOffByOne::name, "1 no-hole", goal::run_numbering, no_hole<SlotInRunOffByOne>},
+      {SlotInRunOffByOne::name, "2 mr-length", goal::registered_in_mr, mr_length<SlotInRunOffByOne>},
+      {OffsetShortMask::name, "3 in-mr", goal::translation_in_mr, in_mr<OffsetShortMask>},
+      {SectionBaseInt32::name, "3 in-mr", goal::section_base, in_mr<SectionBaseInt32>},
+      {SectionMasked48::name, "4 exact-miss", goal::model_miss, exact_miss<SectionMasked48>},
+      {MissZero::name, "4 exact-miss", goal::model_miss, exact_miss<MissZero>},
+      {FitsUnchecked::name, "5 radix-split", height1_bijection.c_str(), radix_split<FitsUnchecked>},
+      {InnerOverlap::name, "5 radix-split", height1_bijection.c_str(), radix_split<InnerOverlap>},
+      {InsertStrict::name, "6 inductive-step", insert_order.c_str(), inductive_step<InsertStrict>},
+      {RemoveNone::name, "6 inductive-step", remove_below_n.c_str(), inductive_step<RemoveNone>},
   };
   return all;
 }
