@@ -439,6 +439,18 @@ template <class P> std::vector<Case> inductive_step(z3::context &c, const Params
   // at the end, by induction on the count.
   const Word b = word(c, "b"), one = k64(c, 1);
   const Word single = Word::constant(c, 1, driver_slot_bits);
+  // One sub-goal per invariant part of the state after mapping or
+  // unmapping b; a counterexample becomes that step on b.
+  auto add_update = [&](const char *prefix, Step step, const std::shared_ptr<SectionSet> &x,
+                        const SymBool &before, const auto &parts) {
+    for (const auto &[part, after] : parts) {
+      Case k{prefix + part, "driver", before, after, step};
+      k.run_first = b;
+      k.run_count = one;
+      k.set = x;
+      out.push_back(k);
+    }
+  };
   {
     // The driver maps the absent section b at rank r (the number of
     // present sections below b): b's leaf gets slot_in_run(r, 0), every
@@ -456,13 +468,7 @@ template <class P> std::vector<Case> inductive_step(z3::context &c, const Params
     // fits_slot on the 64-bit count is the driver's own guard before a map.
     const SymBool before = well_formed(*x, p) && !x->present(b) && b < p.section_limit() &&
                            x->rank_at(b, r) && radix::fits_slot(widen(x->count(), address_bits) + one);
-    for (auto &[part, goal] : canonical_parts(c, "ins", present, leaf, unrank, n2)) {
-      Case add{goal::insert + part, "driver", before, goal, Step::AddRun};
-      add.run_first = b;
-      add.run_count = one;
-      add.set = x;
-      out.push_back(add);
-    }
+    add_update(goal::insert, Step::AddRun, x, before, canonical_parts(c, "ins", present, leaf, unrank, n2));
   }
   {
     // The driver unmaps the present section b: its leaf is cleared and
@@ -475,13 +481,8 @@ template <class P> std::vector<Case> inductive_step(z3::context &c, const Params
     };
     auto unrank = [&](const Word &q) { return select(q < first, x->unrank(q), x->unrank(q + single)); };
     const SymBool before = well_formed(*x, p) && x->present(b);
-    for (auto &[part, goal] : canonical_parts(c, "rem", present, leaf, unrank, n2)) {
-      Case remove{goal::remove + part, "driver", before, goal, Step::RemoveRun};
-      remove.run_first = b;
-      remove.run_count = one;
-      remove.set = x;
-      out.push_back(remove);
-    }
+    add_update(goal::remove, Step::RemoveRun, x, before,
+               canonical_parts(c, "rem", present, leaf, unrank, n2));
   }
   const Word slot = Word::var(c, "slot", driver_slot_bits), r = Word::var(c, "r", driver_slot_bits);
   const Word cnt = Word::var(c, "count", driver_slot_bits), i = Word::var(c, "i", driver_slot_bits);
