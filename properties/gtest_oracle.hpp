@@ -62,7 +62,9 @@ inline CheckOptions oracle_options_from_env() {
 inline void expect_oracle_holds(const busmap_driver &driver, const CheckOptions &options) {
   const CheckResult r = check(driver, options);
   if (!r.pass())
-    ADD_FAILURE() << describe_failure(r) << "\nshrunk trace (save as a .trace file and run "
+    ADD_FAILURE() << describe_failure(r) << "\nfound from seed " << options.seed
+                  << " (BUSMAP_SEED=" << options.seed << " runs the same traces again)"
+                  << "\nshrunk trace (save as a .trace file and run "
                   << "`busmap replay` on it):\n"
                   << write_trace(r.failure->shrunk, "found by the gtest oracle entry point", r.impl);
   else if (!r.run_cut_short.empty())

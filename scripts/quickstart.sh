@@ -44,12 +44,12 @@ case "$cmd" in
   test)
     install_missing
     build "$here/build"
-    exec ctest --test-dir "$here/build" --output-on-failure -j "$(nproc)" -LE heavy "$@"
+    exec ctest --test-dir "$here/build" --output-on-failure -j "$(nproc)" -LE "heavy|random" "$@"
     ;;
   sanitize)
     install_missing
     build "$here/build-sanitize" -DBUSMAP_SANITIZE=ON -DBUSMAP_BUILD_BENCH=OFF
-    exec ctest --test-dir "$here/build-sanitize" --output-on-failure -j "$(nproc)" -LE "heavy|packaging" "$@"
+    exec ctest --test-dir "$here/build-sanitize" --output-on-failure -j "$(nproc)" -LE "heavy|packaging|random" "$@"
     ;;
   *)
     echo "usage: scripts/quickstart.sh check|test|sanitize [args...]" >&2
