@@ -13,6 +13,20 @@
  * the end of a struct, and any change a driver could observe bumps
  * BUSMAP_ABI_VERSION.  The header compiles as C89/C11 and C++ and uses no
  * compiler extensions, so kernel-style driver code can include it as is.
+ *
+ * Versions.  ABI 2 adds, at the ends of the two structs, what Linux gives
+ * a driver against hotplug (is_online, the hotplug lock) and the device's
+ * data path (descriptors, stopping traffic, rewriting posted receive
+ * buffers), and it changes one meaning: walk_ram reports every block the
+ * partition has added, online or not, as Linux's walk_system_ram_range()
+ * does.  A driver built against ABI 1 still loads and runs with ABI 1's
+ * meaning (walk_ram reports online memory only, no new callbacks, no data
+ * path).  To build a driver against ABI 1 with this header, define
+ * BUSMAP_ABI_VERSION to 1 before including it.
+ *
+ * Trust.  A plugin is trusted code, like a kernel module: the harness
+ * isolates it against crashes, hangs and exits, not against a driver that
+ * sets out to deceive the harness.
  */
 #ifndef BUSMAP_DRIVER_H
 #define BUSMAP_DRIVER_H
@@ -24,7 +38,13 @@
 extern "C" {
 #endif
 
-#define BUSMAP_ABI_VERSION 1
+/* The newest ABI, which this header describes unless told otherwise. */
+#define BUSMAP_ABI_CURRENT 2
+/* The oldest ABI the harness still loads. */
+#define BUSMAP_ABI_OLDEST 1
+#ifndef BUSMAP_ABI_VERSION
+#define BUSMAP_ABI_VERSION BUSMAP_ABI_CURRENT
+#endif
 
 /* translate() answers this for an address that has no bus mapping. */
 #define BUSMAP_INVALID (~(uint64_t)0)
@@ -79,9 +99,13 @@ struct busmap_platform {
 	void (*free)(void *ctx, void *p);
 	void (*log)(void *ctx, int level, const char *msg);
 	/*
-	 * Calls cb for each online RAM range in ascending order, like
+	 * Calls cb for each System RAM range in ascending order, like
 	 * walk_system_ram_range(); stops at and returns the first nonzero
-	 * value cb returns, else 0.
+	 * value cb returns, else 0.  ABI 2: every block the partition has
+	 * added and the hypervisor has not reclaimed, in any hotplug phase
+	 * (offline ones included: add_memory() creates the resource, not
+	 * onlining), adjacent blocks merged into one range.  ABI 1: online
+	 * blocks only.  Use is_online() to tell online memory.
 	 */
 	int (*walk_ram)(void *ctx,
 			int (*cb)(void *arg, uint64_t start_pfn, uint64_t nr_pages),
@@ -101,6 +125,54 @@ struct busmap_platform {
 	int64_t (*h_register_pages)(void *ctx, uint64_t handle,
 				    const uint64_t *phys_pages, uint32_t count);
 	int64_t (*h_free_mr)(void *ctx, uint64_t handle);
+
+#if BUSMAP_ABI_VERSION >= 2
+	/* --- ABI 2: hotplug. --- */
+	/*
+	 * Nonzero when the pfn's block is online or going online (its pages
+	 * may be in the page allocator), like pfn_to_online_page() != NULL.
+	 */
+	int (*is_online)(void *ctx, uint64_t pfn);
+	/*
+	 * The memory hotplug lock taken for reading, like get_online_mems()
+	 * and put_online_mems().  While a driver holds it no online or
+	 * offline is in progress: a load that takes it while one is between
+	 * its GOING_* and its final event waits until that one ends.  Linux
+	 * holds the notifier chain's lock only while the chain runs, so a
+	 * load that does not take it can see an OFFLINE whose GOING_OFFLINE
+	 * it never saw.  Not to be taken inside notify().
+	 */
+	void (*get_online_mems)(void *ctx);
+	void (*put_online_mems)(void *ctx);
+
+	/* --- ABI 2: the device's data path. --- */
+	uint32_t max_sg; /* entries per transmit descriptor */
+	/*
+	 * Post one transmit descriptor of `count` (1..max_sg) entries, each a
+	 * bus address and a length in bytes.  Answers 0, or -1 when traffic
+	 * is stopped or the entries are malformed (nothing posted).
+	 */
+	int (*post_tx)(void *ctx, const uint64_t *bus_addrs, const uint32_t *lens,
+		       uint32_t count);
+	/* Post one receive buffer at `bus_addr`; 0, or -1 as for post_tx. */
+	int (*post_rx)(void *ctx, uint64_t bus_addr, uint32_t len);
+	/*
+	 * Stop the device's queues (like netif_tx_stop_all_queues and
+	 * eHEA's STOP_XFER): in-flight transmits complete, no post is taken
+	 * until start_traffic(); posted receive buffers stay posted.
+	 */
+	void (*stop_traffic)(void *ctx);
+	void (*start_traffic)(void *ctx);
+	/*
+	 * Rewrite every posted receive buffer's bus address: xlate is called
+	 * with the physical address the buffer was posted for and answers its
+	 * new bus address, as eHEA rewrites its receive queues after a
+	 * re-registration.  Answers the number of buffers rewritten.  Only
+	 * while traffic is stopped; else -1 and nothing changes.
+	 */
+	int (*rewrite_rx)(void *ctx, uint64_t (*xlate)(void *arg, uint64_t phys_addr),
+			  void *arg);
+#endif
 };
 
 /* The driver promises the canonical rank layout; the oracle checks it exactly. */
@@ -110,7 +182,7 @@ struct busmap_platform {
 
 /* What a driver gives the platform. */
 struct busmap_driver {
-	uint32_t abi_version; /* BUSMAP_ABI_VERSION */
+	uint32_t abi_version; /* BUSMAP_ABI_VERSION the driver was built against */
 	const char *name;
 	const char *description;
 	uint32_t flags; /* BUSMAP_DRIVER_* */
@@ -124,6 +196,19 @@ struct busmap_driver {
 		      uint64_t start_pfn, uint64_t nr_pages);
 	/* Bus address of phys_addr, or BUSMAP_INVALID. */
 	uint64_t (*translate)(void *drv, uint64_t phys_addr);
+
+#if BUSMAP_ABI_VERSION >= 2
+	/* --- ABI 2: the data path; NULL for a driver without one. --- */
+	/*
+	 * The stack sends `len` bytes at phys_addr: translate the buffer and
+	 * post it with post_tx, split where its bus addresses stop being
+	 * contiguous.  Answers 0 when posted, -1 when dropped (a miss must be
+	 * dropped, never posted as BUSMAP_INVALID).
+	 */
+	int (*xmit)(void *drv, uint64_t phys_addr, uint32_t len);
+	/* Post a receive buffer at phys_addr with post_rx; 0 or -1 as xmit. */
+	int (*refill_rx)(void *drv, uint64_t phys_addr, uint32_t len);
+#endif
 };
 
 /* A plugin shared object exports this symbol. */
