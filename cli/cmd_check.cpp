@@ -203,6 +203,12 @@ void draw_failure(const Target &t, const CheckOptions &options, Outcome &o) {
   o.svg_file = path;
 }
 
+/// A plugin's ABI, and what it means for the RAM walk it was judged with.
+void print_abi(const Target &t) {
+  if (t.kind == "plugin")
+    std::printf("  %s\n", abi_summary(*t.driver).c_str());
+}
+
 void print_outcome(const CheckArgs &a, const Outcome &o) {
   const CheckResult &r = o.result;
   // Without --all every implementation is held to "it holds", so a verdict
@@ -215,6 +221,7 @@ void print_outcome(const CheckArgs &a, const Outcome &o) {
   if (r.pass()) {
     std::printf("%s: pass, %zu traces, %zu steps, %.1f s%s%s\n", r.impl.c_str(), r.traces, r.steps,
                 r.seconds, expectation.c_str(), surprise);
+    print_abi(o.target);
     if (!r.run_cut_short.empty())
       std::printf("  note: %s\n", r.run_cut_short.c_str());
     if (!a.quiet)
@@ -224,6 +231,7 @@ void print_outcome(const CheckArgs &a, const Outcome &o) {
   std::printf("%s: FAIL %s after %zu traces, %.1f s%s%s\n", r.impl.c_str(),
               r.failure->violation.invariant.c_str(), r.traces, r.seconds, expectation.c_str(),
               surprise);
+  print_abi(o.target);
   if (a.quiet)
     return;
   std::printf("%s", describe_failure(r).c_str());

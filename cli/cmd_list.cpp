@@ -7,6 +7,7 @@
 #include "impl/registry.hpp"
 #include "properties/generators.hpp"
 #include "properties/oracle.hpp"
+#include "properties/plugin.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -27,19 +28,34 @@ nlohmann::json implementation_json(const Implementation &i) {
       {"expected", verdict_name(i.strict)},
       {"expected_lenient", verdict_name(i.lenient)},
       {"description", i.driver->description ? i.driver->description : ""},
+      {"abi", i.driver->abi_version},
   };
   if (i.fails)
     j["fails"] = i.fails;
   return j;
 }
 
-nlohmann::json listing_json() {
+/// Plugins named with --plugin, listed with the ABI they were built against.
+struct Listed {
+  std::vector<std::unique_ptr<Plugin>> plugins;
+  std::vector<std::string> paths;
+};
+
+nlohmann::json listing_json(const Listed &listed) {
   nlohmann::json j = {{"implementations", nlohmann::json::array()},
                       {"layouts", nlohmann::json::array()},
                       {"invariants", nlohmann::json::array()}};
   for (auto list : {builtin_drivers(), builtin_mutants()})
     for (const auto &i : list)
       j["implementations"].push_back(implementation_json(i));
+  for (std::size_t k = 0; k < listed.plugins.size(); ++k) {
+    const busmap_driver &d = listed.plugins[k]->driver();
+    j["implementations"].push_back({{"name", d.name},
+                                    {"kind", "plugin"},
+                                    {"path", listed.paths[k]},
+                                    {"abi", d.abi_version},
+                                    {"description", d.description ? d.description : ""}});
+  }
   for (const auto &c : layout_classes())
     j["layouts"].push_back({{"name", c.name}, {"weight", c.weight}, {"description", c.description}});
   for (const auto &v : invariants())
@@ -59,7 +75,7 @@ void print_table(const char *heading, const std::vector<std::pair<std::string, s
     std::printf("  (none)\n");
 }
 
-void print_text() {
+void print_text(const Listed &listed) {
   std::vector<std::pair<std::string, std::string>> rows;
   for (auto list : {builtin_drivers(), builtin_mutants()})
     for (const auto &i : list)
@@ -69,6 +85,14 @@ void print_text() {
                                     i.fails ? fmt::format(" ({})", i.fails) : "",
                                     i.driver->description ? i.driver->description : ""));
   print_table("Implementations (name, kind, expected verdicts, description):", rows);
+  if (!listed.plugins.empty()) {
+    rows.clear();
+    for (std::size_t k = 0; k < listed.plugins.size(); ++k)
+      rows.emplace_back(listed.plugins[k]->driver().name,
+                        fmt::format("{}: {}", listed.paths[k],
+                                    abi_summary(listed.plugins[k]->driver())));
+    print_table("\nPlugins (name, file: driver ABI):", rows);
+  }
   rows.clear();
   for (const auto &c : layout_classes())
     rows.emplace_back(c.name, fmt::format("weight {:<3} {}", c.weight, c.description));
@@ -81,12 +105,23 @@ void print_text() {
 
 Run setup(CLI::App &app) {
   auto json = std::make_shared<bool>(false);
+  auto paths = std::make_shared<std::vector<std::string>>();
   app.add_flag("--json", *json, "print one JSON object instead of tables");
-  return [json] {
+  app.add_option("--plugin", *paths, "also list a driver shared object and its ABI (repeatable)");
+  return [json, paths] {
+    Listed listed;
+    for (const auto &path : *paths) {
+      try {
+        listed.plugins.push_back(std::make_unique<Plugin>(Plugin::open(path)));
+      } catch (const PluginError &e) {
+        throw BadInput(e.what());
+      }
+      listed.paths.push_back(path);
+    }
     if (*json)
-      std::printf("%s\n", listing_json().dump(2).c_str());
+      std::printf("%s\n", listing_json(listed).dump(2).c_str());
     else
-      print_text();
+      print_text(listed);
     return ExitOk;
   };
 }

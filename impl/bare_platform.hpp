@@ -64,6 +64,10 @@ public:
       return 0;
     };
     abi_.is_gigantic = [](void *, std::uint64_t) { return 0; };
+    // ABI 2: every listed range is online, no hotplug runs, no data path.
+    abi_.is_online = [](void *, std::uint64_t) { return 1; };
+    abi_.get_online_mems = [](void *) {};
+    abi_.put_online_mems = [](void *) {};
     abi_.h_alloc_mr = [](void *ctx, std::uint64_t, std::uint64_t length, std::uint64_t *handle) {
       auto &self = *static_cast<BarePlatform *>(ctx);
       ++self.calls_.alloc_mr;

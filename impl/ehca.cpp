@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "impl/driver_object.hpp"
 #include "impl/drivers.hpp"
+#include "impl/online_walk.hpp"
 #include "impl/radix_driver.hpp"
 #include "impl/simple_maps.hpp"
 
@@ -44,11 +45,12 @@ int add_range(void *arg, std::uint64_t pfn, std::uint64_t pages) {
 }
 
 void *ehca_load(const busmap_platform *p) {
+  const impl::OnlineMemsLock hotplug(*p);
   Ehca *d = impl::create_driver<Ehca>(*p);
   if (!d)
     return nullptr;
   const bool ok =
-      d->buf && p->walk_ram(p->ctx, add_range, d) == 0 &&
+      d->buf && impl::walk_online_ram(*p, add_range, d) == 0 &&
       impl::mr_reregister(*p, d->mr, d->map.present(), d->buf, [&](auto &&fn) {
         d->map.for_each_present([&](std::uint64_t s, std::uint32_t) { return fn(s); });
       }) == BUSMAP_H_SUCCESS;
@@ -91,6 +93,8 @@ const busmap_driver ehca = {
     ehca_unload,
     ehca_notify,
     ehca_translate,
+    nullptr, // xmit: no data path
+    nullptr, // refill_rx
 };
 
 } // namespace busmap::drivers

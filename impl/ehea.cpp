@@ -173,6 +173,10 @@ struct EheaPolicy : impl::RadixPolicy {
   template <class Q> using Map = EheaMap<Q>;
   static constexpr const char *tag = "ehea";
   static constexpr bool map_at_going_online = false;
+  // ehea_create_busmap() maps every range walk_memory_resource reports, and
+  // eHEA takes no hotplug lock around it.
+  static constexpr bool map_only_online = false;
+  static constexpr bool lock_at_load = false;
 };
 
 } // namespace

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "impl/driver_object.hpp"
 #include "impl/drivers.hpp"
+#include "impl/online_walk.hpp"
 #include "impl/radix_driver.hpp"
 #include "impl/simple_maps.hpp"
 
@@ -49,7 +50,7 @@ void *identity_load(const busmap_platform *p) {
   Identity *d = impl::create_driver<Identity>(*p);
   if (!d)
     return nullptr;
-  bool ok = d->buf && p->walk_ram(p->ctx, add_range, d) == 0;
+  bool ok = d->buf && impl::walk_online_ram(*p, add_range, d) == 0;
   if (ok && d->map.present() != 0) {
     std::uint64_t filler = 0;
     d->map.for_each_present([&](std::uint64_t s, std::uint32_t) { return filler = s, false; });
@@ -94,6 +95,8 @@ const busmap_driver identity_dup = {
     identity_unload,
     identity_notify,
     identity_translate,
+    nullptr, // xmit: no data path
+    nullptr, // refill_rx
 };
 
 } // namespace busmap::drivers

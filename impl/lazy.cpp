@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "impl/driver_object.hpp"
 #include "impl/drivers.hpp"
+#include "impl/online_walk.hpp"
 #include "impl/radix_driver.hpp"
 #include "impl/simple_maps.hpp"
 
@@ -65,12 +66,12 @@ int add_range(void *arg, std::uint64_t pfn, std::uint64_t pages) {
 bool refresh(Lazy *d) {
   d->walked = 0;
   d->differs = false;
-  d->p.walk_ram(d->p.ctx, compare_range, d);
+  impl::walk_online_ram(d->p, compare_range, d);
   if (!d->differs && d->walked == d->map.present() && d->mr.live == (d->walked != 0))
     return true;
   d->map.clear();
   d->failed = false;
-  d->p.walk_ram(d->p.ctx, add_range, d);
+  impl::walk_online_ram(d->p, add_range, d);
   if (!d->failed &&
       impl::mr_reregister(d->p, d->mr, d->map.present(), d->buf, [&](auto &&fn) {
         d->map.for_each_present([&](std::uint64_t s, std::uint32_t) { return fn(s); });
@@ -83,6 +84,7 @@ bool refresh(Lazy *d) {
 }
 
 void *lazy_load(const busmap_platform *p) {
+  const impl::OnlineMemsLock hotplug(*p);
   Lazy *d = impl::create_driver<Lazy>(*p);
   if (!d)
     return nullptr;
@@ -126,6 +128,8 @@ const busmap_driver lazy = {
     lazy_unload,
     lazy_notify,
     lazy_translate,
+    nullptr, // xmit: no data path
+    nullptr, // refill_rx
 };
 
 } // namespace busmap::drivers

@@ -31,6 +31,7 @@
 #define BUSMAP_IMPL_RADIX_DRIVER_HPP
 
 #include "impl/mr_register.hpp"
+#include "impl/online_walk.hpp"
 #include "impl/radix_map.hpp"
 
 #include <cstdio>
@@ -84,13 +85,19 @@ struct RadixPolicy : RegisterRules {
   static constexpr bool free_mr_again_on_error = false;
   /// Mutant: an add of an already mapped block counts its sections again.
   static constexpr bool recount_on_repeated_add = false;
+  /// false: map every block walk_ram reports, offline ones too (eHEA).
+  static constexpr bool map_only_online = true;
+  /// false: load without get_online_mems(), so a load inside an open
+  /// window builds its map from a block in mid-operation.
+  static constexpr bool lock_at_load = true;
 };
 
 template <class P> class CanonicalDriver {
 public:
   static constexpr busmap_driver table(const char *name, const char *description) {
     return {BUSMAP_ABI_VERSION, name,    description, BUSMAP_DRIVER_CANONICAL,
-            &load_cb,           &unload_cb, &notify_cb, &translate_cb};
+            &load_cb,           &unload_cb, &notify_cb, &translate_cb,
+            nullptr,            nullptr}; // no data path
   }
 
 private:
@@ -101,6 +108,12 @@ private:
 
   // --- ABI entry points. ---
   static void *load_cb(const busmap_platform *p) {
+    if (!P::lock_at_load)
+      return load_unlocked(p);
+    const OnlineMemsLock hotplug(*p);
+    return load_unlocked(p);
+  }
+  static void *load_unlocked(const busmap_platform *p) {
     void *mem = p->alloc(p->ctx, sizeof(CanonicalDriver));
     if (!mem)
       return nullptr;
@@ -137,15 +150,16 @@ private:
       CanonicalDriver *d;
       bool ok;
     } w{this, true};
-    p_.walk_ram(
-        p_.ctx,
-        [](void *arg, std::uint64_t pfn, std::uint64_t pages) {
-          auto *w = static_cast<Walk *>(arg);
-          const std::uint32_t to_sections = w->d->p_.section_shift - w->d->p_.page_shift;
-          w->ok = w->d->map_block(pfn >> to_sections, pages >> to_sections) != Change::Failed;
-          return w->ok ? 0 : 1;
-        },
-        &w);
+    const WalkCallback add = [](void *arg, std::uint64_t pfn, std::uint64_t pages) {
+      auto *w = static_cast<Walk *>(arg);
+      const std::uint32_t to_sections = w->d->p_.section_shift - w->d->p_.page_shift;
+      w->ok = w->d->map_block(pfn >> to_sections, pages >> to_sections) != Change::Failed;
+      return w->ok ? 0 : 1;
+    };
+    if (P::map_only_online)
+      walk_online_ram(p_, add, &w);
+    else
+      p_.walk_ram(p_.ctx, add, &w);
     if (!w.ok) {
       log(BUSMAP_LOG_ERR, "no memory for the bus map");
       return false;

@@ -18,6 +18,7 @@
 
 #include "busmap/layout_arith.hpp"
 #include "impl/mr_register.hpp"
+#include "impl/online_walk.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -138,11 +139,12 @@ int collect_ram(void *arg, std::uint64_t start_pfn, std::uint64_t nr_pages) {
 void simple_unload(void *drv);
 
 void *simple_load(const busmap_platform *p) {
+  const busmap::impl::OnlineMemsLock hotplug(*p); // no online/offline half done while we build
   auto *d = static_cast<Simple *>(p->alloc(p->ctx, sizeof(Simple)));
   if (!d)
     return nullptr;
   d->p = p;
-  if (p->walk_ram(p->ctx, collect_ram, d) != 0 || register_mr(*d, d->map) != BUSMAP_H_SUCCESS) {
+  if (busmap::impl::walk_online_ram(*p, collect_ram, d) != 0 || register_mr(*d, d->map) != BUSMAP_H_SUCCESS) {
     log_err(p, "simple: load failed");
     simple_unload(d);
     return nullptr;
@@ -215,6 +217,8 @@ const busmap_driver simple = {
     simple_unload,
     simple_notify,
     simple_translate,
+    nullptr, // xmit: no data path
+    nullptr, // refill_rx
 };
 
 } // namespace busmap::drivers

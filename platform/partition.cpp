@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 namespace busmap {
 
 const char *to_string(busmap_mem_action a) {
@@ -58,11 +60,27 @@ Partition::Partition(const Layout &layout)
   abi_.h_alloc_mr = cb_alloc_mr;
   abi_.h_register_pages = cb_register_pages;
   abi_.h_free_mr = cb_free_mr;
+  abi_.is_online = cb_is_online;
+  abi_.get_online_mems = cb_get_online_mems;
+  abi_.put_online_mems = cb_put_online_mems;
+  abi_.max_sg = device_.max_sg();
+  abi_.post_tx = cb_post_tx;
+  abi_.post_rx = cb_post_rx;
+  abi_.stop_traffic = cb_stop_traffic;
+  abi_.start_traffic = cb_start_traffic;
+  abi_.rewrite_rx = cb_rewrite_rx;
 }
 
 // A run that ends early (a violation) still gives the driver its unload, so
 // the driver's own memory goes back; whatever it leaks, the allocator frees.
-Partition::~Partition() { unload(); }
+// A load parked in get_online_mems() is let finish first (the window is
+// dropped without events), so its thread ends before the partition does.
+Partition::~Partition() {
+  window_.reset();
+  if (strand_.parked() && strand_.resume())
+    finish_load();
+  unload();
+}
 
 void Partition::note(JournalEntry::Kind kind, std::string text) {
   journal_.push_back({kind, std::move(text)});
@@ -77,12 +95,52 @@ std::size_t Partition::log_count(int max_level) const {
 
 // --- The driver. ---------------------------------------------------------
 
+std::uint32_t Partition::driver_abi() const {
+  return driver_ ? driver_->abi_version : BUSMAP_ABI_CURRENT;
+}
+
+// load() runs on the strand, so that get_online_mems() can park it while a
+// window is open; without a window it runs to its end at once.
 bool Partition::load(const busmap_driver &driver) {
   driver_ = &driver;
   note(JournalEntry::Kind::Driver, fmt::format("load({})", driver.name ? driver.name : "?"));
-  instance_ = driver.load(&abi_);
-  note(JournalEntry::Kind::Driver, instance_ ? "load -> driver instance" : "load -> NULL");
+  lock_depth_ = 0;
+  // An ABI 1 driver predates the windows and has no lock to take: its load
+  // runs under the hotplug lock on its behalf, so it is judged as before.
+  const bool abi1 = driver.abi_version < 2;
+  if (!strand_.start([this, abi1] {
+        if (abi1)
+          cb_get_online_mems(this);
+        loaded_instance_ = driver_->load(&abi_);
+        if (abi1)
+          cb_put_online_mems(this);
+      })) {
+    note(JournalEntry::Kind::Driver, "load waits in get_online_mems()");
+    return false;
+  }
+  finish_load();
   return instance_ != nullptr;
+}
+
+void Partition::finish_load() {
+  instance_ = std::exchange(loaded_instance_, nullptr);
+  note(JournalEntry::Kind::Driver, instance_ ? "load -> driver instance" : "load -> NULL");
+  if (lock_depth_ != 0)
+    misuse_.push_back(fmt::format("load() returned holding the memory hotplug lock ({} "
+                                  "get_online_mems() without put_online_mems())",
+                                  lock_depth_));
+  lock_depth_ = 0;
+}
+
+void Partition::resume_parked_load(OpOutcome &out) {
+  if (!strand_.parked())
+    return;
+  note(JournalEntry::Kind::Driver, "the window ended: the waiting load goes on");
+  if (!strand_.resume())
+    return; // parked again (no window is open, so only a later preemption point)
+  finish_load();
+  out.load_resumed = true;
+  out.load_result = instance_ != nullptr;
 }
 
 void Partition::unload() {
@@ -138,8 +196,30 @@ void Partition::broadcast(busmap_mem_action action, const Block &b) { notify_dri
 
 // --- Operations. ---------------------------------------------------------
 
+void Partition::refuse(OpOutcome &out, std::string path, std::string text) {
+  out.performed = false;
+  out.path = std::move(path);
+  out.note = std::move(text);
+  note(JournalEntry::Kind::Kernel, out.note);
+}
+
+// add_memory, online_pages, offline_pages and remove_memory all take the
+// memory hotplug lock for writing (mem_hotplug_begin), so none starts while
+// a split operation holds it.
+bool Partition::refuse_while_window(OpOutcome &out) {
+  if (!window_)
+    return false;
+  refuse(out, "refused by the kernel, another hotplug operation in progress",
+         fmt::format("kernel refuses: the {} of {:#x} holds the memory hotplug lock",
+                     window_->offline ? "offline" : "online",
+                     memory_.base_of(window_->block.first_section)));
+  return true;
+}
+
 OpOutcome Partition::add_block(std::uint64_t base, std::uint64_t sections) {
   OpOutcome out;
+  if (refuse_while_window(out))
+    return out;
   if (auto why = memory_.assign(base, sections); !why.empty()) {
     out.performed = false;
     out.path = "refused, overlaps a block";
@@ -180,51 +260,135 @@ Block *Partition::begin_hotplug(std::uint64_t base, Phase from, busmap_mem_actio
   return nullptr;
 }
 
-OpOutcome Partition::online_block(std::uint64_t base, Veto veto, const Checkpoint &cp) {
+OpOutcome Partition::begin_online(std::uint64_t base, Veto veto) {
   OpOutcome out;
+  if (refuse_while_window(out))
+    return out;
   Block *b = begin_hotplug(base, Phase::Offline, BUSMAP_MEM_GOING_ONLINE,
                            BUSMAP_MEM_CANCEL_ONLINE, veto, out);
   if (!b)
     return out;
-  const Block block = *b;
+  window_ = HotplugWindow{*b, false, false};
   b->phase = Phase::GoingOnline;
   note(JournalEntry::Kind::Kernel, fmt::format("pages of {:#x} handed to the allocator", base));
+  out.path = "window opened";
+  out.note = "going online";
+  return out;
+}
+
+// Linux: offline_pages isolates the range (start_isolate_page_range) before
+// it sends MEM_GOING_OFFLINE; isolation fails on an unmovable page, and a
+// gigantic page cannot be migrated, so the offline fails with no event sent.
+OpOutcome Partition::begin_offline(std::uint64_t base, Veto veto) {
+  OpOutcome out;
+  if (refuse_while_window(out))
+    return out;
+  const Block *b = memory_.find(base);
+  if (b && b->phase == Phase::Online) {
+    const SectionSet giant = memory_.gigantic() & SectionSet(b->range());
+    if (!giant.empty()) {
+      refuse(out, "refused by the kernel, a gigantic page cannot be isolated",
+             fmt::format("kernel refuses: page isolation fails on the gigantic page at {:#x}",
+                         memory_.base_of(giant.begin()->lower())));
+      return out;
+    }
+  }
+  Block *going = begin_hotplug(base, Phase::Online, BUSMAP_MEM_GOING_OFFLINE,
+                               BUSMAP_MEM_CANCEL_OFFLINE, veto, out);
+  if (!going)
+    return out;
+  window_ = HotplugWindow{*going, true, false};
+  going->phase = Phase::GoingOffline;
+  note(JournalEntry::Kind::Kernel, fmt::format("pages of {:#x} being migrated", base));
+  out.path = "window opened";
+  out.note = "going offline";
+  return out;
+}
+
+OpOutcome Partition::migrate(std::uint64_t base) {
+  OpOutcome out;
+  if (!window_ || !window_->offline || window_->block.first_section != memory_.section_of(base) ||
+      memory_.base_of(memory_.section_of(base)) != base) {
+    refuse(out, "refused by the kernel, no such operation in progress",
+           fmt::format("kernel refuses: no offline of {:#x} in progress", base));
+    return out;
+  }
+  if (window_->migrated) {
+    refuse(out, "refused by the kernel, migration already done",
+           fmt::format("kernel refuses: the pages of {:#x} are migrated already", base));
+    return out;
+  }
+  window_->migrated = true;
+  note(JournalEntry::Kind::Kernel,
+       fmt::format("pages of {:#x} migrated, its sections offline", base));
+  out.path = "migrated";
+  out.note = "migrated";
+  return out;
+}
+
+OpOutcome Partition::end_window(std::uint64_t base, bool cancel) {
+  OpOutcome out;
+  if (!window_ || memory_.find(base) == nullptr ||
+      window_->block.first_section != memory_.section_of(base)) {
+    refuse(out, "refused by the kernel, no such operation in progress",
+           fmt::format("kernel refuses: no online or offline of {:#x} in progress", base));
+    return out;
+  }
+  const HotplugWindow w = *window_;
+  if (cancel && w.migrated) {
+    refuse(out, "refused by the kernel, migration already done",
+           fmt::format("kernel refuses: the offline of {:#x} cannot fail after migration", base));
+    return out;
+  }
+  window_.reset();
+  Block *b = memory_.find(base);
+  if (!w.offline) {
+    b->phase = cancel ? Phase::Offline : Phase::Online;
+    broadcast(cancel ? BUSMAP_MEM_CANCEL_ONLINE : BUSMAP_MEM_ONLINE, w.block);
+    out.note = cancel ? "online failed after GOING_ONLINE, cancelled" : "online";
+  } else {
+    if (cancel)
+      note(JournalEntry::Kind::Kernel, "page migration failed");
+    b->phase = cancel ? Phase::Online : Phase::Offline;
+    broadcast(cancel ? BUSMAP_MEM_CANCEL_OFFLINE : BUSMAP_MEM_OFFLINE, w.block);
+    out.note = cancel ? "migration failed, offline cancelled" : "offline";
+  }
+  out.path = !cancel ? "completed" : w.offline ? "cancelled by a migration failure"
+                                               : "cancelled after GOING_ONLINE";
+  resume_parked_load(out);
+  return out;
+}
+
+// The atomic forms: one window, opened, looked at, and ended.
+OpOutcome Partition::online_block(std::uint64_t base, Veto veto, const Checkpoint &cp) {
+  OpOutcome out = begin_online(base, veto);
+  if (out.path != "window opened")
+    return out;
   if (cp)
     cp("after GOING_ONLINE was accepted (pages in the allocator)");
-  memory_.find(base)->phase = Phase::Online;
-  broadcast(BUSMAP_MEM_ONLINE, block);
-  out.note = "online";
-  return out;
+  OpOutcome end = end_window(base, false);
+  end.driver_asked = out.driver_asked;
+  end.driver_answer = out.driver_answer;
+  return end;
 }
 
 OpOutcome Partition::offline_block(std::uint64_t base, Veto veto, bool migrate_fail,
                                    const Checkpoint &cp) {
-  OpOutcome out;
-  Block *b = begin_hotplug(base, Phase::Online, BUSMAP_MEM_GOING_OFFLINE,
-                           BUSMAP_MEM_CANCEL_OFFLINE, veto, out);
-  if (!b)
+  OpOutcome out = begin_offline(base, veto);
+  if (out.path != "window opened")
     return out;
-  const Block block = *b;
-  b->phase = Phase::GoingOffline;
-  note(JournalEntry::Kind::Kernel, fmt::format("pages of {:#x} being migrated", base));
   if (cp)
     cp("after GOING_OFFLINE was accepted (pages migrating)");
-  if (migrate_fail) {
-    note(JournalEntry::Kind::Kernel, "page migration failed");
-    memory_.find(base)->phase = Phase::Online;
-    broadcast(BUSMAP_MEM_CANCEL_OFFLINE, block);
-    out.path = "cancelled by a migration failure";
-    out.note = "migration failed, offline cancelled";
-    return out;
-  }
-  memory_.find(base)->phase = Phase::Offline;
-  broadcast(BUSMAP_MEM_OFFLINE, block);
-  out.note = "offline";
-  return out;
+  OpOutcome end = end_window(base, migrate_fail);
+  end.driver_asked = out.driver_asked;
+  end.driver_answer = out.driver_answer;
+  return end;
 }
 
 OpOutcome Partition::remove_block(std::uint64_t base) {
   OpOutcome out;
+  if (refuse_while_window(out))
+    return out;
   const Block *b = memory_.find(base);
   if (!b || b->phase != Phase::Offline) {
     out.performed = false;
@@ -281,7 +445,11 @@ int Partition::cb_walk_ram(void *ctx, int (*cb)(void *, std::uint64_t, std::uint
                            void *arg) {
   Partition &p = self(ctx);
   const std::uint32_t to_pages = p.config().section_shift - p.config().page_shift;
-  for (const auto &r : p.memory_.in_phase({Phase::Online})) {
+  // ABI 2: walk_system_ram_range() walks the "System RAM" resources, which
+  // add_memory() creates and remove_memory() drops: every assigned block.
+  const SectionSet ram = p.driver_abi() >= 2 ? p.memory_.assigned()
+                                             : p.memory_.in_phase({Phase::Online});
+  for (const auto &r : ram) {
     int rc = cb(arg, r.lower() << to_pages, (r.upper() - r.lower()) << to_pages);
     if (rc != 0)
       return rc;
@@ -342,6 +510,108 @@ std::int64_t Partition::cb_free_mr(void *ctx, std::uint64_t handle) {
          fmt::format("h_free_mr(MR {}) -> {}{}", handle, hcall_label(rc),
                      rc == BUSMAP_H_SUCCESS ? "" : " (" + p.firmware_.last_error() + ")"));
   return rc;
+}
+
+} // namespace busmap
+
+namespace busmap {
+
+// --- ABI 2: hotplug. ------------------------------------------------------
+
+// pfn_to_online_page() is non-NULL while the section is online: from
+// online_pages (after GOING_ONLINE) until __offline_isolated_pages, which
+// runs after migration and before MEM_OFFLINE is sent.
+int Partition::cb_is_online(void *ctx, std::uint64_t pfn) {
+  Partition &p = self(ctx);
+  const Block *b = p.memory_.containing(pfn >> (p.config().section_shift - p.config().page_shift));
+  if (!b)
+    return 0;
+  if (b->phase == Phase::GoingOffline)
+    return !(p.window_ && p.window_->migrated);
+  return b->phase == Phase::Online || b->phase == Phase::GoingOnline;
+}
+
+// The read side of the memory hotplug lock: on the load's strand it parks
+// while a window holds the write side; elsewhere (notify, unload) waiting
+// would deadlock the run, which is recorded as misuse instead.
+void Partition::cb_get_online_mems(void *ctx) {
+  Partition &p = self(ctx);
+  ++p.lock_depth_;
+  if (!p.window_) {
+    p.note(JournalEntry::Kind::Kernel, "get_online_mems()");
+    return;
+  }
+  const std::uint64_t base = p.memory_.base_of(p.window_->block.first_section);
+  const char *op = p.window_->offline ? "offline" : "online";
+  if (!p.strand_.on_worker()) {
+    p.misuse_.push_back(fmt::format("get_online_mems() while the {} of {:#x} holds the hotplug "
+                                    "lock, outside load(): it would deadlock",
+                                    op, base));
+    return;
+  }
+  p.note(JournalEntry::Kind::Kernel,
+         fmt::format("get_online_mems() waits: the {} of {:#x} holds the hotplug lock", op, base));
+  while (p.window_)
+    p.strand_.park();
+  p.note(JournalEntry::Kind::Kernel, "get_online_mems() taken");
+}
+
+void Partition::cb_put_online_mems(void *ctx) {
+  Partition &p = self(ctx);
+  if (p.lock_depth_ == 0) {
+    p.misuse_.push_back("put_online_mems() without get_online_mems()");
+    return;
+  }
+  --p.lock_depth_;
+  p.note(JournalEntry::Kind::Kernel, "put_online_mems()");
+}
+
+// --- ABI 2: the data path (platform/device.hpp). --------------------------
+
+namespace {
+int device_answer(Partition &p, int rc, std::string what, const std::string &why) {
+  p.note(JournalEntry::Kind::Device,
+         fmt::format("{} -> {}{}", what, rc, rc < 0 ? " (" + why + ")" : std::string()));
+  return rc;
+}
+} // namespace
+
+int Partition::cb_post_tx(void *ctx, const std::uint64_t *bus, const std::uint32_t *lens,
+                          std::uint32_t count) {
+  Partition &p = self(ctx);
+  std::string why;
+  const int rc = p.device_.post_tx(bus, lens, count, why);
+  return device_answer(p, rc,
+                       fmt::format("post_tx({} entries, first bus {:#x})", count,
+                                   bus && count ? bus[0] : 0),
+                       why);
+}
+
+int Partition::cb_post_rx(void *ctx, std::uint64_t bus, std::uint32_t len) {
+  Partition &p = self(ctx);
+  std::string why;
+  const int rc = p.device_.post_rx(bus, len, why);
+  return device_answer(p, rc, fmt::format("post_rx(bus {:#x}, {} bytes)", bus, len), why);
+}
+
+void Partition::cb_stop_traffic(void *ctx) {
+  Partition &p = self(ctx);
+  p.device_.stop();
+  p.note(JournalEntry::Kind::Device, "stop_traffic()");
+}
+
+void Partition::cb_start_traffic(void *ctx) {
+  Partition &p = self(ctx);
+  p.device_.start();
+  p.note(JournalEntry::Kind::Device, "start_traffic()");
+}
+
+int Partition::cb_rewrite_rx(void *ctx, std::uint64_t (*xlate)(void *, std::uint64_t),
+                             void *arg) {
+  Partition &p = self(ctx);
+  std::string why;
+  const int rc = p.device_.rewrite_rx(xlate, arg, why);
+  return device_answer(p, rc, "rewrite_rx()", why);
 }
 
 } // namespace busmap

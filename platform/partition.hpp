@@ -12,16 +12,27 @@
 // and accounted here, and everything the driver asked and was answered is
 // written to a journal so a failure report can show it.
 //
+// Hotplug windows (ABI 2).  An online or offline can be split into its
+// phases (begin_online/begin_offline, migrate, end_window) so that other
+// operations run in between, as Linux allows: the memory hotplug lock is
+// held for the whole operation, the notifier chain's lock only while the
+// chain runs.  While a window is open the kernel refuses another hotplug
+// operation, and a load that takes get_online_mems() parks on a Strand
+// until the window ends; the operation that ends it then resumes the load.
+//
 //===----------------------------------------------------------------------===//
 #ifndef BUSMAP_PLATFORM_PARTITION_HPP
 #define BUSMAP_PLATFORM_PARTITION_HPP
 
 #include "busmap/driver.h"
 #include "platform/allocator.hpp"
+#include "platform/device.hpp"
 #include "platform/firmware.hpp"
 #include "platform/memory.hpp"
+#include "platform/strand.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +41,7 @@ namespace busmap {
 
 /// One line of the journal: what happened, in the order it happened.
 struct JournalEntry {
-  enum class Kind { Kernel, Notify, Hcall, Alloc, Log, Driver };
+  enum class Kind { Kernel, Notify, Hcall, Alloc, Log, Driver, Device };
   Kind kind;
   std::string text;
 };
@@ -47,8 +58,24 @@ struct OpOutcome {
   /// before the driver", "vetoed by another notifier after the driver",
   /// "vetoed by the driver", "cancelled by a migration failure", "assigned",
   /// "refused, overlaps a block", "reclaimed", "refused, block not offline",
-  /// "refused, an MR still holds its pages".
+  /// "refused, an MR still holds its pages"; for split operations "window
+  /// opened", "migrated", "refused by the kernel, another hotplug operation
+  /// in progress", "refused by the kernel, no such operation in progress",
+  /// "refused by the kernel, migration already done"; for an offline of a
+  /// block with a gigantic page "refused by the kernel, a gigantic page
+  /// cannot be isolated".
   std::string path = "completed";
+  /// A load parked in get_online_mems() finished when this operation ended
+  /// its window; `load_result` is whether it answered an instance.
+  bool load_resumed = false;
+  bool load_result = false;
+};
+
+/// An online or offline between its GOING_* event and its final one.
+struct HotplugWindow {
+  Block block;            // as it was when the operation began
+  bool offline = false;   // false: an online
+  bool migrated = false;  // offline: pages migrated, sections offline
 };
 
 /// The kernel's name of a notifier event ("GOING_ONLINE", ...).
@@ -72,10 +99,14 @@ public:
   const busmap_platform &abi() const { return abi_; }
 
   // --- The driver. -------------------------------------------------------
-  /// Loads `driver`; false when its load() answered NULL.
+  /// Loads `driver`; false when its load() answered NULL or is parked in
+  /// get_online_mems() (then loading() is true until a window ends).
   bool load(const busmap_driver &driver);
   void unload();
   bool loaded() const { return instance_ != nullptr; }
+  bool loading() const { return strand_.parked(); }
+  /// The ABI the hosted driver was built against (2 when none is hosted).
+  std::uint32_t driver_abi() const;
   const busmap_driver *driver() const { return driver_; }
   std::uint64_t translate(std::uint64_t phys_addr);
 
@@ -86,6 +117,16 @@ public:
                           const Checkpoint &cp);
   OpOutcome remove_block(std::uint64_t base);
 
+  // The phases of a split online or offline (see the file comment).
+  OpOutcome begin_online(std::uint64_t base, Veto veto);
+  OpOutcome begin_offline(std::uint64_t base, Veto veto);
+  /// The open offline's migration succeeded: its sections go offline.
+  OpOutcome migrate(std::uint64_t base);
+  /// Ends the open window: ONLINE / OFFLINE, or CANCEL_ONLINE /
+  /// CANCEL_OFFLINE when `cancel`; then resumes a parked load.
+  OpOutcome end_window(std::uint64_t base, bool cancel);
+  const std::optional<HotplugWindow> &window() const { return window_; }
+
   // --- State, for the oracle. ----------------------------------------------
   Memory &memory() { return memory_; }
   const Memory &memory() const { return memory_; }
@@ -93,6 +134,12 @@ public:
   const Firmware &firmware() const { return firmware_; }
   KernelAllocator &allocator() { return allocator_; }
   const KernelAllocator &allocator() const { return allocator_; }
+
+  /// Misuse of the hotplug lock (put without get, load returning with it
+  /// held, taking it where it would deadlock), in the order seen.
+  const std::vector<std::string> &misuse() const { return misuse_; }
+  Device &device() { return device_; }
+  const Device &device() const { return device_; }
 
   const std::vector<JournalEntry> &journal() const { return journal_; }
   void note(JournalEntry::Kind kind, std::string text);
@@ -102,6 +149,10 @@ public:
 private:
   Block *begin_hotplug(std::uint64_t base, Phase from, busmap_mem_action going,
                        busmap_mem_action cancel, Veto veto, OpOutcome &out);
+  bool refuse_while_window(OpOutcome &out);
+  void refuse(OpOutcome &out, std::string path, std::string note);
+  void finish_load(); // after load() returned on the strand
+  void resume_parked_load(OpOutcome &out);
   int notify_chain(busmap_mem_action action, const Block &b, Veto veto, OpOutcome &out);
   void broadcast(busmap_mem_action action, const Block &b);
   int notify_driver(busmap_mem_action action, const Block &b);
@@ -117,6 +168,15 @@ private:
   static std::int64_t cb_register_pages(void *ctx, std::uint64_t handle,
                                         const std::uint64_t *pages, std::uint32_t count);
   static std::int64_t cb_free_mr(void *ctx, std::uint64_t handle);
+  static int cb_is_online(void *ctx, std::uint64_t pfn);
+  static void cb_get_online_mems(void *ctx);
+  static void cb_put_online_mems(void *ctx);
+  static int cb_post_tx(void *ctx, const std::uint64_t *bus, const std::uint32_t *lens,
+                        std::uint32_t count);
+  static int cb_post_rx(void *ctx, std::uint64_t bus, std::uint32_t len);
+  static void cb_stop_traffic(void *ctx);
+  static void cb_start_traffic(void *ctx);
+  static int cb_rewrite_rx(void *ctx, std::uint64_t (*xlate)(void *, std::uint64_t), void *arg);
 
   Memory memory_;
   Firmware firmware_;
@@ -124,6 +184,12 @@ private:
   busmap_platform abi_{};
   const busmap_driver *driver_ = nullptr;
   void *instance_ = nullptr;
+  void *loaded_instance_ = nullptr; // what the strand's load() answered
+  Strand strand_;
+  std::optional<HotplugWindow> window_;
+  int lock_depth_ = 0; // get_online_mems() minus put_online_mems()
+  std::vector<std::string> misuse_;
+  Device device_;
   std::vector<JournalEntry> journal_;
   std::vector<std::pair<int, std::string>> logs_;
   struct RegisterRun {

@@ -358,6 +358,7 @@ private:
   std::uint64_t top_address(std::uint32_t pick) const;
 
   void hotplug(OpKind kind, std::initializer_list<BlockState> preferred, const StepGene &g);
+  void window(const StepGene &g, Intent inside);
   void arm_fault(FaultBefore kind, const StepGene &g);
   void translate(const StepGene &g);
   bool add(const StepGene &g);
@@ -441,6 +442,40 @@ void Concretizer::hotplug(OpKind kind, std::initializer_list<BlockState> preferr
     k->state = BlockState::Offline;
   if (kind == OpKind::Remove && k->state == BlockState::Offline)
     k->state = BlockState::Absent;
+}
+
+// A split online or offline around what `inside` asks for.  The gene's
+// migrate_fail ends it with phase=cancel, an odd `section` adds the
+// offline's phase=migrated, and the translation probes the block itself.
+void Concretizer::window(const StepGene &g, Intent inside) {
+  const bool offline = inside == Intent::LoadInOfflineWindow ||
+                       (inside == Intent::SplitHotplug && (g.section & 2));
+  const OpKind kind = offline ? OpKind::Offline : OpKind::Online;
+  Known *k = choose({offline ? BlockState::Online : BlockState::Offline}, g.pick);
+  if (!k || k->state != (offline ? BlockState::Online : BlockState::Offline))
+    return on_absent(g);
+  const std::uint64_t base = addr(k->first);
+  auto phase = [&](HotplugPhase p) {
+    Op op{kind, base};
+    op.phase = p;
+    emit(op);
+  };
+  if (inside == Intent::LoadInOfflineWindow && loaded_)
+    emit({OpKind::Unload});
+  if (inside == Intent::UnloadInOnlineWindow && !loaded_)
+    emit({OpKind::Load});
+  phase(HotplugPhase::Going);
+  if (inside == Intent::LoadInOfflineWindow)
+    emit({OpKind::Load});
+  emit({OpKind::Translate, base + (g.section % 2 ? 0x1040 : 0)});
+  if (inside == Intent::UnloadInOnlineWindow)
+    emit({OpKind::Unload});
+  loaded_ = inside == Intent::LoadInOfflineWindow || (loaded_ && inside != Intent::UnloadInOnlineWindow);
+  if (offline && (g.section & 1) && !g.migrate_fail)
+    phase(HotplugPhase::Migrated);
+  phase(g.migrate_fail ? HotplugPhase::Cancel : HotplugPhase::Done);
+  if (!g.migrate_fail)
+    k->state = offline ? BlockState::Offline : BlockState::Online;
 }
 
 void Concretizer::arm_fault(FaultBefore kind, const StepGene &g) {
@@ -561,6 +596,9 @@ void Concretizer::dispatch(const StepGene &g) {
     emit({OpKind::Load});
     loaded_ = true;
     return;
+  case Intent::SplitHotplug:
+  case Intent::LoadInOfflineWindow:
+  case Intent::UnloadInOnlineWindow: return window(g, g.intent);
   }
 }
 
@@ -580,7 +618,8 @@ const char *to_string(Intent i) {
   static constexpr const char *names[IntentCount] = {
       "translate",     "online",        "offline",       "remove",    "add",
       "fault-alloc",   "fault-hcall",   "reload",        "online-again", "offline-again",
-      "remove-online", "on-absent",     "load-again",    "add-online"};
+      "remove-online", "on-absent",     "load-again",    "add-online",
+      "split-hotplug", "load-in-offline-window", "unload-in-online-window"};
   return names[static_cast<std::size_t>(i)];
 }
 
@@ -609,7 +648,10 @@ rc::Gen<StepGene> gen_step() {
                                   {2, Intent::RemoveOnline},
                                   {2, Intent::OnAbsent},
                                   {1, Intent::LoadAgain},
-                                  {5, Intent::AddOnline}});
+                                  {5, Intent::AddOnline},
+                                  {3, Intent::SplitHotplug},
+                                  {3, Intent::LoadInOfflineWindow},
+                                  {2, Intent::UnloadInOnlineWindow}});
   // Most faults hit one of the next few calls; some reach deep into a
   // re-registration (8 calls per 16 MiB section) or a big table build.
   auto nth = weighted_gen<std::uint32_t>({{7, between<std::uint32_t>(1, 8)},

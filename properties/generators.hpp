@@ -64,9 +64,14 @@ enum class Intent {
   OnAbsent,     // out of order: online/offline/remove memory that is not there
   LoadAgain,    // out of order: load while loaded
   AddOnline,    // assign a new block and online it at once (DLPAR add)
+  // Hotplug windows: each emits a whole split operation, so a shrink that
+  // drops one never leaves a window open.
+  SplitHotplug,         // online/offline in phases, translations in the window
+  LoadInOfflineWindow,  // (unload,) GOING_OFFLINE, load, translate, OFFLINE or cancel
+  UnloadInOnlineWindow, // (load,) GOING_ONLINE, translate, unload, ONLINE or cancel
 };
 const char *to_string(Intent i);
-inline constexpr std::size_t IntentCount = 14;
+inline constexpr std::size_t IntentCount = 17;
 
 /// Which address a Translate intent probes.
 enum class Probe { First, Last, Inner, Absent, Top };

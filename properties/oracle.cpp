@@ -12,6 +12,7 @@
 
 #include "model/model.hpp"
 #include "platform/partition.hpp"
+#include "properties/hotplug_op.hpp"
 
 #include <fmt/format.h>
 
@@ -87,11 +88,15 @@ public:
 private:
   std::string perform(const Op &op); // answers the protocol path taken
   void look(std::string_view where);
+  std::optional<Violation> close_open_window(Verdict &verdict);
+  Violation violation(std::size_t step, const Op &op, std::string_view where, Found &f) const;
 
   // Steps.
   std::string do_load();
   std::string do_unload();
   OpOutcome do_hotplug(const Op &op);
+  std::string judge_load(bool ok);
+  std::string loaded_after_window(const OpOutcome &out);
   void judge_answer(const Op &op);
 
   // Checks, in invariant order.
@@ -171,16 +176,7 @@ Verdict Run::execute() {
       if (fault_in_step() && part_.log_count(BUSMAP_LOG_ERR) > errors_mark_)
         degraded_ = true;
     } catch (Found &f) {
-      Violation v;
-      v.step = i;
-      v.op = format_op(op);
-      v.where = current_where_.empty() ? where : current_where_;
-      v.invariant = std::move(f.invariant);
-      v.expected = std::move(f.expected);
-      v.actual = std::move(f.actual);
-      for (std::size_t j = journal_mark_; j < part_.journal().size(); ++j)
-        v.journal += "    " + part_.journal()[j].text + "\n";
-      verdict.violation = std::move(v);
+      verdict.violation = violation(i, op, where, f);
       verdict.steps_run = i + 1;
       if (options_.trace_out)
         options_.trace_out(verdict.describe());
@@ -205,7 +201,59 @@ Verdict Run::execute() {
     current_where_.clear();
   }
   verdict.steps_run = trace_.ops.size();
+  if (auto v = close_open_window(verdict)) {
+    verdict.violation = std::move(v);
+    if (options_.trace_out)
+      options_.trace_out(verdict.describe());
+  }
   return verdict;
+}
+
+Violation Run::violation(std::size_t step, const Op &op, std::string_view where, Found &f) const {
+  Violation v;
+  v.step = step;
+  v.op = format_op(op);
+  v.where = current_where_.empty() ? std::string(where) : current_where_;
+  v.invariant = std::move(f.invariant);
+  v.expected = std::move(f.expected);
+  v.actual = std::move(f.actual);
+  for (std::size_t j = journal_mark_; j < part_.journal().size(); ++j)
+    v.journal += "    " + part_.journal()[j].text + "\n";
+  return v;
+}
+
+// A trace may end inside a window: the kernel finishes what it started, so
+// the operation ends with phase=done (ONLINE, or a successful migration and
+// OFFLINE), a parked load completes, and the oracle looks once more.  The
+// verdict names this step ops.size() ("after the trace").
+std::optional<Violation> Run::close_open_window(Verdict &verdict) {
+  const auto &w = part_.window();
+  if (!w)
+    return std::nullopt;
+  Op close;
+  close.kind = w->offline ? OpKind::Offline : OpKind::Online;
+  close.addr = part_.memory().base_of(w->block.first_section);
+  close.phase = HotplugPhase::Done;
+  journal_mark_ = part_.journal().size();
+  faults_mark_ = faults();
+  errors_mark_ = part_.log_count(BUSMAP_LOG_ERR);
+  const std::string where = "after the trace, which ended inside a window: closed with phase=done";
+  try {
+    perform(close);
+    look(where);
+  } catch (Found &f) {
+    verdict.steps_run = trace_.ops.size() + 1;
+    Violation v = violation(trace_.ops.size(), close, where, f);
+    v.op += " (the trace ended inside its window)";
+    return v;
+  }
+  if (options_.trace_out) {
+    std::string text = fmt::format("[end] {} (the trace ended inside its window)\n", format_op(close));
+    for (std::size_t j = journal_mark_; j < part_.journal().size(); ++j)
+      text += "    " + part_.journal()[j].text + "\n";
+    options_.trace_out(text);
+  }
+  return std::nullopt;
 }
 
 // --- Steps. -------------------------------------------------------------------
@@ -223,7 +271,7 @@ std::string Run::perform(const Op &op) {
     return do_hotplug(op).path;
   case OpKind::Remove: {
     const Block *b = part_.memory().find(op.addr);
-    const bool reclaimable = b && b->phase == Phase::Offline;
+    const bool reclaimable = b && b->phase == Phase::Offline && !part_.window();
     OpOutcome out = part_.remove_block(op.addr);
     if (reclaimable && !out.performed)
       throw Found{inv::Reclaimable,
@@ -252,13 +300,24 @@ std::string Run::perform(const Op &op) {
 }
 
 std::string Run::do_load() {
-  if (part_.loaded()) {
+  if (part_.loaded() || part_.loading()) {
     part_.note(JournalEntry::Kind::Kernel, "already loaded: load ignored");
-    return "ignored, already loaded";
+    return part_.loaded() ? "ignored, already loaded" : "ignored, already loading";
   }
   degraded_ = false;
   logs_at_load_ = part_.log_count(BUSMAP_LOG_DEBUG);
-  if (part_.load(driver_))
+  const auto &w = part_.window();
+  const std::string in_window =
+      w ? fmt::format(" inside a {} window", w->offline ? "GOING_OFFLINE" : "GOING_ONLINE") : "";
+  const bool ok = part_.load(driver_);
+  if (part_.loading())
+    return "waits for the hotplug lock" + in_window;
+  return judge_load(ok) + in_window;
+}
+
+// The end of a load, at once or after the window it waited for.
+std::string Run::judge_load(bool ok) {
+  if (ok)
     return "loaded";
   // A request beyond the footprint bound, or a firmware rule the driver
   // broke, is the cause to report, not the failed load.
@@ -271,6 +330,10 @@ std::string Run::do_load() {
 }
 
 std::string Run::do_unload() {
+  if (part_.loading()) {
+    part_.note(JournalEntry::Kind::Kernel, "the load waits for the hotplug lock: unload ignored");
+    return "ignored, the load waits for the hotplug lock";
+  }
   if (!part_.loaded()) {
     part_.note(JournalEntry::Kind::Kernel, "not loaded: unload ignored");
     return "ignored, not loaded";
@@ -288,9 +351,9 @@ OpOutcome Run::do_hotplug(const Op &op) {
     look(where);
     current_where_.clear();
   };
-  OpOutcome out = op.kind == OpKind::Online
-                      ? part_.online_block(op.addr, op.veto, checkpoint)
-                      : part_.offline_block(op.addr, op.veto, op.migrate_fail, checkpoint);
+  OpOutcome out = perform_hotplug(part_, op, checkpoint);
+  if (out.load_resumed)
+    out.path += ", " + loaded_after_window(out);
   if (!out.driver_asked || out.driver_answer == BUSMAP_NOTIFY_OK)
     return out;
   if (!rejects) {
@@ -314,6 +377,14 @@ OpOutcome Run::do_hotplug(const Op &op) {
     throw Found{inv::VetoPolicy, "the driver logs why it vetoes hotplug",
                 "no log message since load"};
   return out;
+}
+
+// A load parked in get_online_mems() ended with the window: judged as a
+// load of this step.
+std::string Run::loaded_after_window(const OpOutcome &out) {
+  degraded_ = false;
+  logs_at_load_ = part_.log_count(BUSMAP_LOG_DEBUG);
+  return "then the waiting load " + judge_load(out.load_result);
 }
 
 void Run::judge_answer(const Op &op) {
@@ -358,6 +429,12 @@ void Run::look(std::string_view where) {
   current_where_ = std::string(where);
   refresh();
   check_misuse();
+  if (part_.loading()) { // mid-load: only what the firmware holds is judged
+    check_mrs();
+    check_registered_pages();
+    check_migrating();
+    return;
+  }
   if (!part_.loaded()) {
     check_unloaded();
     return;
@@ -374,6 +451,8 @@ void Run::check_misuse() {
   std::vector<std::string> all = part_.allocator().misuse();
   const auto &fw = part_.firmware().misuse();
   all.insert(all.end(), fw.begin(), fw.end());
+  const auto &lock = part_.misuse();
+  all.insert(all.end(), lock.begin(), lock.end());
   if (all.size() > misuse_seen_) {
     const std::string what = all[misuse_seen_];
     misuse_seen_ = all.size();

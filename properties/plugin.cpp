@@ -16,10 +16,11 @@ std::string check_driver_table(const busmap_driver *d) {
   if (!d)
     return fmt::format("{}() returned NULL instead of a driver table", BUSMAP_DRIVER_ENTRY_SYMBOL);
   // Read nothing else before the version: another ABI may lay the table out differently.
-  if (d->abi_version != BUSMAP_ABI_VERSION)
-    return fmt::format("driver ABI version {}, but this busmap speaks version {}; rebuild the "
-                       "driver against this busmap's include/busmap/driver.h",
-                       d->abi_version, BUSMAP_ABI_VERSION);
+  // An ABI 1 table ends after translate(): nothing past it is read.
+  if (d->abi_version < BUSMAP_ABI_OLDEST || d->abi_version > BUSMAP_ABI_CURRENT)
+    return fmt::format("driver ABI version {}, but this busmap loads versions {} to {}; rebuild "
+                       "the driver against this busmap's include/busmap/driver.h",
+                       d->abi_version, BUSMAP_ABI_OLDEST, BUSMAP_ABI_CURRENT);
   if (!d->name || !*d->name)
     return "the driver table has no name";
   struct Callback {
@@ -34,6 +35,16 @@ std::string check_driver_table(const busmap_driver *d) {
     if (!c.present)
       return fmt::format("driver '{}' has a NULL {}() callback", d->name, c.name);
   return {};
+}
+
+std::string abi_summary(const busmap_driver &d) {
+  return d.abi_version >= 2
+             ? fmt::format("driver ABI {} (walk_ram reports every added block; is_online, the "
+                           "hotplug lock, the data path)",
+                           d.abi_version)
+             : fmt::format("driver ABI {} (walk_ram reports online memory only; no hotplug lock, "
+                           "no data path)",
+                           d.abi_version);
 }
 
 Plugin Plugin::open(const std::string &path) {

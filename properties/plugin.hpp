@@ -53,6 +53,9 @@ private:
 /// Empty when `driver` is a usable table, else what is wrong with it
 /// (shared by Plugin::open and anyone handed a table some other way).
 std::string check_driver_table(const busmap_driver *driver);
+/// "driver ABI 2 (walk_ram reports every added block; ...)" or ABI 1's
+/// meaning, for listings and run summaries.
+std::string abi_summary(const busmap_driver &driver);
 
 } // namespace busmap
 

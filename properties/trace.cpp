@@ -3,6 +3,7 @@
 #include "properties/oracle.hpp"
 #include "properties/trace.hpp"
 #include "platform/partition.hpp"
+#include "properties/hotplug_op.hpp"
 
 #include <fmt/format.h>
 
@@ -23,6 +24,32 @@ const char *to_string(OpKind k) {
   return "?";
 }
 
+const char *to_string(HotplugPhase p) {
+  switch (p) {
+  case HotplugPhase::Atomic: return "atomic";
+  case HotplugPhase::Going: return "going";
+  case HotplugPhase::Migrated: return "migrated";
+  case HotplugPhase::Done: return "done";
+  case HotplugPhase::Cancel: return "cancel";
+  }
+  return "?";
+}
+
+OpOutcome perform_hotplug(Partition &part, const Op &op, const Partition::Checkpoint &cp) {
+  const bool online = op.kind == OpKind::Online;
+  switch (op.phase) {
+  case HotplugPhase::Atomic:
+    return online ? part.online_block(op.addr, op.veto, cp)
+                  : part.offline_block(op.addr, op.veto, op.migrate_fail, cp);
+  case HotplugPhase::Going:
+    return online ? part.begin_online(op.addr, op.veto) : part.begin_offline(op.addr, op.veto);
+  case HotplugPhase::Migrated: return part.migrate(op.addr);
+  case HotplugPhase::Done: return part.end_window(op.addr, false);
+  case HotplugPhase::Cancel: return part.end_window(op.addr, true);
+  }
+  return {};
+}
+
 static std::string hcall_code_name(std::int64_t code) {
   const char *name = hcall_name(code);
   return name ? name : fmt::format("{}", code);
@@ -40,6 +67,8 @@ std::string format_op(const Op &op) {
   case OpKind::Online:
   case OpKind::Offline:
     s += fmt::format(" {:#x}", op.addr);
+    if (op.phase != HotplugPhase::Atomic)
+      s += fmt::format(" phase={}", to_string(op.phase));
     if (op.veto != Veto::None)
       s += fmt::format(" veto={}", to_string(op.veto));
     if (op.migrate_fail)

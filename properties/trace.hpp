@@ -32,6 +32,18 @@ enum class OpKind {
   FaultHcall, // the nth firmware call from now answers `code`
 };
 
+/// Which part of an online or offline an op is.  Atomic is the whole
+/// operation (the short spelling); the others split it into a window that
+/// other operations can fall into (docs/TRACE_FORMAT.md).
+enum class HotplugPhase {
+  Atomic,   // GOING_*, then at once the final event
+  Going,    // GOING_ONLINE / GOING_OFFLINE: opens the window
+  Migrated, // offline only: the pages are migrated, the sections go offline
+  Done,     // ONLINE / OFFLINE: closes the window
+  Cancel,   // CANCEL_ONLINE / CANCEL_OFFLINE (online failed, migration failed)
+};
+const char *to_string(HotplugPhase p);
+
 struct Op {
   OpKind kind = OpKind::Load;
   std::uint64_t addr = 0;     // block base or translated address
@@ -40,6 +52,7 @@ struct Op {
   bool migrate_fail = false;  // Offline: page migration fails after GOING_OFFLINE
   std::uint32_t nth = 1;      // FaultAlloc, FaultHcall: 1 = the next one
   std::int64_t code = 0;      // FaultHcall: the firmware's answer
+  HotplugPhase phase = HotplugPhase::Atomic; // Online, Offline
 
   friend bool operator==(const Op &, const Op &) = default;
 };

@@ -212,6 +212,8 @@ private:
   std::uint64_t address(const Token &t) const;
   std::int64_t hcall_code(const Token &t) const;
   Veto veto(const Token &t) const;
+  HotplugPhase phase(OpKind kind, const Token &t) const;
+  void check_phase_options(const Op &op, std::size_t from) const;
   const Token &arg(std::size_t i, std::string_view expected) const;
   void no_more_args(std::size_t from, std::string_view expected) const;
 
@@ -467,7 +469,11 @@ void Reader::read_op_options(Op &op, std::size_t from,
     std::string s;
     for (auto a : allowed)
       s += fmt::format("{}{}{}", s.empty() ? "" : ", ", a,
-                       a == "migrate-fail" ? "" : a == "veto" ? "=before|after" : "=N");
+                       a == "migrate-fail" ? ""
+                       : a == "veto"       ? "=before|after"
+                       : a != "phase"      ? "=N"
+                       : op.kind == OpKind::Online ? "=going|done|cancel"
+                                                   : "=going|migrated|done|cancel");
     return s;
   };
   for (std::size_t i = from; i < tokens_.size(); ++i) {
@@ -491,12 +497,44 @@ void Reader::read_op_options(Op &op, std::size_t from,
       op.code = hcall_code(t.value());
     else if (key == "veto")
       op.veto = veto(t.value());
+    else if (key == "phase")
+      op.phase = phase(op.kind, t.value());
     else
       op.migrate_fail = true;
   }
   for (auto r : required)
     if (!seen.count(r))
       fail(end_column(), fmt::format("expected {}=... in a {} line", r, to_string(op.kind)));
+  check_phase_options(op, from);
+}
+
+// veto= belongs to the GOING_* event, migrate-fail to the atomic offline
+// (a split one spells it phase=cancel).
+void Reader::check_phase_options(const Op &op, std::size_t from) const {
+  if (op.phase == HotplugPhase::Atomic || op.phase == HotplugPhase::Going)
+    if (!op.migrate_fail || op.phase == HotplugPhase::Atomic)
+      return;
+  for (std::size_t i = from; i < tokens_.size(); ++i) {
+    const std::string_view key = tokens_[i].key();
+    if (key == "veto" && op.phase != HotplugPhase::Going)
+      fail(tokens_[i].column, fmt::format("veto= goes with the GOING_* event: {} phase=going, "
+                                          "not phase={}",
+                                          to_string(op.kind), to_string(op.phase)));
+    if (key == "migrate-fail")
+      fail(tokens_[i].column, "migrate-fail is the atomic offline's; a split offline ends with "
+                              "phase=cancel");
+  }
+}
+
+HotplugPhase Reader::phase(OpKind kind, const Token &t) const {
+  for (auto p : {HotplugPhase::Going, HotplugPhase::Migrated, HotplugPhase::Done,
+                 HotplugPhase::Cancel})
+    if (t.text == to_string(p) && (kind == OpKind::Offline || p != HotplugPhase::Migrated))
+      return p;
+  fail(t.column, fmt::format("expected phase={}, found phase={}",
+                             kind == OpKind::Online ? "going|done|cancel"
+                                                    : "going|migrated|done|cancel",
+                             t.text));
 }
 
 Op Reader::read_op(OpKind kind) {
@@ -511,8 +549,8 @@ Op Reader::read_op(OpKind kind) {
   }
   switch (kind) {
   case OpKind::Add: read_op_options(op, from, {"sections"}, {"sections"}); break;
-  case OpKind::Online: read_op_options(op, from, {"veto"}, {}); break;
-  case OpKind::Offline: read_op_options(op, from, {"veto", "migrate-fail"}, {}); break;
+  case OpKind::Online: read_op_options(op, from, {"phase", "veto"}, {}); break;
+  case OpKind::Offline: read_op_options(op, from, {"phase", "veto", "migrate-fail"}, {}); break;
   case OpKind::FaultAlloc: read_op_options(op, from, {"nth"}, {"nth"}); break;
   case OpKind::FaultHcall: read_op_options(op, from, {"nth", "code"}, {"nth", "code"}); break;
   default: read_op_options(op, from, {}, {}); break;

@@ -2,6 +2,7 @@
 // the oracle, replayed on a fresh partition to the chosen step, and drawn.
 #include "report/render.hpp"
 #include "report/scene.hpp"
+#include "properties/hotplug_op.hpp"
 
 #include <fmt/format.h>
 
@@ -16,16 +17,16 @@ void replay_op(Partition &part, const busmap_driver &driver, const Op &op) {
   static const Partition::Checkpoint no_look = [](std::string_view) {};
   switch (op.kind) {
   case OpKind::Load:
-    if (!part.loaded())
+    if (!part.loaded() && !part.loading())
       part.load(driver);
     return;
   case OpKind::Unload:
-    if (part.loaded())
+    if (part.loaded() && !part.loading())
       part.unload();
     return;
   case OpKind::Add: part.add_block(op.addr, op.sections); return;
-  case OpKind::Online: part.online_block(op.addr, op.veto, no_look); return;
-  case OpKind::Offline: part.offline_block(op.addr, op.veto, op.migrate_fail, no_look); return;
+  case OpKind::Online:
+  case OpKind::Offline: perform_hotplug(part, op, no_look); return;
   case OpKind::Remove: part.remove_block(op.addr); return;
   case OpKind::Translate:
     if (part.loaded())

@@ -23,6 +23,15 @@
  * its MR (so no lookup can return an address the device cannot reach) and
  * answers NOTIFY_BAD; every later change tries to register again.
  *
+ * ABI 2 (the default): walk_ram reports every block the partition has
+ * added, offline ones too, so the load keeps only the sections is_online()
+ * answers for, and takes the memory hotplug lock (get_online_mems) around
+ * the walk, so that a load during an online or offline waits for it to end
+ * and never sees a block in mid-operation.  Built with BUSMAP_ABI_VERSION
+ * defined to 1 (the busmap_example_driver_abi1 target), the same source is
+ * an ABI 1 driver: the walk reports online memory only, and there is no
+ * is_online() nor lock to call.
+ *
  * Build: see CMakeLists.txt next to this file; load it with
  *	busmap replay some.trace --plugin ./libbusmap_example_driver.so
  */
@@ -210,6 +219,34 @@ static int unmap_sections(struct example_map *map, uint64_t first, uint64_t coun
 
 /* --- The driver ABI ------------------------------------------------------ */
 
+#if BUSMAP_ABI_VERSION >= 2
+/* Maps the online sections of a walked range, one section at a time. */
+static int walk_cb(void *arg, uint64_t start_pfn, uint64_t nr_pages)
+{
+	struct example_map *map = arg;
+	const struct busmap_platform *p = map->p;
+	uint32_t shift = p->section_shift - p->page_shift;
+	uint64_t s, first = start_pfn >> shift, count = nr_pages >> shift;
+
+	for (s = first; s - first < count; s++)
+		if (p->is_online(p->ctx, s << shift) &&
+		    map_sections(map, s, 1) < 0)
+			return 1;
+	return 0;
+}
+
+static int walk_online(struct example_map *map)
+{
+	const struct busmap_platform *p = map->p;
+	int rc;
+
+	p->get_online_mems(p->ctx);
+	rc = p->walk_ram(p->ctx, walk_cb, map);
+	p->put_online_mems(p->ctx);
+	return rc;
+}
+#else
+/* ABI 1: the walk reports online memory only. */
 static int walk_cb(void *arg, uint64_t start_pfn, uint64_t nr_pages)
 {
 	struct example_map *map = arg;
@@ -217,6 +254,12 @@ static int walk_cb(void *arg, uint64_t start_pfn, uint64_t nr_pages)
 
 	return map_sections(map, start_pfn >> shift, nr_pages >> shift) < 0;
 }
+
+static int walk_online(struct example_map *map)
+{
+	return map->p->walk_ram(map->p->ctx, walk_cb, map);
+}
+#endif
 
 static void example_unload(void *drv)
 {
@@ -240,7 +283,7 @@ static void *example_load(const struct busmap_platform *p)
 	}
 	map->p = p;
 	map->page_buf = p->alloc(p->ctx, p->max_rpages * sizeof(*map->page_buf));
-	if (!map->page_buf || p->walk_ram(p->ctx, walk_cb, map) ||
+	if (!map->page_buf || walk_online(map) ||
 	    rebuild_mr(map)) {
 		example_log(map, "example: load failed");
 		example_unload(map);
@@ -298,6 +341,10 @@ static const struct busmap_driver example_driver = {
 	.unload = example_unload,
 	.notify = example_notify,
 	.translate = example_translate,
+#if BUSMAP_ABI_VERSION >= 2
+	.xmit = NULL,		/* no data path */
+	.refill_rx = NULL,
+#endif
 };
 
 EXPORT const struct busmap_driver *busmap_driver_entry(void)

@@ -36,6 +36,8 @@ std::span<const Implementation> builtin_mutants() {
       mutant(unmap_at_offline, "reclaimable"),
       mutant(partial_update_on_alloc_failure, "device-view"),
       mutant(mr_double_free_on_error, "clean-failure"),
+      mutant(maps_offline_at_load, "exact-miss"),
+      mutant(loads_without_hotplug_lock, "reclaimable"),
   };
   return table;
 }

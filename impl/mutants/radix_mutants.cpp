@@ -87,6 +87,12 @@ struct NoReaddOnCancelOffline : RadixPolicy {
 struct UnmapAtOffline : RadixPolicy {
   static constexpr bool unmap_at_going_offline = false;
 };
+struct MapsOfflineAtLoad : RadixPolicy {
+  static constexpr bool map_only_online = false;
+};
+struct LoadsWithoutHotplugLock : RadixPolicy {
+  static constexpr bool lock_at_load = false;
+};
 struct PartialUpdateOnAllocFailure : RadixPolicy {
   static constexpr bool rerank_before_reserve = true;
 };
@@ -140,6 +146,13 @@ BUSMAP_RADIX_MUTANT(no_readd_on_cancel_offline, NoReaddOnCancelOffline,
                     "CANCEL_OFFLINE after a failed migration does not map the block again");
 BUSMAP_RADIX_MUTANT(unmap_at_offline, UnmapAtOffline, "unmap-at-offline",
                     "unmaps at OFFLINE instead of GOING_OFFLINE: pages migrate while registered");
+BUSMAP_RADIX_MUTANT(maps_offline_at_load, MapsOfflineAtLoad, "maps-offline-at-load",
+                    "builds its map from every block walk_ram reports, without the is_online "
+                    "filter: offline blocks are mapped at load");
+BUSMAP_RADIX_MUTANT(loads_without_hotplug_lock, LoadsWithoutHotplugLock,
+                    "loads-without-hotplug-lock",
+                    "loads without get_online_mems(): a load inside an open GOING_OFFLINE window "
+                    "maps the block whose pages are migrating");
 BUSMAP_RADIX_MUTANT(partial_update_on_alloc_failure, PartialUpdateOnAllocFailure,
                     "partial-update-on-alloc-failure",
                     "re-ranks before allocating table blocks and leaves the shift behind when "

@@ -129,8 +129,9 @@ struct busmap_platform {
 #if BUSMAP_ABI_VERSION >= 2
 	/* --- ABI 2: hotplug. --- */
 	/*
-	 * Nonzero when the pfn's block is online or going online (its pages
-	 * may be in the page allocator), like pfn_to_online_page() != NULL.
+	 * Nonzero when the pfn's block is online, going online, or going
+	 * offline with its pages not yet migrated (its section is still
+	 * online), like pfn_to_online_page() != NULL.
 	 */
 	int (*is_online)(void *ctx, uint64_t pfn);
 	/*

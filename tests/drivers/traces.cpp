@@ -114,7 +114,8 @@ const std::map<std::string, Trace> &catching_traces() {
     };
     const auto gap = two_blocks_and_a_gap;
     // Seed drivers expected to fail.
-    add("ehea", inv::Coverage, gap().load().online(LMB));
+    // eHEA maps every block walk_ram reports: the offline one too.
+    add("ehea", inv::ExactMiss, gap().load());
     // A 16 MiB table the allocator serves, far above the footprint bound.
     add("flat", inv::Footprint, TraceBuilder().block(0, LMB).block(1ull << 46, 16 * MiB).load());
     add("lazy", inv::Reclaimable, gap().load().offline(GiB));
@@ -155,6 +156,10 @@ const std::map<std::string, Trace> &catching_traces() {
     add("no-readd-on-cancel-offline", inv::Coverage,
         gap().load().offline(GiB, Veto::None, true));
     add("unmap-at-offline", inv::Reclaimable, gap().load().offline(GiB));
+    // ABI 2: the walk reports offline blocks; the hotplug window.
+    add("maps-offline-at-load", inv::ExactMiss, gap().load());
+    add("loads-without-hotplug-lock", inv::Reclaimable,
+        gap().phase(OpKind::Offline, GiB, HotplugPhase::Going).load());
     // Error paths.
     add("partial-update-on-alloc-failure", inv::DeviceView,
         TraceBuilder().block(0, LMB).block(High / 2, LMB, BlockState::Offline)

@@ -87,7 +87,8 @@ template <SimpleBug Bug> constexpr busmap_driver table(const char *name) {
   return {BUSMAP_ABI_VERSION,      name,
           "a broken copy of simple", BUSMAP_DRIVER_CANONICAL,
           wrapped_load<Bug>,       wrapped_unload<Bug>,
-          wrapped_notify<Bug>,     wrapped_translate<Bug>};
+          wrapped_notify<Bug>,     wrapped_translate<Bug>,
+          nullptr,                 nullptr};
 }
 
 } // namespace

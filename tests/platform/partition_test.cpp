@@ -44,6 +44,8 @@ const busmap_driver recorder = {
                                                                             : BUSMAP_NOTIFY_OK;
     },
     [](void *, std::uint64_t) { return BUSMAP_INVALID; },
+    nullptr,
+    nullptr,
 };
 
 struct PartitionTest : ::testing::Test {
@@ -69,7 +71,31 @@ struct PartitionTest : ::testing::Test {
   const std::string blk = "16384+4096";
 };
 
-TEST_F(PartitionTest, WalkRamReportsOnlineRangesInAscendingOrder) {
+// ABI 2: walk_system_ram_range() reports every added block, offline too.
+TEST_F(PartitionTest, WalkRamReportsEveryAddedBlockInAscendingOrder) {
+  EXPECT_EQ(rec.ram, (std::vector<std::pair<std::uint64_t, std::uint64_t>>{
+                         {0, 4096}, {16384, 4096}, {32768, 4096}}));
+}
+
+TEST_F(PartitionTest, WalkRamMergesAdjacentBlocks) {
+  part.unload();
+  ASSERT_TRUE(part.add_block(256 * MiB, 16).performed); // right after the block at 0
+  rec.ram.clear();
+  ASSERT_TRUE(part.load(recorder));
+  EXPECT_EQ(rec.ram, (std::vector<std::pair<std::uint64_t, std::uint64_t>>{
+                         {0, 8192}, {16384, 4096}, {32768, 4096}}));
+}
+
+// ABI 1 keeps its meaning: online memory only.
+TEST_F(PartitionTest, WalkRamOfAnAbi1DriverReportsOnlineRangesOnly) {
+  part.unload();
+  static const busmap_driver abi1 = [] {
+    busmap_driver d = recorder;
+    d.abi_version = 1;
+    return d;
+  }();
+  rec.ram.clear();
+  ASSERT_TRUE(part.load(abi1));
   EXPECT_EQ(rec.ram, (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, 4096}, {32768, 4096}}));
 }
 

@@ -141,7 +141,7 @@ struct Refused {
 };
 
 const Refused refused[] = {
-    {"abi_version", BROKEN_ABI_VERSION, "driver ABI version 42, but this busmap speaks version 1"},
+    {"abi_version", BROKEN_ABI_VERSION, "driver ABI version 43, but this busmap loads versions 1 to 2"},
     {"no_entry", BROKEN_NO_ENTRY, "not a busmap plugin: it does not export busmap_driver_entry()"},
     {"null_table", BROKEN_NULL_TABLE, "busmap_driver_entry() returned NULL"},
     {"null_callback", BROKEN_NULL_CALLBACK, "driver 'broken' has a NULL translate() callback"},
@@ -185,6 +185,64 @@ TEST(CheckDriverTable, NamesTheFirstDefect) {
   EXPECT_EQ(check_driver_table(&d), "the driver table has no name");
   d.abi_version = 0;
   EXPECT_NE(check_driver_table(&d).find("driver ABI version 0"), std::string::npos);
+}
+
+// --- ABI 2 against ABI 1: the same example source built twice. -------------------
+
+const Plugin &example_abi1() {
+  static const Plugin plugin = Plugin::open(EXAMPLE_PLUGIN_ABI1);
+  return plugin;
+}
+
+// A layout with an offline block at load: ABI 2's walk reports it, ABI 1's not.
+TraceBuilder with_offline_block() {
+  return TraceBuilder().block(0, 256 * MiB).block(1 * GiB, 256 * MiB, BlockState::Offline);
+}
+
+TEST(ExamplePluginAbi, TheTwoBuildsNameTheirAbi) {
+  EXPECT_EQ(example().driver().abi_version, 2u);
+  EXPECT_EQ(example_abi1().driver().abi_version, 1u);
+  EXPECT_NE(abi_summary(example_abi1().driver()).find("online memory only"), std::string::npos);
+}
+
+TEST(ExamplePluginAbi, BothHoldWithAnOfflineBlockAtLoadAndThroughHotplug) {
+  const Trace t = with_offline_block().load().translate(1 * GiB).online(1 * GiB)
+                      .translate(1 * GiB + 5).offline(0).remove(0).unload().build();
+  for (const Plugin *p : {&example(), &example_abi1()})
+    for (Mode mode : {Mode::Strict, Mode::Lenient}) {
+      const Verdict v = Oracle(p->driver()).run(t, mode);
+      EXPECT_TRUE(v.pass()) << p->path() << " " << to_string(mode) << "\n" << v.describe();
+    }
+}
+
+// ABI 2's walk with the is_online filter removed is what ABI 1 never saw:
+// the same table with its version raised maps the offline block and is caught.
+TEST(ExamplePluginAbi, TheAbi1CodeJudgedAsAbi2MapsTheOfflineBlock) {
+  static const busmap_driver raised = [] {
+    busmap_driver d = example_abi1().driver();
+    d.abi_version = 2;
+    return d;
+  }();
+  const Verdict v = Oracle(raised).run(with_offline_block().load().build());
+  ASSERT_FALSE(v.pass());
+  EXPECT_EQ(v.violation->invariant, inv::ExactMiss) << v.describe();
+}
+
+// Loads inside open windows: ABI 2 waits in get_online_mems(); ABI 1 is
+// loaded under the lock on its behalf.  Both hold in strict mode.
+TEST(ExamplePluginAbi, BothHoldWhenLoadedInsideAWindow) {
+  const std::uint64_t b = 1 * GiB;
+  const Trace offline = with_offline_block().online(b).phase(OpKind::Offline, b, HotplugPhase::Going)
+                            .load().translate(b).phase(OpKind::Offline, b, HotplugPhase::Done)
+                            .translate(b).build();
+  const Trace online = with_offline_block().phase(OpKind::Online, b, HotplugPhase::Going)
+                           .load().translate(b).phase(OpKind::Online, b, HotplugPhase::Cancel)
+                           .translate(b).unload().build();
+  for (const Plugin *p : {&example(), &example_abi1()})
+    for (const Trace *t : {&offline, &online}) {
+      const Verdict v = Oracle(p->driver()).run(*t);
+      EXPECT_TRUE(v.pass()) << p->path() << "\n" << v.describe();
+    }
 }
 
 // --- The example driver, through the CLI. ------------------------------------------

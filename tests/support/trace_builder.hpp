@@ -45,6 +45,13 @@ public:
     o.migrate_fail = migrate_fail;
     return op(o);
   }
+  /// One phase of a split online/offline (`kind` is OpKind::Online or Offline).
+  TraceBuilder &phase(OpKind kind, std::uint64_t base, HotplugPhase phase, Veto veto = Veto::None) {
+    Op o{kind, base};
+    o.phase = phase;
+    o.veto = veto;
+    return op(o);
+  }
   TraceBuilder &remove(std::uint64_t base) { return op({OpKind::Remove, base}); }
   TraceBuilder &translate(std::uint64_t addr) { return op({OpKind::Translate, addr}); }
   TraceBuilder &fault_alloc(std::uint32_t nth) {

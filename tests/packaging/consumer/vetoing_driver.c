@@ -23,8 +23,9 @@ static int count_ram(void *arg, uint64_t start_pfn, uint64_t nr_pages)
 	uint64_t s, end = (start_pfn + nr_pages) >> shift;
 
 	for (s = start_pfn >> shift; s < end; s++) {
-		if (m->p->is_gigantic(m->p->ctx, s << shift))
-			continue;
+		if (m->p->is_gigantic(m->p->ctx, s << shift) ||
+		    !m->p->is_online(m->p->ctx, s << shift))
+			continue; /* ABI 2: the walk reports offline blocks too */
 		if (m->sections)
 			m->sections[m->n] = s;
 		m->n++;
