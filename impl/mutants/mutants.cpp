@@ -36,6 +36,7 @@ std::span<const Implementation> builtin_mutants() {
       mutant(unmap_at_offline, "reclaimable"),
       mutant(partial_update_on_alloc_failure, "device-view"),
       mutant(mr_double_free_on_error, "clean-failure"),
+      mutant(rpages_512_hardcoded, "clean-failure"),
   };
   return table;
 }

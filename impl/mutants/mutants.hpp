@@ -18,7 +18,7 @@ extern const busmap_driver rank_off_by_one, insert_rerank_off_by_one, no_rerank_
     no_height_check, index_fields_overlap, section_base_int32, offset_mask_short,
     empty_block_leaked, chunk_513, final_chunk_dropped, declared_length_long,
     gigantic_not_skipped, no_readd_on_cancel_offline, unmap_at_offline,
-    partial_update_on_alloc_failure, mr_double_free_on_error;
+    partial_update_on_alloc_failure, mr_double_free_on_error, rpages_512_hardcoded;
 
 } // namespace busmap::mutants
 

@@ -141,7 +141,7 @@ struct Refused {
 };
 
 const Refused refused[] = {
-    {"abi_version", BROKEN_ABI_VERSION, "driver ABI version 42, but this busmap speaks version 1"},
+    {"abi_version", BROKEN_ABI_VERSION, "driver ABI version 43, but this busmap speaks version 2"},
     {"no_entry", BROKEN_NO_ENTRY, "not a busmap plugin: it does not export busmap_driver_entry()"},
     {"null_table", BROKEN_NULL_TABLE, "busmap_driver_entry() returned NULL"},
     {"null_callback", BROKEN_NULL_CALLBACK, "driver 'broken' has a NULL translate() callback"},
