@@ -11,6 +11,7 @@
 // `busmap layout import` took from a real machine.
 #include "bench/measure.hpp"
 #include "cli/command.hpp"
+#include "cli/machine_options.hpp"
 #include "properties/trace_format.hpp"
 
 #include <fmt/format.h>
@@ -37,7 +38,7 @@ nlohmann::json to_json(const bench::Result &r) {
 
 /// The online memory of a .layout file as the benchmarks see it: ranges of
 /// 16 MiB sections, adjacent blocks merged (what walk_ram would report).
-bench::BenchLayout bench_layout(const std::string &path) {
+bench::BenchLayout bench_layout(const std::string &path, const LayoutFilter &machine) {
   Layout layout;
   try {
     layout = read_layout_file(path);
@@ -45,6 +46,7 @@ bench::BenchLayout bench_layout(const std::string &path) {
     throw BadInput(e.what());
   }
   constexpr std::uint32_t BenchShift = 24;
+  layout.config = admit(machine, layout.config, path);
   if (layout.config.section_shift < BenchShift)
     throw BadInput(fmt::format("{}: sections of 2^{} bytes; the benchmarks need at least 16 MiB",
                                path, layout.config.section_shift));
@@ -69,12 +71,16 @@ Run setup(CLI::App &app) {
   auto json_file = std::make_shared<std::string>();
   auto layout_file = std::make_shared<std::string>();
   auto full = std::make_shared<bool>(false);
+  auto machine_args = std::make_shared<MachineArgs>();
+  machine_args->add_to(app, false);
   app.add_option("--json", *json_file, "write the results as a JSON list to FILE");
   app.add_option("--layout", *layout_file,
                  "measure on this .layout file's online memory instead of the generated "
                  "dense and sparse layouts");
   app.add_flag("--full", *full, "more lookups and repeats (slower, steadier figures)");
-  return [json_file, layout_file, full] {
+  return [json_file, layout_file, full, machine_args] {
+    // The profile a --layout file is checked against, and named in the output.
+    const LayoutFilter machine = machine_args->resolve();
     bench::Options o;
     if (!*full) {
       o.lookups = 1u << 18;
@@ -88,7 +94,8 @@ Run setup(CLI::App &app) {
     }
     std::optional<bench::BenchLayout> file;
     if (!layout_file->empty())
-      file = bench_layout(*layout_file);
+      file = bench_layout(*layout_file, machine);
+    std::printf("profile %s\n", machine.profile->name);
     auto progress = [](const std::string &what) { std::fprintf(stderr, "  %s\n", what.c_str()); };
     const auto results = file ? bench::run_layout(o, *file, progress) : bench::run_all(o, progress);
     std::printf("%-14s %-6s %10s %8s %8s %12s %10s %10s\n", "driver", "layout", "present",
@@ -100,7 +107,9 @@ Run setup(CLI::App &app) {
                   r.ns_per_translate, r.ns_per_translate_dependent,
                   static_cast<unsigned long long>(r.footprint_bytes), r.update_us,
                   r.hcalls_per_event);
-      j.push_back(to_json(r));
+      auto row = to_json(r);
+      row["profile"] = machine.profile->name;
+      j.push_back(std::move(row));
     }
     if (out)
       out << j.dump(2) << "\n";

@@ -15,6 +15,7 @@
 // DIR/<impl>.svg; --json and --junit write machine reports.  Sharding
 // follows GoogleTest's environment variables.
 #include "cli/command.hpp"
+#include "cli/machine_options.hpp"
 #include "impl/registry.hpp"
 #include "properties/checker.hpp"
 #include "properties/isolation.hpp"
@@ -54,6 +55,7 @@ struct CheckArgs {
   std::uint64_t shrink_seconds = 60;
   bool no_fork = false;
   bool quiet = false;
+  MachineArgs machine;
 };
 
 /// One implementation to check, with the verdict it should get.
@@ -150,10 +152,11 @@ std::pair<std::string, std::string> write_failure(const CheckArgs &a, const Targ
                                                   const CheckResult &r) {
   const Failure &f = *r.failure;
   std::string comment = fmt::format(
-      "found by: busmap check {} --seed {} --steps {} --mode {}{}\n"
+      "found by: busmap check {} --profile {} --seed {} --steps {} --mode {}{}\n"
       "generated trace #{} ({} ops), shrunk to {} ops in {} shrink steps ({} candidates){}\n"
       "violated: {} at step {} ({}), {}",
-      t.plugin_path.empty() ? "--impl " + r.impl : "--plugin " + t.plugin_path, a.seed, a.steps,
+      t.plugin_path.empty() ? "--impl " + r.impl : "--plugin " + t.plugin_path, r.profile, a.seed,
+      a.steps,
       a.mode, a.layout_file.empty() ? "" : " --layout " + a.layout_file, f.trace_index,
       f.original.ops.size(), f.shrunk.ops.size(), f.shrinks, f.candidates,
       f.shrink_cut_short.empty() ? "" : "\nshrinking stopped early by the " + f.shrink_cut_short,
@@ -219,19 +222,30 @@ void print_outcome(const CheckArgs &a, const Outcome &o) {
           : fmt::format(" (expected to fail {})", o.target.expect_invariant);
   const char *surprise = a.all && !o.as_expected() ? "  <-- NOT as expected" : "";
   if (r.pass()) {
+<<<<<<< HEAD
     std::printf("%s: pass, %zu traces, %zu steps, %.1f s%s%s\n", r.impl.c_str(), r.traces, r.steps,
                 r.seconds, expectation.c_str(), surprise);
     print_abi(o.target);
+=======
+    std::printf("%s: pass, %zu traces, %zu steps, %.1f s, profile %s%s%s\n", r.impl.c_str(),
+                r.traces, r.steps, r.seconds, r.profile.c_str(), expectation.c_str(), surprise);
+>>>>>>> profiles
     if (!r.run_cut_short.empty())
       std::printf("  note: %s\n", r.run_cut_short.c_str());
     if (!a.quiet)
       std::printf("%s", r.stats.table().c_str());
     return;
   }
+<<<<<<< HEAD
   std::printf("%s: FAIL %s after %zu traces, %.1f s%s%s\n", r.impl.c_str(),
               r.failure->violation.invariant.c_str(), r.traces, r.seconds, expectation.c_str(),
               surprise);
   print_abi(o.target);
+=======
+  std::printf("%s: FAIL %s after %zu traces, %.1f s, profile %s%s%s\n", r.impl.c_str(),
+              r.failure->violation.invariant.c_str(), r.traces, r.seconds, r.profile.c_str(),
+              expectation.c_str(), surprise);
+>>>>>>> profiles
   if (a.quiet)
     return;
   std::printf("%s", describe_failure(r).c_str());
@@ -248,6 +262,7 @@ void print_outcome(const CheckArgs &a, const Outcome &o) {
 nlohmann::json outcome_json(const Outcome &o) {
   const CheckResult &r = o.result;
   nlohmann::json j = {{"impl", r.impl},
+                      {"profile", r.profile},
                       {"kind", o.target.kind},
                       {"verdict", r.pass() ? "pass" : "fail"},
                       {"expected", o.target.expect_pass ? "pass" : "fail"},
@@ -256,7 +271,8 @@ nlohmann::json outcome_json(const Outcome &o) {
                       {"steps", r.steps},
                       {"seconds", r.seconds},
                       {"stats", {{"ops", r.stats.ops}, {"paths", r.stats.paths},
-                                 {"layouts", r.stats.layouts}}}};
+                                 {"layouts", r.stats.layouts},
+                                 {"settings", r.stats.settings}}}};
   if (!r.run_cut_short.empty())
     j["run_cut_short"] = r.run_cut_short;
   if (r.failure) {
@@ -334,12 +350,14 @@ int run_check(const CheckArgs &a) {
   options.shrink.candidates = a.shrink_candidates;
   options.shrink.time = std::chrono::seconds(a.shrink_seconds);
   options.fork_cases = !a.no_fork;
+  options.layouts = a.machine.resolve();
   if (!a.layout_file.empty()) {
     try {
       options.layout = read_layout_file(a.layout_file);
     } catch (const ParseError &e) {
       throw BadInput(e.what());
     }
+    options.layout->config = admit(options.layouts, options.layout->config, a.layout_file);
     options.layout_name = "file:" + std::filesystem::path(a.layout_file).filename().string();
   }
   try {
@@ -355,10 +373,10 @@ int run_check(const CheckArgs &a) {
                                                          a.layout_file, options.layout->blocks.size())
                                              : "";
   std::printf("busmap check: %zu implementation%s, %zu traces of at most %zu steps, seed %llu, "
-              "%s mode%s%s\n",
+              "%s mode, profile %s%s%s\n",
               targets.size(), targets.size() == 1 ? "" : "s", a.traces, a.steps,
-              static_cast<unsigned long long>(a.seed), a.mode.c_str(), layout.c_str(),
-              shard.c_str());
+              static_cast<unsigned long long>(a.seed), a.mode.c_str(), options.layouts.profile->name,
+              layout.c_str(), shard.c_str());
   std::fflush(stdout);
 
   const auto start = std::chrono::steady_clock::now();
@@ -392,7 +410,8 @@ int run_check(const CheckArgs &a) {
     std::vector<junit::TestSuite> suites;
     for (const auto &o : outcomes)
       suites.push_back(outcome_junit(o));
-    write_file(a.junit_file, junit::to_xml(suites, "busmap check"));
+    write_file(a.junit_file, junit::to_xml(suites, fmt::format("busmap check --profile {}",
+                                                               options.layouts.profile->name)));
   }
   std::size_t unexpected = 0;
   for (const auto &o : outcomes)
@@ -439,6 +458,7 @@ Run setup(CLI::App &app) {
   app.add_flag("--no-fork", a->no_fork,
                "run traces in this process (for debuggers; a crash then ends the run)");
   app.add_flag("--quiet,-q", a->quiet, "one line per implementation, no tables or traces");
+  a->machine.add_to(app);
   return [a] { return run_check(*a); };
 }
 

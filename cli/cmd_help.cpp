@@ -67,7 +67,7 @@ Trace sample_trace() {
 }
 
 std::string trace_format_text() {
-  return "A .trace file is a header (platform configuration, starting blocks, gigantic\n"
+  return "A .trace file is a header (machine profile, platform configuration, starting blocks, gigantic\n"
          "pages, mode, the verdict it expects) and then one operation per line.\n"
          "Addresses are hex; '#' starts a comment.  A .layout file is the header's\n"
          "layout part alone under the magic line 'busmap-layout 1'.  Operations:\n\n"

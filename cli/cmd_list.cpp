@@ -1,7 +1,8 @@
 // `busmap list [--json]`: what the oracle knows: the built-in implementations
 // with the verdicts it must give them, the layout classes traces are drawn
-// from, and the invariants by id.  The text form is for people; the JSON
-// form ({"implementations": [...], "layouts": [...], "invariants": [...]})
+// from, the machine profiles, and the invariants by id.  The text form is
+// for people; the JSON form ({"implementations": [...], "layouts": [...],
+// "profiles": [...], "invariants": [...]})
 // is for scripts and CI.
 #include "cli/command.hpp"
 #include "impl/registry.hpp"
@@ -10,6 +11,7 @@
 #include "properties/plugin.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -35,6 +37,7 @@ nlohmann::json implementation_json(const Implementation &i) {
   return j;
 }
 
+<<<<<<< HEAD
 /// Plugins named with --plugin, listed with the ABI they were built against.
 struct Listed {
   std::vector<std::unique_ptr<Plugin>> plugins;
@@ -42,6 +45,52 @@ struct Listed {
 };
 
 nlohmann::json listing_json(const Listed &listed) {
+=======
+/// A setting range as text: "max_rpages 1..512 (common 512)".
+std::string range_text(const SettingRange &r) {
+  return fmt::format("{} {:#x}..{:#x} (common {:#x})", r.key, r.lo, r.hi, r.common);
+}
+
+nlohmann::json profile_json(const Profile &p) {
+  nlohmann::json j = {{"name", p.name},
+                      {"description", p.description},
+                      {"classes", p.classes},
+                      {"no_ram", p.no_ram},
+                      {"memory_up_to_2_64", p.top_of_64},
+                      {"default", &p == &default_profile()},
+                      {"geometries", nlohmann::json::array()},
+                      {"settings", nlohmann::json::array()}};
+  for (const auto &g : p.geometries)
+    j["geometries"].push_back({{"name", g.name},
+                               {"section_shift", g.section_shift},
+                               {"page_shift", g.page_shift},
+                               {"gigantic_shift", g.gigantic_shift},
+                               {"block_shift", g.block_shift},
+                               {"min_block_shift", g.min_block_shift},
+                               {"hw_page_shifts", g.hw_page_shifts},
+                               {"phys_bits", g.phys_bits}});
+  for (const auto &r : p.settings)
+    j["settings"].push_back({{"key", r.key}, {"lo", r.lo}, {"hi", r.hi}, {"common", r.common},
+                             {"align", r.align}});
+  return j;
+}
+
+std::string profile_text(const Profile &p) {
+  std::string s = p.description;
+  for (const auto &g : p.geometries)
+    s += fmt::format("\n      geometry {}: section_shift={} page_shift={} hw_page_shift={} "
+                     "gigantic_shift={} block_shift={}..{} phys_bits={}",
+                     g.name, g.section_shift, g.page_shift, fmt::join(g.hw_page_shifts, "|"),
+                     g.gigantic_shift, g.min_block_shift, g.block_shift, fmt::join(g.phys_bits, "|"));
+  for (const auto &r : p.settings)
+    s += "\n      " + range_text(r);
+  s += fmt::format("\n      classes: {}; no-RAM partitions: {}; memory up to 2^64: {}",
+                   fmt::join(p.classes, ", "), p.no_ram ? "yes" : "no", p.top_of_64 ? "yes" : "no");
+  return s;
+}
+
+nlohmann::json listing_json() {
+>>>>>>> profiles
   nlohmann::json j = {{"implementations", nlohmann::json::array()},
                       {"layouts", nlohmann::json::array()},
                       {"invariants", nlohmann::json::array()}};
@@ -58,6 +107,9 @@ nlohmann::json listing_json(const Listed &listed) {
   }
   for (const auto &c : layout_classes())
     j["layouts"].push_back({{"name", c.name}, {"weight", c.weight}, {"description", c.description}});
+  j["profiles"] = nlohmann::json::array();
+  for (const auto &p : profiles())
+    j["profiles"].push_back(profile_json(p));
   for (const auto &v : invariants())
     j["invariants"].push_back({{"id", v.id}, {"title", v.title}, {"description", v.description}});
   return j;
@@ -97,6 +149,11 @@ void print_text(const Listed &listed) {
   for (const auto &c : layout_classes())
     rows.emplace_back(c.name, fmt::format("weight {:<3} {}", c.weight, c.description));
   print_table("\nLayout classes (name, generator weight, description):", rows);
+  rows.clear();
+  for (const auto &p : profiles())
+    rows.emplace_back(fmt::format("{}{}", p.name, &p == &default_profile() ? " (default)" : ""),
+                      profile_text(p));
+  print_table("\nMachine profiles (--profile NAME):", rows);
   rows.clear();
   for (const auto &v : invariants())
     rows.emplace_back(v.id, fmt::format("{}: {}", v.title, v.description));

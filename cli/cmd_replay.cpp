@@ -11,6 +11,7 @@
 // The operations keep their addresses, so an op aimed at memory the new
 // layout lacks becomes an operation on absent memory, judged as such.
 #include "cli/command.hpp"
+#include "cli/machine_options.hpp"
 #include "impl/registry.hpp"
 #include "properties/oracle.hpp"
 #include "properties/plugin.hpp"
@@ -32,6 +33,7 @@ struct ReplayOptions {
   std::string layout;
   bool verbose = false;
   bool expect = false;
+  MachineArgs machine;
 };
 
 std::string builtin_names() {
@@ -80,16 +82,28 @@ int replay(const ReplayOptions &o) {
   } catch (const ParseError &e) {
     throw BadInput(e.what());
   }
+  // --profile replays the trace as that machine's (its layout must fit);
+  // --config changes one setting for the replay.
+  MachineArgs machine = o.machine;
+  if (machine.profile.empty())
+    machine.profile = tf.trace.profile;
+  const LayoutFilter filter = machine.resolve();
+  tf.trace.profile = filter.profile->name;
+  if (!o.machine.profile.empty() || !filter.overrides.empty())
+    tf.trace.layout.config = admit(filter, tf.trace.layout.config, o.file);
+  if (auto e = tf.trace.layout.validate(); !e.empty())
+    throw BadInput(fmt::format("{}: invalid layout for profile {}: {}", o.file, tf.trace.profile, e));
   std::optional<Plugin> plugin;
   const busmap_driver &driver = choose_driver(o, tf, plugin);
   Mode mode = o.mode.empty() ? tf.trace.mode : o.mode == "lenient" ? Mode::Lenient : Mode::Strict;
 
-  std::printf("replay %s: driver %s, %s mode, %zu operations%s\n", o.file.c_str(), driver.name,
-              to_string(mode), tf.trace.ops.size(),
+  std::printf("replay %s: driver %s, %s mode, %zu operations%s, profile %s\n", o.file.c_str(),
+              driver.name, to_string(mode), tf.trace.ops.size(),
               o.layout.empty() ? ""
                                : fmt::format(", on layout {} ({} blocks)", o.layout,
                                              tf.trace.layout.blocks.size())
-                                     .c_str());
+                                     .c_str(),
+              tf.trace.profile.c_str());
   OracleOptions options;
   // Steps as they run; with --verbose their journals (notifier answers,
   // firmware calls, allocations, log lines) and the failure report too.
@@ -127,6 +141,7 @@ Run setup(CLI::App &app) {
                "print every step's notifier answers, firmware calls, allocations and log lines");
   app.add_flag("--expect", o->expect,
                "exit 0 when the verdict is the one the header's `expect` line names, else 1");
+  o->machine.add_to(app, false);
   return [o] { return replay(*o); };
 }
 

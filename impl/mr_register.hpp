@@ -31,6 +31,8 @@ namespace busmap::impl {
 struct RegisterRules {
   /// Pages per call beyond the firmware's max_rpages.
   static constexpr std::uint32_t chunk_extra = 0;
+  /// Nonzero: pages per call whatever max_rpages says (a hard-coded limit).
+  static constexpr std::uint32_t fixed_chunk = 0;
   /// Leave out the last h_register_pages call.
   static constexpr bool drop_final_chunk = false;
   /// Sections declared in the MR beyond those registered.
@@ -52,7 +54,7 @@ struct MrState {
 /// Page-list buffer entries a driver must allocate for `Rules`.
 template <class Rules = RegisterRules>
 std::uint32_t register_buffer_entries(const busmap_platform &p) {
-  return p.max_rpages + Rules::chunk_extra;
+  return Rules::fixed_chunk ? Rules::fixed_chunk : p.max_rpages + Rules::chunk_extra;
 }
 
 /// Frees the MR if the firmware holds one.  Answers the firmware's code;

@@ -161,8 +161,16 @@ void simple_unload(void *drv) {
 }
 
 int update(Simple &d, std::uint64_t start_pfn, std::uint64_t nr_pages, bool add, bool can_veto) {
-  if (d.inoperable)
+  if (d.inoperable) {
+    // An MR the firmware would not free may still hold this memory: free it
+    // again, and while that fails keep the memory from going offline under it.
+    if (d.mr.live && busmap::impl::mr_release(*d.p, d.mr) != BUSMAP_H_SUCCESS && !add &&
+        can_veto) {
+      log_err(d.p, "simple: a stuck MR still holds memory; offline refused");
+      return BUSMAP_NOTIFY_BAD;
+    }
     return BUSMAP_NOTIFY_OK;
+  }
   SectionArray next;
   bool ok = edit(d.p, d.map, start_pfn, nr_pages, add, &next) && install(d, next);
   if (ok)

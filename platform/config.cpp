@@ -20,6 +20,9 @@ std::string PlatformConfig::validate() const {
   if (gigantic_shift < section_shift || gigantic_shift > 48)
     return fmt::format("gigantic_shift={} must lie in [section_shift={}, 48]", gigantic_shift,
                        section_shift);
+  if (phys_bits > 64 || phys_bits <= section_shift)
+    return fmt::format("phys_bits={} must lie in [section_shift+1={}, 64]", phys_bits,
+                       section_shift + 1);
   if (max_rpages == 0)
     return "max_rpages must be at least 1";
   if (max_mrs == 0)
@@ -33,7 +36,7 @@ std::string Layout::validate() const {
   if (auto e = config.validate(); !e.empty())
     return e;
   const std::uint32_t s = config.section_shift;
-  const std::uint64_t section_limit = 1ull << (64 - s); // sections in the 64-bit space
+  const std::uint64_t section_limit = config.section_limit(); // sections below 2^phys_bits
   std::uint64_t prev_end = 0;
   bool first = true;
   for (const auto &b : blocks) {
@@ -45,18 +48,23 @@ std::string Layout::validate() const {
     if (b.state == BlockState::Absent)
       return fmt::format("block {:#x}: a layout block is online or offline", b.base);
     const std::uint64_t first_section = b.base >> s;
-    if (b.sections > section_limit - first_section)
-      return fmt::format("block {:#x} with {} sections runs past the top of the 64-bit space",
-                         b.base, b.sections);
+    if (first_section >= section_limit || b.sections > section_limit - first_section)
+      return fmt::format("block {:#x} with {} sections runs past the top of the {}-bit space{}",
+                         b.base, b.sections, config.phys_bits,
+                         config.phys_bits < 64 ? " (phys_bits)" : "");
     if (!first && first_section < prev_end)
       return fmt::format("block {:#x} overlaps or precedes the block before it", b.base);
     prev_end = first_section + b.sections;
     first = false;
   }
-  for (auto g : gigantic)
+  for (auto g : gigantic) {
+    if ((g >> s) >= section_limit)
+      return fmt::format("gigantic page {:#x} lies above the {}-bit physical address space", g,
+                         config.phys_bits);
     if (g & ((1ull << config.gigantic_shift) - 1))
       return fmt::format("gigantic page {:#x} is not aligned to {} bytes", g,
                          1ull << config.gigantic_shift);
+  }
   return {};
 }
 

@@ -28,6 +28,9 @@ struct PlatformConfig {
   std::uint32_t max_mrs = 2;         // MRs the firmware grants the adapter
   std::uint32_t gigantic_shift = 34; // 16 GiB gigantic pages
   std::uint32_t block_shift = 28;    // default memory block: 256 MiB LMB
+  // MAX_PHYSMEM_BITS: no memory at or above 2^phys_bits (64: the whole
+  // 64-bit space, the `portable` profile; platform/profile.hpp).
+  std::uint32_t phys_bits = 64;
   std::uint64_t bus_start = 0x8000000000000000ull;
   // Footprint bound of invariant 7: base + per_section * present sections.
   std::uint64_t footprint_base = 1ull << 20;
@@ -38,6 +41,8 @@ struct PlatformConfig {
   std::uint64_t section_size() const { return 1ull << section_shift; }
   std::uint64_t pages_per_section() const { return 1ull << (section_shift - page_shift); }
   std::uint64_t hw_pages_per_section() const { return 1ull << (section_shift - hw_page_shift); }
+  /// Sections below 2^phys_bits (the physical address space's size in sections).
+  std::uint64_t section_limit() const { return 1ull << (phys_bits - section_shift); }
 
   /// Empty when consistent, else what is wrong (for error messages).
   std::string validate() const;

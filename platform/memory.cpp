@@ -51,9 +51,11 @@ std::string Memory::assign(std::uint64_t base, std::uint64_t sections) {
   if (base & (config_.section_size() - 1))
     return fmt::format("{:#x} is not section aligned", base);
   const std::uint64_t first = base >> config_.section_shift;
-  const std::uint64_t limit = 1ull << (64 - config_.section_shift);
-  if (sections == 0 || sections > limit - first)
-    return fmt::format("{} sections at {:#x} do not fit the 64-bit space", sections, base);
+  // Linux's mhp_range_allowed(): nothing at or above 2^MAX_PHYSMEM_BITS.
+  const std::uint64_t limit = config_.section_limit();
+  if (sections == 0 || first >= limit || sections > limit - first)
+    return fmt::format("{} sections at {:#x} do not fit the {}-bit physical space", sections, base,
+                       config_.phys_bits);
   const auto range = SectionRange(first, first + sections);
   if (boost::icl::intersects(assigned(), range))
     return fmt::format("[{:#x}, +{} sections) overlaps an assigned block", base, sections);

@@ -281,6 +281,8 @@ void RunStats::merge(const RunStats &o) {
     paths[k] += v;
   for (auto &[k, v] : o.layouts)
     layouts[k] += v;
+  for (auto &[k, v] : o.settings)
+    settings[k] += v;
 }
 
 std::string RunStats::table() const {
@@ -296,7 +298,22 @@ std::string RunStats::table() const {
   section("operation", ops);
   section("protocol path", paths);
   section("layout class (traces)", layouts);
+  section("firmware setting (traces)", settings);
   return s;
+}
+
+/// Which firmware settings of the trace have their profile's common value.
+static void count_settings(const Profile &profile, const PlatformConfig &c, RunStats &stats) {
+  for (const auto &r : profile.settings) {
+    std::uint64_t v = 0;
+    get_setting(c, r.key, v);
+    stats.settings[fmt::format("{} {}", r.key, v == r.common ? "common" : "varied")] += 1;
+  }
+  const Geometry *g = profile.geometry_of(c);
+  if (g && g->hw_page_shifts.size() > 1)
+    stats.settings[fmt::format("hw_page_shift={}", c.hw_page_shift)] += 1;
+  if (g && g->phys_bits.size() > 1)
+    stats.settings[fmt::format("phys_bits={}", c.phys_bits)] += 1;
 }
 
 CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
@@ -308,6 +325,9 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
   GeneratorOptions go;
   go.max_steps = options.max_steps;
   go.mode = options.mode;
+  go.layouts = options.layouts;
+  const Profile &profile = options.layouts.profile ? *options.layouts.profile : default_profile();
+  result.profile = profile.name;
   if (options.layout)
     go.fixed_layout = ClassedLayout{options.layout_name, *options.layout};
   const auto gen = gen_case(go);
@@ -329,6 +349,7 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
     ++result.traces;
     result.steps += r.steps;
     r.stats.layouts[c.layout_class] += 1;
+    count_settings(profile, c.trace.layout.config, r.stats);
     result.stats.merge(r.stats);
     result.records.push_back({i, digest(write_trace(c.trace)), !r.violation});
     if (options.progress && Clock::now() - last_progress > std::chrono::milliseconds(200)) {

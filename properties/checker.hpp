@@ -25,6 +25,7 @@
 #define BUSMAP_PROPERTIES_CHECKER_HPP
 
 #include "busmap/driver.h"
+#include "properties/generators.hpp"
 #include "properties/oracle.hpp"
 #include "properties/trace.hpp"
 
@@ -63,6 +64,9 @@ struct CheckOptions {
   /// statistics' layout-class table.
   std::optional<Layout> layout;
   std::string layout_name = "fixed";
+  /// The machine profile, layout classes and fixed settings of generated
+  /// layouts (a fixed layout gets the profile and the settings).
+  LayoutFilter layouts;
   /// Whole run, shrinking included; zero: no limit.  When it runs out the
   /// run stops early and says so (a pass then covers fewer traces).
   std::chrono::seconds time_budget{0};
@@ -79,6 +83,7 @@ struct RunStats {
   std::map<std::string, std::uint64_t> ops;     // by operation name
   std::map<std::string, std::uint64_t> paths;   // protocol paths taken
   std::map<std::string, std::uint64_t> layouts; // traces per layout class
+  std::map<std::string, std::uint64_t> settings; // traces per setting: common or varied
   void merge(const RunStats &other);
   /// The table a user reads after a run.
   std::string table() const;
@@ -105,6 +110,7 @@ struct Failure {
 
 struct CheckResult {
   std::string impl;
+  std::string profile; // the machine profile the traces were generated for
   std::size_t traces = 0; // traces run (this shard)
   std::size_t steps = 0;  // operations run over those traces
   double seconds = 0;

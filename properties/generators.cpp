@@ -5,6 +5,9 @@
 
 #include "busmap/driver.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <functional>
 #include <limits>
@@ -64,20 +67,84 @@ template <class T> rc::Gen<std::vector<T>> list_of(std::size_t lo, std::size_t h
 }
 
 //===--------------------------------------------------------------------===//
-// Layouts.
+// Configurations: a geometry of the profile and the firmware's settings.
 //===--------------------------------------------------------------------===//
 
-PlatformConfig ppc64() { return PlatformConfig{}; }
+/// One of `values`, most often the first (the common one), shrinking to it.
+template <class T> rc::Gen<T> common_first(const std::vector<T> &values) {
+  std::vector<std::pair<unsigned, T>> choices;
+  for (std::size_t i = 0; i < values.size(); ++i)
+    choices.emplace_back(i == 0 ? 6u : 1u, values[i]);
+  return weighted(std::move(choices));
+}
 
-PlatformConfig x86_64() {
-  PlatformConfig c;
-  c.section_shift = 27;  // 128 MiB sections
-  c.block_shift = 27;    // 128 MiB memory blocks
-  c.page_shift = 12;     // 4 KiB kernel pages
-  c.hw_page_shift = 12;
-  c.gigantic_shift = 30; // 1 GiB gigantic pages
+/// A setting of SettingRange: mostly the common value; else the lowest,
+/// half the common value (a different chunking), or anything in range
+/// (aligned); shrinks toward the common value.
+rc::Gen<std::uint64_t> setting_gen(const SettingRange &r) {
+  const std::uint64_t lo = r.generated_lo();
+  const std::uint64_t steps = (r.hi - lo) / r.align;
+  auto any = rc::gen::map(between<std::uint64_t>(0, steps),
+                          [lo, r](std::uint64_t k) { return lo + k * r.align; });
+  const std::uint64_t half = std::max(lo, r.common / 2 / r.align * r.align);
+  return weighted_gen<std::uint64_t>({{12, rc::gen::just(r.common)},
+                                      {2, rc::gen::just(half)},
+                                      {1, rc::gen::just(lo)},
+                                      {3, std::move(any)}});
+}
+
+/// Overrides are PlatformConfig settings (profile.hpp get/set_setting).
+PlatformConfig with_overrides(PlatformConfig c, const std::vector<ConfigOverride> &overrides) {
+  for (const auto &o : overrides)
+    set_setting(c, o.key, o.value);
   return c;
 }
+
+/// The profile's configurations for a class of `family` ("" any), with
+/// every setting varied and `overrides` applied; nullopt when no geometry
+/// of the profile fits both.
+std::optional<rc::Gen<PlatformConfig>> gen_config(const Profile &profile, std::string_view family,
+                                                  const std::vector<ConfigOverride> &overrides) {
+  std::vector<std::pair<unsigned, rc::Gen<PlatformConfig>>> per_geometry;
+  for (const auto &g : profile.geometries) {
+    if (!family.empty() && family != g.family)
+      continue;
+    if (!profile.admits(with_overrides(common_config(profile, g), overrides)).empty())
+      continue;
+    std::vector<rc::Gen<std::uint64_t>> settings;
+    for (const auto &r : profile.settings)
+      settings.push_back(setting_gen(r));
+    auto gen = rc::gen::map(
+        rc::gen::tuple(common_first(g.hw_page_shifts), common_first(g.phys_bits),
+                       rc::gen::exec([settings] {
+                         std::vector<std::uint64_t> v;
+                         for (const auto &s : settings)
+                           v.push_back(*s);
+                         return v;
+                       })),
+        [profile, g, overrides](
+            const std::tuple<std::uint32_t, std::uint32_t, std::vector<std::uint64_t>> &t) {
+          PlatformConfig c = common_config(profile, g);
+          c.phys_bits = std::get<1>(t);
+          c.hw_page_shift = std::get<0>(t);
+          for (std::size_t i = 0; i < profile.settings.size(); ++i)
+            set_setting(c, profile.settings[i].key, std::get<2>(t)[i]);
+          c.bus_start &= ~((1ull << c.hw_page_shift) - 1); // on a HW page boundary
+          c = with_overrides(c, overrides);
+          if (!profile.admits(c).empty()) // a varied value the others rule out
+            c = with_overrides(common_config(profile, g), overrides);
+          return c;
+        });
+    per_geometry.emplace_back(per_geometry.empty() ? 3u : 1u, std::move(gen));
+  }
+  if (per_geometry.empty())
+    return std::nullopt;
+  return weighted_gen(std::move(per_geometry));
+}
+
+//===--------------------------------------------------------------------===//
+// Layouts.
+//===--------------------------------------------------------------------===//
 
 /// A stretch of `blocks` consecutive memory blocks, `gap` blocks after the
 /// previous run; block k is offline when bit k % 32 of offline_mask is set.
@@ -87,14 +154,15 @@ struct Run {
   std::uint32_t offline_mask = 0;
 };
 
-std::uint64_t section_limit(const PlatformConfig &c) { return 1ull << (64 - c.section_shift); }
+std::uint64_t section_limit(const PlatformConfig &c) { return c.section_limit(); }
 std::uint64_t block_sections(const PlatformConfig &c) {
   return 1ull << (c.block_shift - c.section_shift);
 }
 
 /// Lays the runs out left to right from section `origin`; a run that would
-/// pass the top of the 64-bit space is dropped, so the result is valid.
-/// With `top_run`, the last run is moved to end `top_gap` blocks below 2^64.
+/// pass the top of the physical space (2^phys_bits) is dropped, so the
+/// result is valid.  With `top_run`, the last run is moved to end `top_gap`
+/// blocks below the top.
 std::vector<BlockSpec> lay_out(const PlatformConfig &c, std::uint64_t origin,
                                const std::vector<Run> &runs, bool top_run = false,
                                std::uint64_t top_gap = 0) {
@@ -148,50 +216,52 @@ rc::Gen<Run> run_gen(std::uint64_t max_gap, std::uint64_t min_blocks, std::uint6
 
 ClassedLayout classed(const char *name, Layout l) { return {name, std::move(l)}; }
 
-rc::Gen<ClassedLayout> tiny() {
+// Each class lays blocks out over a configuration the profile allows
+// (gen_config below): the class decides where memory is, the profile what
+// the machine is.
+
+rc::Gen<ClassedLayout> tiny(PlatformConfig c) {
+  c.block_shift = c.section_shift; // one-section blocks
   return rc::gen::map(rc::gen::tuple(between<std::uint64_t>(0, 64), rc::gen::element(true, false)),
-                      [](const std::tuple<std::uint64_t, bool> &t) {
-                        PlatformConfig c = ppc64();
-                        c.block_shift = c.section_shift; // one-section blocks
+                      [c](const std::tuple<std::uint64_t, bool> &t) {
                         BlockSpec b{std::get<0>(t) << c.section_shift, 1,
                                     std::get<1>(t) ? BlockState::Online : BlockState::Offline};
                         return classed("tiny", make_layout(c, {b}));
                       });
 }
 
-rc::Gen<ClassedLayout> dense() {
+rc::Gen<ClassedLayout> dense(PlatformConfig c) {
   return rc::gen::map(rc::gen::tuple(between<std::uint64_t>(1, 32), offline_mask()),
-                      [](const std::tuple<std::uint64_t, std::uint32_t> &t) {
-                        auto c = ppc64();
+                      [c](const std::tuple<std::uint64_t, std::uint32_t> &t) {
                         return classed("dense",
                                        make_layout(c, lay_out(c, 0, {{0, std::get<0>(t), std::get<1>(t)}})));
                       });
 }
 
-rc::Gen<ClassedLayout> ppc64_lmb() {
-  return rc::gen::map(list_of(1, 6, run_gen(4, 1, 8)), [](const std::vector<Run> &runs) {
-    auto c = ppc64();
+rc::Gen<ClassedLayout> ppc64_lmb(PlatformConfig c) {
+  return rc::gen::map(list_of(1, 6, run_gen(4, 1, 8)), [c](const std::vector<Run> &runs) {
     return classed("ppc64-lmb", make_layout(c, lay_out(c, 0, runs)));
   });
 }
 
-rc::Gen<ClassedLayout> x86() {
+rc::Gen<ClassedLayout> x86(PlatformConfig c) {
   // Low memory below the 3-4 GiB PCI hole, then memory from 4 GiB up.
-  return rc::gen::map(rc::gen::tuple(run_gen(0, 1, 24), list_of(0, 3, run_gen(8, 1, 16))),
-                      [](const std::tuple<Run, std::vector<Run>> &t) {
-                        auto c = x86_64();
+  const std::uint64_t low_blocks = (3ull << 30) >> c.block_shift;
+  return rc::gen::map(rc::gen::tuple(run_gen(0, 1, low_blocks), list_of(0, 3, run_gen(8, 1, 16))),
+                      [c](const std::tuple<Run, std::vector<Run>> &t) {
                         auto blocks = lay_out(c, 0, {std::get<0>(t)});
-                        auto high = lay_out(c, 32, std::get<1>(t)); // 32 x 128 MiB = 4 GiB
+                        auto high = lay_out(c, (4ull << 30) >> c.section_shift, std::get<1>(t));
                         blocks.insert(blocks.end(), high.begin(), high.end());
                         return classed("x86-64", make_layout(c, blocks));
                       });
 }
 
-rc::Gen<ClassedLayout> numa() {
-  // Nodes 2^stride bytes apart, each a run of LMBs with interleaved holes.
-  return rc::gen::map(rc::gen::tuple(between<std::uint32_t>(36, 46), list_of(2, 4, run_gen(0, 2, 8))),
-                      [](const std::tuple<std::uint32_t, std::vector<Run>> &t) {
-                        auto c = ppc64();
+rc::Gen<ClassedLayout> numa(PlatformConfig c) {
+  // Nodes 2^stride bytes apart, each a run of blocks with interleaved holes;
+  // up to 4 nodes, so the widest stride leaves 2 bits below the top.
+  const std::uint32_t widest = std::min<std::uint32_t>(46, c.phys_bits - 2);
+  return rc::gen::map(rc::gen::tuple(between<std::uint32_t>(36, widest), list_of(2, 4, run_gen(0, 2, 8))),
+                      [c](const std::tuple<std::uint32_t, std::vector<Run>> &t) {
                         const std::uint32_t stride = std::get<0>(t);
                         std::vector<BlockSpec> blocks;
                         const auto &nodes = std::get<1>(t);
@@ -204,18 +274,20 @@ rc::Gen<ClassedLayout> numa() {
                       });
 }
 
-rc::Gen<ClassedLayout> sparse() {
-  // Gaps of a few blocks or of up to 2^60 bytes (2^32 LMBs), and often a
-  // run at the very top of the 64-bit space.
+rc::Gen<ClassedLayout> sparse(PlatformConfig c) {
+  // Gaps of a few blocks or of up to 2^60 bytes (2^32 LMBs; an eighth of a
+  // narrower physical space), and often a run at the very top of it.
+  const std::uint64_t widest = std::min<std::uint64_t>(
+      1ull << 32, 1ull << (c.phys_bits - c.block_shift - 3));
   auto gap = weighted_gen<std::uint64_t>(
-      {{2, between<std::uint64_t>(0, 16)}, {3, between<std::uint64_t>(1ull << 8, 1ull << 32)}});
+      {{2, between<std::uint64_t>(0, 16)},
+       {3, between<std::uint64_t>(std::min<std::uint64_t>(1ull << 8, widest), widest)}});
   auto run = rc::gen::build<Run>(rc::gen::set(&Run::gap, gap),
                                  rc::gen::set(&Run::blocks, between<std::uint64_t>(1, 4)),
                                  rc::gen::set(&Run::offline_mask, offline_mask()));
   return rc::gen::map(
       rc::gen::tuple(list_of(1, 4, run), rc::gen::element(false, true), between<std::uint64_t>(0, 1)),
-      [](const std::tuple<std::vector<Run>, bool, std::uint64_t> &t) {
-        auto c = ppc64();
+      [c](const std::tuple<std::vector<Run>, bool, std::uint64_t> &t) {
         auto runs = std::get<0>(t);
         const bool top = std::get<1>(t);
         if (top)
@@ -224,15 +296,14 @@ rc::Gen<ClassedLayout> sparse() {
       });
 }
 
-rc::Gen<ClassedLayout> gigantic() {
+rc::Gen<ClassedLayout> gigantic(PlatformConfig c) {
   // Some blocks below, then 1-2 gigantic pages covered by blocks, and a
-  // block after: ppc64 16 GiB pages over LMBs, or x86-64 1 GiB pages.
+  // block after (ppc64 16 GiB pages over LMBs, x86-64 1 GiB pages).
   return rc::gen::map(
-      rc::gen::tuple(rc::gen::element(false, true), between<std::uint64_t>(1, 4),
-                     between<std::uint64_t>(1, 2), between<std::uint64_t>(0, 2)),
-      [](const std::tuple<bool, std::uint64_t, std::uint64_t, std::uint64_t> &t) {
-        auto [is_x86, where, pages, after] = t;
-        auto c = is_x86 ? x86_64() : ppc64();
+      rc::gen::tuple(between<std::uint64_t>(1, 4), between<std::uint64_t>(1, 2),
+                     between<std::uint64_t>(0, 2)),
+      [c](const std::tuple<std::uint64_t, std::uint64_t, std::uint64_t> &t) {
+        auto [where, pages, after] = t;
         const std::uint64_t page_blocks = 1ull << (c.gigantic_shift - c.block_shift);
         const std::uint64_t low = std::min<std::uint64_t>(page_blocks - 1, 2);
         std::vector<Run> runs = {{0, low, 0},
@@ -244,36 +315,51 @@ rc::Gen<ClassedLayout> gigantic() {
       });
 }
 
-rc::Gen<ClassedLayout> large() {
-  return rc::gen::map(list_of(2, 8, run_gen(16, 8, 32)), [](const std::vector<Run> &runs) {
-    auto c = ppc64();
+rc::Gen<ClassedLayout> large(PlatformConfig c) {
+  return rc::gen::map(list_of(2, 8, run_gen(16, 8, 32)), [c](const std::vector<Run> &runs) {
     return classed("large", make_layout(c, lay_out(c, 0, runs)));
   });
 }
 
+/// Linux cannot run without memory (the kernel's own pages are in some
+/// block it never offlines): unless the profile allows a partition without
+/// RAM, the lowest block of a layout with no online block is online.
+void keep_some_ram(Layout &l) {
+  for (const auto &b : l.blocks)
+    if (b.state == BlockState::Online)
+      return;
+  if (!l.blocks.empty())
+    l.blocks.front().state = BlockState::Online;
+}
+
 struct ClassEntry {
   LayoutClass info;
-  std::function<rc::Gen<ClassedLayout>()> gen;
+  const char *family; // the geometries it needs (Geometry::family), or "" for any
+  // Where a profile admits any geometry (`portable`): the geometries the
+  // class has always been drawn over ("" any), so portable stays as it was.
+  const char *native;
+  std::function<rc::Gen<ClassedLayout>(PlatformConfig)> gen;
 };
 
 const std::vector<ClassEntry> &class_table() {
   static const std::vector<ClassEntry> table = {
-      {{"tiny", "one block of one 16 MiB section", 8}, tiny},
-      {{"dense", "1-32 ppc64 LMBs from address 0, a few offline", 14}, dense},
+      {{"tiny", "one block of one section", 8}, "", "ppc64", tiny},
+      {{"dense", "1-32 memory blocks from address 0, a few offline", 14}, "", "ppc64", dense},
       {{"ppc64-lmb", "256 MiB LMBs of 16 MiB sections in runs, LMBs removed from the middle", 16},
-       ppc64_lmb},
+       "ppc64", "ppc64", ppc64_lmb},
       {{"x86-64", "128 MiB blocks and sections, 4 KiB pages, memory below and above the 3-4 GiB "
                   "PCI hole",
         14},
-       x86},
-      {{"numa", "2-4 NUMA nodes 64 GiB to 64 TiB apart, LMBs with interleaved offline holes", 12},
-       numa},
-      {{"sparse", "LMB runs with gaps of up to 2^60 bytes, often one ending at or just below 2^64",
+       "x86-64", "x86-64", x86},
+      {{"numa", "2-4 NUMA nodes 64 GiB to 64 TiB apart, blocks with interleaved offline holes", 12},
+       "", "ppc64", numa},
+      {{"sparse", "block runs with gaps of up to 2^60 bytes (an eighth of a narrower physical "
+                  "space), often one ending at or just below the top of the physical space",
         16},
-       sparse},
+       "", "ppc64", sparse},
       {{"gigantic", "1-2 gigantic pages (ppc64 16 GiB or x86-64 1 GiB) inside online blocks", 12},
-       gigantic},
-      {{"large", "2-8 runs of 8-32 LMBs: 256 to 4096 sections", 8}, large},
+       "", "", gigantic},
+      {{"large", "2-8 runs of 8-32 memory blocks: 256 to 4096 sections on ppc64", 8}, "", "ppc64", large},
   };
   return table;
 }
@@ -287,8 +373,10 @@ const std::vector<ClassEntry> &class_table() {
 class Concretizer {
 public:
   Concretizer(const Layout &layout, const GeneratorOptions &options)
-      : c_(layout.config), bs_(block_sections(layout.config)) {
+      : c_(layout.config), bs_(block_sections(layout.config)),
+        profile_(options.layouts.profile ? *options.layouts.profile : default_profile()) {
     trace_.layout = layout;
+    trace_.profile = profile_.name;
     trace_.mode = options.mode;
     for (const auto &b : layout.blocks)
       blocks_.push_back({b.base >> c_.section_shift, b.sections,
@@ -356,6 +444,8 @@ private:
   }
   std::vector<std::uint64_t> absent_addresses() const;
   std::uint64_t top_address(std::uint32_t pick) const;
+  std::optional<std::uint64_t> across_boundary(const StepGene &g, std::uint64_t n) const;
+  bool last_online(const Known &k) const;
 
   void hotplug(OpKind kind, std::initializer_list<BlockState> preferred, const StepGene &g);
   void window(const StepGene &g, Intent inside);
@@ -367,6 +457,7 @@ private:
 
   PlatformConfig c_;
   std::uint64_t bs_;
+  const Profile &profile_;
   std::vector<Known> blocks_;
   bool loaded_ = true;
   std::uint64_t clock_ = 0;
@@ -391,10 +482,42 @@ std::vector<std::uint64_t> Concretizer::absent_addresses() const {
   return out;
 }
 
+/// Addresses at the top of the physical space (2^64 in `portable`, else
+/// 2^MAX_PHYSMEM_BITS), its middle, and around 2^55 (an int section base
+/// overflows there) or a quarter of a narrower space.
 std::uint64_t Concretizer::top_address(std::uint32_t pick) const {
-  const std::uint64_t tops[] = {~0ull, ~0ull - c_.section_size() + 1, 1ull << 63, 1ull << 55,
-                                (1ull << 55) - 1, 0};
+  const std::uint32_t bits = c_.phys_bits;
+  const std::uint64_t top = bits == 64 ? ~0ull : (1ull << bits) - 1;
+  const std::uint64_t high = 1ull << std::min<std::uint32_t>(55, bits - 2);
+  const std::uint64_t tops[] = {top, top - c_.section_size() + 1, 1ull << (bits - 1), high,
+                                high - 1, 0};
   return tops[pick % std::size(tops)];
+}
+
+/// The first section of `n` free sections across 2^k (k from the section
+/// shift to the top of the physical space, picked by g.section): half the
+/// blocks below, half above, at least one on each side when 2^k is a block
+/// boundary; a block that contains 2^k otherwise.
+std::optional<std::uint64_t> Concretizer::across_boundary(const StepGene &g,
+                                                          std::uint64_t n) const {
+  const std::uint32_t lo = c_.section_shift, hi = c_.phys_bits - 1;
+  const std::uint32_t k = lo + g.section % (hi - lo + 1);
+  const std::uint64_t at = 1ull << (k - c_.section_shift); // in sections
+  const std::uint64_t below = at >= bs_ ? std::max<std::uint64_t>(1, n / bs_ / 2) * bs_ : 0;
+  const std::uint64_t first = at >= bs_ ? at - below : 0;
+  if (first + n <= at || !free_range(first, n))
+    return std::nullopt;
+  return first;
+}
+
+/// Whether offlining `k` would leave the partition without online memory.
+bool Concretizer::last_online(const Known &k) const {
+  if (k.state != BlockState::Online)
+    return false;
+  for (const auto &b : blocks_)
+    if (&b != &k && b.state == BlockState::Online)
+      return false;
+  return true;
 }
 
 void Concretizer::translate(const StepGene &g) {
@@ -427,6 +550,10 @@ void Concretizer::hotplug(OpKind kind, std::initializer_list<BlockState> preferr
   Known *k = choose(preferred, g.pick);
   if (!k)
     return on_absent(g);
+  // The kernel refuses to offline its last memory without notifying anyone
+  // (its own pages cannot be isolated); only a profile without RAM gets there.
+  if (kind == OpKind::Offline && !profile_.no_ram && last_online(*k))
+    return emit({OpKind::Translate, addr(k->first)});
   if (kind != OpKind::Remove)
     arm_fault(g.fault, g);
   Op op{kind, addr(k->first)};
@@ -505,6 +632,15 @@ bool Concretizer::add(const StepGene &g) {
         k->stamp = ++clock_;
         return true;
       }
+    }
+  }
+  if (g.placement == Placement::Boundary) {
+    // Two blocks at least, so the one event spans the boundary.
+    const std::uint64_t wide = std::max<std::uint64_t>(n, 2 * bs_);
+    if (auto first = across_boundary(g, wide)) {
+      emit({OpKind::Add, addr(*first), wide});
+      blocks_.push_back({*first, wide, BlockState::Offline, ++clock_});
+      return true;
     }
   }
   if (g.placement == Placement::NearTop && n <= limit()) {
@@ -623,14 +759,50 @@ const char *to_string(Intent i) {
   return names[static_cast<std::size_t>(i)];
 }
 
-rc::Gen<ClassedLayout> gen_layout(const std::string &name) {
+rc::Gen<ClassedLayout> gen_layout(const std::string &name, const Profile &profile) {
+  LayoutFilter filter;
+  filter.profile = &profile;
+  if (!name.empty())
+    filter.classes = {name};
+  return gen_layout(filter);
+}
+
+rc::Gen<ClassedLayout> gen_layout(const LayoutFilter &filter) {
+  const Profile &profile = filter.profile ? *filter.profile : default_profile();
+  auto wanted = [&](const char *cls) {
+    return profile.has_class(cls) &&
+           (filter.classes.empty() ||
+            std::find(filter.classes.begin(), filter.classes.end(), cls) != filter.classes.end());
+  };
   std::vector<std::pair<unsigned, rc::Gen<ClassedLayout>>> choices;
-  for (const auto &e : class_table())
-    if (name.empty() || name == e.info.name)
-      choices.emplace_back(e.info.weight, e.gen());
+  for (const auto &e : class_table()) {
+    if (!wanted(e.info.name))
+      continue;
+    auto configs =
+        gen_config(profile, profile.any_geometry && *e.native ? e.native : e.family, filter.overrides);
+    if (!configs)
+      continue;
+    auto make = e.gen;
+    const bool no_ram = profile.no_ram;
+    auto layouts = rc::gen::map(
+        rc::gen::mapcat(std::move(*configs), [make](const PlatformConfig &c) { return make(c); }),
+        [no_ram](ClassedLayout l) {
+          if (!no_ram)
+            keep_some_ram(l.layout);
+          return l;
+        });
+    choices.emplace_back(e.info.weight, std::move(layouts));
+  }
   if (choices.empty())
-    throw std::invalid_argument("unknown layout class '" + name + "'");
+    throw std::invalid_argument(fmt::format(
+        "no layout class of profile {} fits{}{} (its classes: {})", profile.name,
+        filter.classes.empty() ? "" : " the classes asked for",
+        filter.overrides.empty() ? "" : " the --config settings", fmt::join(profile.classes, ", ")));
   return weighted_gen(std::move(choices));
+}
+
+std::string class_names(const Profile &profile) {
+  return fmt::format("{}", fmt::join(profile.classes, ", "));
 }
 
 rc::Gen<StepGene> gen_step() {
@@ -681,7 +853,8 @@ rc::Gen<StepGene> gen_step() {
       set(&StepGene::placement, weighted<Placement>({{4, Placement::AfterLast},
                                                      {3, Placement::InGap},
                                                      {2, Placement::Readd},
-                                                     {1, Placement::NearTop}})),
+                                                     {1, Placement::NearTop},
+                                                     {2, Placement::Boundary}})),
       set(&StepGene::fault, weighted<FaultBefore>(
                                 {{4, FaultBefore::None}, {1, FaultBefore::Alloc}, {1, FaultBefore::Hcall}})));
 }
@@ -716,7 +889,7 @@ rc::Gen<GeneratedCase> gen_case(const GeneratorOptions &options) {
     return rc::gen::container<std::vector<StepGene>>(rc::gen::resize(rc::kNominalSize, gen_step()))(
         random, n);
   };
-  auto layout = options.fixed_layout ? rc::gen::just(*options.fixed_layout) : gen_layout();
+  auto layout = options.fixed_layout ? rc::gen::just(*options.fixed_layout) : gen_layout(options.layouts);
   return rc::gen::map(rc::gen::tuple(steps, std::move(layout)),
                       [options](const std::tuple<std::vector<StepGene>, ClassedLayout> &t) {
                         return concretize(std::get<1>(t), std::get<0>(t), options);

@@ -28,6 +28,7 @@
 #ifndef BUSMAP_PROPERTIES_GENERATORS_HPP
 #define BUSMAP_PROPERTIES_GENERATORS_HPP
 
+#include "platform/profile.hpp"
 #include "properties/trace.hpp"
 
 #include <rapidcheck.h>
@@ -76,8 +77,10 @@ inline constexpr std::size_t IntentCount = 17;
 /// Which address a Translate intent probes.
 enum class Probe { First, Last, Inner, Absent, Top };
 /// Where an Add intent puts the new block (InGap: at the start or, for an
-/// odd `section`, in the middle of a gap, far from any mapped neighbour).
-enum class Placement { AfterLast, InGap, Readd, NearTop };
+/// odd `section`, in the middle of a gap, far from any mapped neighbour;
+/// Boundary: across 2^k, k from the section shift to the profile's width
+/// picked by `section`, where multi-level tables split their index).
+enum class Placement { AfterLast, InGap, Readd, NearTop, Boundary };
 /// A fault armed just before an online or offline, so that it hits the
 /// allocations and firmware calls of the driver's map update.
 enum class FaultBefore { None, Alloc, Hcall };
@@ -105,9 +108,26 @@ struct ClassedLayout {
   Layout layout;
 };
 
+/// One platform setting fixed for a whole run (`--config KEY=VALUE`): a
+/// key of SettingRange or hw_page_shift/phys_bits (profile.hpp set_setting).
+struct ConfigOverride {
+  std::string key;
+  std::uint64_t value = 0;
+};
+
+/// Which layouts to generate: the profile's classes (or those of `classes`
+/// that it has), over its geometries, with `overrides` applied.
+struct LayoutFilter {
+  const Profile *profile = nullptr; // nullptr: the default profile
+  std::vector<std::string> classes; // empty: every class of the profile
+  std::vector<ConfigOverride> overrides;
+};
+
 struct GeneratorOptions {
   std::size_t max_steps = 40; // operations per trace, the initial load included
   Mode mode = Mode::Strict;
+  /// The machine: profile, layout classes and fixed settings.
+  LayoutFilter layouts;
   /// Every trace starts from this layout (e.g. one imported from a real
   /// machine) instead of a generated one; only the operations vary.
   std::optional<ClassedLayout> fixed_layout;
@@ -120,8 +140,14 @@ struct GeneratedCase {
   std::vector<Intent> intents; // the intent behind each op after the initial load
 };
 
-/// A layout of the named class, or of any class (weighted) when `name` is empty.
-rc::Gen<ClassedLayout> gen_layout(const std::string &name = {});
+/// A layout of the named class, or of any class (weighted) when `name` is
+/// empty, on `profile`.  Throws std::invalid_argument for a class the
+/// profile does not have.
+rc::Gen<ClassedLayout> gen_layout(const std::string &name = {},
+                                  const Profile &profile = default_profile());
+rc::Gen<ClassedLayout> gen_layout(const LayoutFilter &filter);
+/// "tiny, dense, ...": the profile's layout classes, for messages.
+std::string class_names(const Profile &profile);
 rc::Gen<StepGene> gen_step();
 rc::Gen<GeneratedCase> gen_case(const GeneratorOptions &options);
 rc::Gen<Trace> gen_trace(const GeneratorOptions &options);

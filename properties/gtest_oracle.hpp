@@ -19,7 +19,11 @@
 //
 // Environment knobs, so CI can run longer without rebuilding:
 // BUSMAP_TRACES (total traces, default 200), BUSMAP_STEPS, BUSMAP_SEED,
-// BUSMAP_MODE (strict|lenient).
+// BUSMAP_MODE (strict|lenient), and the machine: BUSMAP_PROFILE (a profile
+// name, default portable), BUSMAP_CLASS (layout classes, comma separated)
+// and BUSMAP_CONFIG (KEY=VALUE settings, comma separated), as `busmap
+// check --profile/--class/--config` take them.  A bad value fails the test
+// with a message naming the allowed values.
 //
 // Header-only: the test binary links busmap_properties and GTest.
 //
@@ -28,12 +32,15 @@
 #define BUSMAP_PROPERTIES_GTEST_ORACLE_HPP
 
 #include "properties/checker.hpp"
+#include "properties/machine_filter.hpp"
 #include "properties/trace_format.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 
 namespace busmap::testing {
@@ -54,6 +61,18 @@ inline CheckOptions oracle_options_from_env() {
   o.seed = number("BUSMAP_SEED", o.seed);
   if (const char *m = std::getenv("BUSMAP_MODE"); m && std::string(m) == "lenient")
     o.mode = Mode::Lenient;
+  auto text = [](const char *name) {
+    const char *v = std::getenv(name);
+    return std::string(v ? v : "");
+  };
+  try {
+    o.layouts = make_filter(text("BUSMAP_PROFILE"), split_list(text("BUSMAP_CLASS")),
+                            split_list(text("BUSMAP_CONFIG")));
+  } catch (const std::invalid_argument &e) {
+    throw std::invalid_argument(
+        fmt::format("BUSMAP_PROFILE='{}' BUSMAP_CLASS='{}' BUSMAP_CONFIG='{}': {}",
+                    text("BUSMAP_PROFILE"), text("BUSMAP_CLASS"), text("BUSMAP_CONFIG"), e.what()));
+  }
   return o;
 }
 
@@ -73,9 +92,22 @@ inline void expect_oracle_holds(const busmap_driver &driver, const CheckOptions 
 
 /// Part `part` of OracleParts of the run `options` describes.
 inline void expect_oracle_part_holds(const busmap_driver &driver, unsigned part,
-                                     CheckOptions options = oracle_options_from_env()) {
+                                     CheckOptions options) {
   options.shard = Shard{part, OracleParts};
   expect_oracle_holds(driver, options);
+}
+
+/// The same for the run the environment describes; a bad BUSMAP_* value
+/// fails the test with its message.
+inline void expect_oracle_part_holds(const busmap_driver &driver, unsigned part) {
+  CheckOptions options;
+  try {
+    options = oracle_options_from_env();
+  } catch (const std::invalid_argument &e) {
+    ADD_FAILURE() << e.what();
+    return;
+  }
+  expect_oracle_part_holds(driver, part, std::move(options));
 }
 
 class OracleTest : public ::testing::TestWithParam<unsigned> {};

@@ -119,6 +119,10 @@ private:
     return part_.allocator().faults_consumed() + part_.firmware().faults_consumed();
   }
   std::uint64_t hw_page(std::uint64_t addr) const { return addr >> config_.hw_page_shift; }
+  /// Below 2^MAX_PHYSMEM_BITS of the trace's profile (PlatformConfig::phys_bits).
+  bool in_phys_space(std::uint64_t addr) const {
+    return config_.phys_bits == 64 || addr >> config_.phys_bits == 0;
+  }
   PageSet pages_of(const SectionSet &sections) const;
 
   struct Snapshot {
@@ -561,7 +565,9 @@ void Run::probe(std::uint64_t addr) {
   const bool window = boost::icl::contains(window_, section);
   const std::uint64_t bus = part_.translate(addr);
   if (!live && !window) {
-    if (bus != BUSMAP_INVALID) {
+    // No machine of the profile has memory at or above 2^phys_bits: a
+    // translation of such an address is not judged (invariant 5).
+    if (bus != BUSMAP_INVALID && in_phys_space(addr)) {
       const Block *b = mem.containing(section);
       std::string state = !b ? "not partition memory"
                           : mem.is_gigantic_section(section)
@@ -616,14 +622,20 @@ void Run::check_probes() {
     edges += r.upper() - 1;
     if (r.lower() > 0)
       edges += r.lower() - 1;
-    if (r.upper() < (1ull << (64 - config_.section_shift)))
+    if (r.upper() < config_.section_limit())
       edges += r.upper();
   }
   for (const auto &r : mem.gigantic() & mem.assigned()) {
     edges += r.lower();
     edges += r.upper() - 1;
   }
-  std::vector<std::uint64_t> fixed = {0, ~0ull, config_.bus_start, 1ull << 63};
+  // The top and the middle of the physical space (2^64 - 1 and 2^63 in
+  // `portable`), and bus_start, read as a physical address when it is one.
+  const std::uint32_t bits = config_.phys_bits;
+  std::vector<std::uint64_t> fixed = {0, bits == 64 ? ~0ull : (1ull << bits) - 1,
+                                      1ull << (bits - 1)};
+  if (in_phys_space(config_.bus_start))
+    fixed.push_back(config_.bus_start);
   const std::uint64_t inner = 0x5a5a5a5a5a5a5a5aull & (size - 1);
   auto probe_section = [&](std::uint64_t s) {
     const std::uint64_t base = s << config_.section_shift;

@@ -63,6 +63,9 @@ struct Trace {
   std::vector<Op> ops;
   // What the trace's header expects: empty = pass; else the invariant that fails.
   std::string expect_fail;
+  // The machine profile (platform/profile.hpp) the trace is for; its
+  // MAX_PHYSMEM_BITS is layout.config.phys_bits.
+  std::string profile = "portable";
 };
 
 const char *to_string(OpKind k);

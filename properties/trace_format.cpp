@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "properties/trace_format.hpp"
 
+#include "platform/profile.hpp"
 #include "properties/oracle.hpp"
 
 #include <fmt/format.h>
@@ -47,7 +48,7 @@ constexpr std::string_view LayoutMagic = "busmap-layout";
 
 // Adding a field to PlatformConfig changes its size: add it to config_fields
 // below too, or traces would silently drop it.
-static_assert(sizeof(PlatformConfig) == 7 * sizeof(std::uint32_t) + 4 + 4 * sizeof(std::uint64_t),
+static_assert(sizeof(PlatformConfig) == 8 * sizeof(std::uint32_t) + 4 * sizeof(std::uint64_t),
               "PlatformConfig changed: update config_fields in trace_format.cpp");
 
 struct ConfigField {
@@ -76,6 +77,7 @@ const ConfigField config_fields[] = {
     {"hw_page_shift", &PlatformConfig::hw_page_shift, 0, false},
     {"block_shift", &PlatformConfig::block_shift, 0, false},
     {"gigantic_shift", &PlatformConfig::gigantic_shift, 0, false},
+    {"phys_bits", &PlatformConfig::phys_bits, 0, false},
     {"max_rpages", &PlatformConfig::max_rpages, 1, false},
     {"max_mrs", &PlatformConfig::max_mrs, 1, false},
     {"bus_start", &PlatformConfig::bus_start, 1, true},
@@ -190,8 +192,8 @@ struct Origin {
 
 class Reader {
 public:
-  Reader(std::string_view text, const std::string &file, std::string_view magic)
-      : text_(text), file_(file), magic_(magic) {}
+  Reader(std::string_view text, const std::string &file, std::string_view magic, int version)
+      : text_(text), file_(file), magic_(magic), max_version_(version) {}
 
   TraceFile read_trace();
   Layout read_layout();
@@ -222,6 +224,7 @@ private:
   bool read_layout_line();                  // config, block, gigantic
   bool read_trace_header_line(TraceFile &); // impl, mode, expect
   void read_config();
+  void read_profile(TraceFile &);
   void read_block();
   void read_gigantic();
   void finish_layout();
@@ -234,6 +237,9 @@ private:
   std::string_view text_;
   std::string file_;
   std::string_view magic_;
+  int max_version_;  // the newest version this magic has
+  int version_ = 1;  // the file's
+  const Profile *profile_ = nullptr; // a version-2 file's profile line
   std::size_t pos_ = 0;
   int line_no_ = 0;
   std::string_view line_;
@@ -323,15 +329,16 @@ void Reader::read_magic() {
   if (!next_line())
     throw ParseError(file_, 1, 1,
                      fmt::format("empty file: expected the first line '{} {}'", magic_,
-                                 TraceFormatVersion));
+                                 max_version_));
   if (tokens_[0].text != magic_)
     fail(tokens_[0].column, fmt::format("expected the first line '{} {}', found {}", magic_,
-                                        TraceFormatVersion, quote(tokens_[0].text)));
+                                        max_version_, quote(tokens_[0].text)));
   const Token &v = arg(1, "the format version");
-  if (number(v, "the format version", std::numeric_limits<int>::max()) !=
-      static_cast<std::uint64_t>(TraceFormatVersion))
-    fail(v.column, fmt::format("unsupported format version {} (this busmap reads version {})",
-                               v.text, TraceFormatVersion));
+  const auto version = number(v, "the format version", std::numeric_limits<int>::max());
+  if (version < 1 || version > static_cast<std::uint64_t>(max_version_))
+    fail(v.column, fmt::format("unsupported format version {} (this busmap reads version{} {})",
+                               v.text, max_version_ > 1 ? "s 1 to" : "", max_version_));
+  version_ = static_cast<int>(version);
   no_more_args(2, "end of line after the version");
 }
 
@@ -409,6 +416,13 @@ void Reader::finish_layout() {
   Origin config_at = last_config_.value_or(Origin{1, 1});
   if (auto e = layout_.config.validate(); !e.empty())
     fail_at(config_at, "invalid configuration: " + e);
+  // A version-2 trace is held to its profile (portable when it names none);
+  // version 1 keeps its meaning: any configuration validate() accepts.
+  const bool held = profile_ || (version_ >= 2 && magic_ == TraceMagic);
+  const Profile *profile = profile_ ? profile_ : held ? &default_profile() : nullptr;
+  if (profile)
+    if (auto e = profile->admits(layout_.config); !e.empty())
+      fail_at(config_at, "invalid configuration: " + e);
   for (std::size_t i = 0; i < layout_.blocks.size(); ++i) {
     Layout pair{layout_.config, {}, {}};
     if (i > 0)
@@ -428,11 +442,13 @@ void Reader::finish_layout() {
 
 bool Reader::read_trace_header_line(TraceFile &tf) {
   std::string_view word = tokens_[0].text;
-  if (word != "impl" && word != "mode" && word != "expect")
+  if (word != "impl" && word != "mode" && word != "expect" && word != "profile")
     return false;
   if (!header_seen_.insert(std::string(word)).second)
     fail(tokens_[0].column, fmt::format("duplicate '{}' line", word));
-  if (word == "impl") {
+  if (word == "profile") {
+    read_profile(tf);
+  } else if (word == "impl") {
     tf.impl = std::string(arg(1, "an implementation name").text);
     no_more_args(2, "end of line after the implementation name");
   } else if (word == "mode") {
@@ -457,6 +473,23 @@ bool Reader::read_trace_header_line(TraceFile &tf) {
     }
   }
   return true;
+}
+
+/// `profile NAME` (version 2): the layout's defaults become the profile's
+/// common configuration, so it must come before config, block and gigantic.
+void Reader::read_profile(TraceFile &tf) {
+  if (version_ < 2)
+    fail(tokens_[0].column, "a 'profile' line needs format version 2 (first line 'busmap-trace 2')");
+  if (!config_seen_.empty() || !layout_.blocks.empty() || !layout_.gigantic.empty())
+    fail(tokens_[0].column, "the 'profile' line comes before config, block and gigantic lines");
+  const Token &n = arg(1, "a profile name");
+  profile_ = find_profile(n.text);
+  if (!profile_)
+    fail(n.column, fmt::format("unknown profile {}; expected one of {}", quote(n.text),
+                               profile_names()));
+  no_more_args(2, "end of line after the profile name");
+  tf.trace.profile = profile_->name;
+  layout_.config = common_config(*profile_, profile_->geometries.front());
 }
 
 // --- Operations. -------------------------------------------------------------
@@ -569,6 +602,7 @@ TraceFile Reader::read_trace() {
     auto kind = find_op(word.text);
     if (!kind) {
       bool header_word = word.text == "impl" || word.text == "mode" || word.text == "expect" ||
+                         word.text == "profile" ||
                          word.text == "config" || word.text == "block" || word.text == "gigantic";
       if (header_word)
         fail(word.column, fmt::format("header line {} after the first operation; the header "
@@ -577,7 +611,8 @@ TraceFile Reader::read_trace() {
       fail(word.column,
            fmt::format("expected {}an operation (load, unload, add, online, offline, remove, "
                        "translate, fault-alloc, fault-hcall), found {}",
-                       in_header ? "a header line (impl, mode, expect, config, block, gigantic) "
+                       in_header ? "a header line (impl, profile, mode, expect, config, block, "
+                                   "gigantic) "
                                    "or "
                                  : "",
                        quote(word.text)));
@@ -664,7 +699,7 @@ void write_expectation(std::string &out, const Trace &trace) {
 // --- Public API. -----------------------------------------------------------------
 
 TraceFile parse_trace_file(std::string_view text, const std::string &file_name) {
-  return Reader(text, file_name, TraceMagic).read_trace();
+  return Reader(text, file_name, TraceMagic, TraceFormatVersion).read_trace();
 }
 
 Trace parse_trace(std::string_view text, const std::string &file_name) {
@@ -682,6 +717,7 @@ std::string write_trace(const Trace &trace, std::string_view comment, std::strin
   write_comment(out, comment);
   if (!impl.empty())
     out += fmt::format("impl {}\n", impl);
+  out += fmt::format("profile {}\n", trace.profile);
   out += fmt::format("mode {}\n", to_string(trace.mode));
   write_expectation(out, trace);
   write_layout_body(out, trace.layout);
@@ -696,13 +732,13 @@ std::string write_trace(const TraceFile &file, std::string_view comment) {
 }
 
 Layout parse_layout(std::string_view text, const std::string &file_name) {
-  return Reader(text, file_name, LayoutMagic).read_layout();
+  return Reader(text, file_name, LayoutMagic, LayoutFormatVersion).read_layout();
 }
 
 Layout read_layout_file(const std::string &path) { return parse_layout(read_file(path), path); }
 
 std::string write_layout(const Layout &layout) {
-  std::string out = fmt::format("{} {}\n", LayoutMagic, TraceFormatVersion);
+  std::string out = fmt::format("{} {}\n", LayoutMagic, LayoutFormatVersion);
   write_layout_body(out, layout);
   return out;
 }

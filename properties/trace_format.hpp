@@ -8,8 +8,9 @@
 // anything it does not understand is an error naming file, line, column and
 // what was expected, never a silently different trace.
 //
-//   busmap-trace 1                  magic and format version (first line)
+//   busmap-trace 2                  magic and format version (first line)
 //   impl simple                     the implementation the trace is for
+//   profile ppc64                   the machine profile (version 2; default portable)
 //   mode strict                     strict | lenient
 //   expect fail coverage            pass | fail <invariant id>
 //   config section_shift=24 ...     PlatformConfig fields; omitted = default
@@ -19,7 +20,8 @@
 //   translate 0x1000                format_op() writes it
 //
 // A .layout file is the layout part alone under its own magic
-// (`busmap-layout 1`, then config/block/gigantic lines).  docs/TRACE_FORMAT.md
+// (`busmap-layout 1`, then config/block/gigantic lines).  Version 1 trace
+// files are still read, as traces of the `portable` profile.  docs/TRACE_FORMAT.md
 // is the full description.  write_trace(parse_trace(x)) gives back x's
 // trace exactly: the writer spells out every configuration field, so a kept
 // trace does not change meaning when a default changes.
@@ -36,7 +38,9 @@
 
 namespace busmap {
 
-inline constexpr int TraceFormatVersion = 1;
+/// The trace format written; version 1 (no profile line) is still read.
+inline constexpr int TraceFormatVersion = 2;
+inline constexpr int LayoutFormatVersion = 1;
 
 /// A malformed trace or layout file.  what() is "file:line:col: message",
 /// the form editors and CI logs jump to; line and column count from 1

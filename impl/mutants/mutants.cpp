@@ -38,6 +38,7 @@ std::span<const Implementation> builtin_mutants() {
       mutant(mr_double_free_on_error, "clean-failure"),
       mutant(maps_offline_at_load, "exact-miss"),
       mutant(loads_without_hotplug_lock, "reclaimable"),
+      mutant(rpages_512_hardcoded, "clean-failure"),
   };
   return table;
 }

@@ -71,6 +71,9 @@ struct EmptyBlockLeaked : RadixPolicy {
 struct Chunk513 : RadixPolicy {
   static constexpr std::uint32_t chunk_extra = 1;
 };
+struct Rpages512Hardcoded : RadixPolicy {
+  static constexpr std::uint32_t fixed_chunk = 512;
+};
 struct FinalChunkDropped : RadixPolicy {
   static constexpr bool drop_final_chunk = true;
 };
@@ -135,6 +138,9 @@ BUSMAP_RADIX_MUTANT(empty_block_leaked, EmptyBlockLeaked, "empty-block-leaked",
                     "table blocks emptied by a removal are unlinked but never freed");
 BUSMAP_RADIX_MUTANT(chunk_513, Chunk513, "chunk-513",
                     "registers 513 pages per h_register_pages call (firmware limit 512)");
+BUSMAP_RADIX_MUTANT(rpages_512_hardcoded, Rpages512Hardcoded, "rpages-512-hardcoded",
+                    "registers 512 pages per h_register_pages call whatever the platform's "
+                    "max_rpages says");
 BUSMAP_RADIX_MUTANT(final_chunk_dropped, FinalChunkDropped, "final-chunk-dropped",
                     "the last h_register_pages call is never made: the MR stays incomplete");
 BUSMAP_RADIX_MUTANT(declared_length_long, DeclaredLengthLong, "declared-length-long",

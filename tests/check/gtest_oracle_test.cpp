@@ -36,7 +36,7 @@ TEST(GtestOracle, FailsOnABrokenDriverWithTheShrunkTrace) {
   EXPECT_NONFATAL_FAILURE(busmap::testing::expect_oracle_holds(refusing, few()),
                           "clean-failure");
   EXPECT_NONFATAL_FAILURE(busmap::testing::expect_oracle_holds(refusing, few()),
-                          "busmap-trace 1");
+                          "busmap-trace 2");
 }
 
 TEST(GtestOracle, PartsAreDisjointAndMakeOneRun) {

@@ -20,6 +20,13 @@ PlatformConfig small_gigantic() {
   return c;
 }
 
+/// Firmware that takes at most 256 pages per h_register_pages call.
+PlatformConfig rpages_256() {
+  PlatformConfig c;
+  c.max_rpages = 256;
+  return c;
+}
+
 PlatformConfig x86() {
   PlatformConfig c;
   c.section_shift = 27;
@@ -146,6 +153,9 @@ const std::map<std::string, Trace> &catching_traces() {
         TraceBuilder().block(0, LMB).block(High, 16 * MiB).load().offline(High).unload());
     // Registration.
     add("chunk-513", inv::CleanFailure, TraceBuilder().block(0, LMB).load());
+    // A call of 512 pages where the firmware takes 256: refused, the driver fails its load.
+    add("rpages-512-hardcoded", inv::CleanFailure,
+        TraceBuilder().config(rpages_256()).block(0, LMB).load());
     add("final-chunk-dropped", inv::MrLength, TraceBuilder().block(0, LMB).load());
     add("declared-length-long", inv::MrLength,
         TraceBuilder().block(0, LMB).block(LMB, LMB, BlockState::Offline).load());

@@ -139,11 +139,33 @@ TEST(TraceFormat, RoundTripsTheSample) {
   EXPECT_EQ(write_trace(back, "shrunk from seed 42\nsecond line"), text);
 }
 
+TEST(TraceFormat, Version2NamesTheProfileAndVersion1IsPortable) {
+  const Trace v1 = parse_trace("busmap-trace 1\nblock 0x0 sections=1 online\nload\n", "v1.trace");
+  EXPECT_EQ(v1.profile, "portable");
+  EXPECT_EQ(v1.layout.config.phys_bits, 64u);
+  // A profile line makes its common configuration the default.
+  const Trace v2 = parse_trace("busmap-trace 2\nprofile ppc64\nconfig max_rpages=256\n"
+                               "block 0x0 sections=16 online\nload\n",
+                               "v2.trace");
+  EXPECT_EQ(v2.profile, "ppc64");
+  EXPECT_EQ(v2.layout.config.phys_bits, 51u);
+  EXPECT_EQ(v2.layout.config.max_rpages, 256u);
+  const std::string text = write_trace(v2);
+  EXPECT_NE(text.find("\nprofile ppc64\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(" phys_bits=51"), std::string::npos) << text;
+  const Trace back = parse_trace(text, "back.trace");
+  EXPECT_EQ(back.profile, "ppc64");
+  EXPECT_EQ(write_trace(back), text);
+  // Version 1 keeps any configuration validate() accepts, as before profiles.
+  EXPECT_NO_THROW(parse_trace("busmap-trace 1\nconfig max_rpages=4096\nload\n", "old.trace"));
+}
+
 TEST(TraceFormat, WriterNotesTheExpectationForPeopleAndTheParser) {
   Trace t;
   t.expect_fail = "reclaimable";
   std::string text = write_trace(t, "found by busmap check");
-  EXPECT_EQ(text.rfind("busmap-trace 1\n# found by busmap check\n", 0), 0u) << text;
+  EXPECT_EQ(text.rfind("busmap-trace 2\n# found by busmap check\n", 0), 0u) << text;
+  EXPECT_NE(text.find("\nprofile portable\n"), std::string::npos) << text;
   EXPECT_NE(text.find("# expected verdict: fails, invariant reclaimable ("), std::string::npos)
       << text;
   EXPECT_NE(text.find("\nexpect fail reclaimable\n"), std::string::npos) << text;
@@ -220,12 +242,27 @@ struct Malformed {
 const std::string H = "busmap-trace 1\n"; // a valid first line
 
 const Malformed malformed[] = {
-    {"empty file", "", 1, 1, "empty file: expected the first line 'busmap-trace 1'"},
+    {"empty file", "", 1, 1, "empty file: expected the first line 'busmap-trace 2'"},
     {"only comments", "# nothing\n\n", 1, 1, "empty file"},
-    {"wrong magic", "busmap-trce 1\n", 1, 1, "expected the first line 'busmap-trace 1'"},
+    {"wrong magic", "busmap-trce 1\n", 1, 1, "expected the first line 'busmap-trace 2'"},
     {"layout magic in a trace", "busmap-layout 1\n", 1, 1, "expected the first line"},
     {"missing version", "busmap-trace\n", 1, 13, "expected the format version"},
-    {"future version", "busmap-trace 2\n", 1, 14, "unsupported format version 2"},
+    {"future version", "busmap-trace 3\n", 1, 14,
+     "unsupported format version 3 (this busmap reads versions 1 to 2)"},
+    {"version 0", "busmap-trace 0\n", 1, 14, "unsupported format version 0"},
+    {"profile in version 1", H + "profile ppc64\n", 2, 1, "needs format version 2"},
+    {"unknown profile", "busmap-trace 2\nprofile sparc\n", 2, 9,
+     "unknown profile 'sparc'; expected one of portable, ppc64, x86-64"},
+    {"profile after config", "busmap-trace 2\nconfig max_mrs=1\nprofile ppc64\n", 3, 1,
+     "the 'profile' line comes before config"},
+    {"duplicate profile", "busmap-trace 2\nprofile ppc64\nprofile ppc64\n", 3, 1,
+     "duplicate 'profile' line"},
+    {"config outside the profile", "busmap-trace 2\nprofile ppc64\nconfig max_rpages=1024\n", 3, 1,
+     "max_rpages=0x400 is outside the allowed range [0x1, 0x200]"},
+    {"x86 geometry on ppc64", "busmap-trace 2\nprofile ppc64\nconfig section_shift=27\n", 3, 1,
+     "profile ppc64 has no geometry with section_shift=27"},
+    {"block above the profile's width", "busmap-trace 2\nprofile ppc64\nblock 0x8000000000000 sections=1 online\n",
+     3, 7, "runs past the top of the 51-bit space (phys_bits)"},
     {"junk after version", "busmap-trace 1 extra\n", 1, 16, "unexpected 'extra'"},
     {"unknown header word", H + "colour red\n", 2, 1, "expected a header line"},
     {"unknown mode", H + "mode fast\n", 2, 6, "expected strict or lenient, found 'fast'"},
