@@ -222,30 +222,19 @@ void print_outcome(const CheckArgs &a, const Outcome &o) {
           : fmt::format(" (expected to fail {})", o.target.expect_invariant);
   const char *surprise = a.all && !o.as_expected() ? "  <-- NOT as expected" : "";
   if (r.pass()) {
-<<<<<<< HEAD
-    std::printf("%s: pass, %zu traces, %zu steps, %.1f s%s%s\n", r.impl.c_str(), r.traces, r.steps,
-                r.seconds, expectation.c_str(), surprise);
-    print_abi(o.target);
-=======
     std::printf("%s: pass, %zu traces, %zu steps, %.1f s, profile %s%s%s\n", r.impl.c_str(),
                 r.traces, r.steps, r.seconds, r.profile.c_str(), expectation.c_str(), surprise);
->>>>>>> profiles
+    print_abi(o.target);
     if (!r.run_cut_short.empty())
       std::printf("  note: %s\n", r.run_cut_short.c_str());
     if (!a.quiet)
       std::printf("%s", r.stats.table().c_str());
     return;
   }
-<<<<<<< HEAD
-  std::printf("%s: FAIL %s after %zu traces, %.1f s%s%s\n", r.impl.c_str(),
-              r.failure->violation.invariant.c_str(), r.traces, r.seconds, expectation.c_str(),
-              surprise);
-  print_abi(o.target);
-=======
   std::printf("%s: FAIL %s after %zu traces, %.1f s, profile %s%s%s\n", r.impl.c_str(),
               r.failure->violation.invariant.c_str(), r.traces, r.seconds, r.profile.c_str(),
               expectation.c_str(), surprise);
->>>>>>> profiles
+  print_abi(o.target);
   if (a.quiet)
     return;
   std::printf("%s", describe_failure(r).c_str());

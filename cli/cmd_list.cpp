@@ -37,15 +37,12 @@ nlohmann::json implementation_json(const Implementation &i) {
   return j;
 }
 
-<<<<<<< HEAD
 /// Plugins named with --plugin, listed with the ABI they were built against.
 struct Listed {
   std::vector<std::unique_ptr<Plugin>> plugins;
   std::vector<std::string> paths;
 };
 
-nlohmann::json listing_json(const Listed &listed) {
-=======
 /// A setting range as text: "max_rpages 1..512 (common 512)".
 std::string range_text(const SettingRange &r) {
   return fmt::format("{} {:#x}..{:#x} (common {:#x})", r.key, r.lo, r.hi, r.common);
@@ -89,8 +86,7 @@ std::string profile_text(const Profile &p) {
   return s;
 }
 
-nlohmann::json listing_json() {
->>>>>>> profiles
+nlohmann::json listing_json(const Listed &listed) {
   nlohmann::json j = {{"implementations", nlohmann::json::array()},
                       {"layouts", nlohmann::json::array()},
                       {"invariants", nlohmann::json::array()}};
