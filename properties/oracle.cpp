@@ -615,8 +615,10 @@ void Run::check_probes() {
     for (std::uint64_t s = r.lower(); s < r.upper(); ++s)
       if (part_.translate(s << config_.section_shift) != BUSMAP_INVALID)
         mapped += s;
-  // Every section of mapped or must-map memory, and the edges of everything else.
-  SectionSet edges;
+  // Every section of partition memory (an offline block between online
+  // ones must miss in every section, not only at the run's edges) and of
+  // mapped or must-map memory, and the edges of everything else.
+  SectionSet edges = mem.assigned();
   for (const auto &r : mem.assigned() + mapped) {
     edges += r.lower();
     edges += r.upper() - 1;
