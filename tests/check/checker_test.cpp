@@ -7,6 +7,7 @@
 #include "properties/isolation.hpp"
 #include "properties/oracle.hpp"
 #include "properties/trace_format.hpp"
+#include "tests/support/patient.hpp"
 
 #include <gtest/gtest.h>
 
@@ -68,6 +69,7 @@ CheckOptions quick(std::size_t traces = 40) {
   CheckOptions o;
   o.traces = traces;
   o.max_steps = 30;
+  o.case_timeout = testing::PatientCaseTimeout; // the hang test sets its own
   o.seed = 1;
   return o;
 }

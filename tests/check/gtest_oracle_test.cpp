@@ -3,6 +3,7 @@
 // the shrunk trace in the message) on a broken driver.
 #include "impl/drivers.hpp"
 #include "properties/gtest_oracle.hpp"
+#include "tests/support/patient.hpp"
 
 #include <gtest/gtest-spi.h>
 
@@ -29,6 +30,7 @@ const busmap_driver refusing = make_refusing();
 busmap::CheckOptions few() {
   busmap::CheckOptions o;
   o.traces = 30;
+  o.case_timeout = busmap::testing::PatientCaseTimeout;
   return o;
 }
 

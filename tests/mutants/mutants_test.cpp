@@ -6,6 +6,7 @@
 #include "impl/registry.hpp"
 #include "properties/checker.hpp"
 #include "properties/trace_format.hpp"
+#include "tests/support/patient.hpp"
 #include "tests/support/suite_seed.hpp"
 
 #include <fmt/format.h>
@@ -42,6 +43,7 @@ TEST_P(MutantIsCaught, WithDefaultSettingsInAtMostSixOperations) {
   // deterministic, stays as it is by default.
   CheckOptions options;
   options.shrink.time = std::chrono::hours(1);
+  options.case_timeout = testing::PatientCaseTimeout; // likewise: no verdict by machine speed
   const CheckResult r = check(*m.driver, options);
   ASSERT_FALSE(r.pass()) << m.driver->name << " survived " << r.traces << " traces";
   const Failure &f = *r.failure;
@@ -63,6 +65,7 @@ void expect_passes(const Implementation &d, std::size_t traces) {
   CheckOptions o;
   o.traces = traces;
   o.seed = testing::suite_seed(); // 1 by default; a new one under BUSMAP_SEED=random
+  o.case_timeout = testing::PatientCaseTimeout;
   const CheckResult r = check(*d.driver, o);
   EXPECT_TRUE(r.pass()) << describe_failure(r)
                         << (r.failure ? write_trace(r.failure->shrunk) : std::string());
