@@ -4,6 +4,8 @@
 #include "impl/registry.hpp"
 #include "properties/trace_format.hpp"
 
+#include "tests/check/cli_support.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -26,33 +28,9 @@ int run(const std::string &args, const std::string &env = "") {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/// Runs busmap and answers its exit code and what it printed (both streams).
-std::pair<int, std::string> run_capture(const std::string &args) {
-  const std::string cmd = BUSMAP_EXE " " + args + " 2>&1";
-  FILE *pipe = ::popen(cmd.c_str(), "r");
-  std::string out;
-  if (!pipe)
-    return {-1, out};
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;)
-    out.append(buf, n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string slurp(const fs::path &p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-fs::path scratch(const char *name) {
-  fs::path d = fs::path(::testing::TempDir()) / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+using testing::run_capture;
+using testing::scratch;
+using testing::slurp;
 
 /// Well-formed XML in the subset we write: balanced tags, quoted attributes.
 /// Answers the element names in document order.

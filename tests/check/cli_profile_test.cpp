@@ -4,6 +4,8 @@
 // values; the hard-coded-512 mutant is caught by default settings.
 #include "properties/gtest_oracle.hpp"
 
+#include "tests/check/cli_support.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -19,32 +21,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::pair<int, std::string> busmap(const std::string &args) {
-  const std::string cmd = BUSMAP_EXE " " + args + " 2>&1";
-  FILE *pipe = ::popen(cmd.c_str(), "r");
-  std::string out;
-  if (!pipe)
-    return {-1, out};
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;)
-    out.append(buf, n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string slurp(const fs::path &p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-fs::path scratch(const char *name) {
-  fs::path d = fs::path(::testing::TempDir()) / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+using testing::scratch;
+using testing::slurp;
+const auto busmap = testing::run_capture;
 
 void expect_refused(const std::string &args, const std::string &names) {
   const auto [code, out] = busmap(args);

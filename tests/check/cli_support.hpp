@@ -1,0 +1,55 @@
+//===- tests/check/cli_support.hpp - `busmap` from the check tests -*- C++ -*-===//
+//
+// The check command's contract is its exit code, its words and the files it
+// writes, so its tests run the real program (BUSMAP_EXE) and read what it
+// left: the captured output, a file's text, a fresh scratch directory.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BUSMAP_TESTS_CHECK_CLI_SUPPORT_HPP
+#define BUSMAP_TESTS_CHECK_CLI_SUPPORT_HPP
+
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <utility>
+
+namespace busmap::testing {
+
+/// Runs busmap and answers its exit code and what it printed (both streams).
+inline std::pair<int, std::string> run_capture(const std::string &args) {
+  const std::string cmd = BUSMAP_EXE " " + args + " 2>&1";
+  FILE *pipe = ::popen(cmd.c_str(), "r");
+  std::string out;
+  if (!pipe)
+    return {-1, out};
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;)
+    out.append(buf, n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+inline std::string slurp(const std::filesystem::path &p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// An empty directory of that name in the test's temp directory.
+inline std::filesystem::path scratch(const char *name) {
+  std::filesystem::path d = std::filesystem::path(::testing::TempDir()) / name;
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+} // namespace busmap::testing
+
+#endif // BUSMAP_TESTS_CHECK_CLI_SUPPORT_HPP
