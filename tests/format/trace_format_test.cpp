@@ -201,6 +201,19 @@ Op arbitrary_op(OpKind kind) {
     o.veto = *rc::gen::element(Veto::None, Veto::Before, Veto::After);
   if (kind == OpKind::Offline)
     o.migrate_fail = *rc::gen::arbitrary<bool>();
+  if (kind == OpKind::Online || kind == OpKind::Offline) {
+    // A split operation: veto= only on its GOING_* phase, migrate-fail only atomic.
+    o.phase = kind == OpKind::Online
+                  ? *rc::gen::element(HotplugPhase::Atomic, HotplugPhase::Going, HotplugPhase::Done,
+                                      HotplugPhase::Cancel)
+                  : *rc::gen::element(HotplugPhase::Atomic, HotplugPhase::Going,
+                                      HotplugPhase::Migrated, HotplugPhase::Done,
+                                      HotplugPhase::Cancel);
+    if (o.phase != HotplugPhase::Atomic)
+      o.migrate_fail = false;
+    if (o.phase != HotplugPhase::Atomic && o.phase != HotplugPhase::Going)
+      o.veto = Veto::None;
+  }
   if (kind == OpKind::FaultAlloc || kind == OpKind::FaultHcall)
     o.nth = *rc::gen::inRange<std::uint32_t>(1, ~0u);
   if (kind == OpKind::FaultHcall)
@@ -288,6 +301,12 @@ const Malformed malformed[] = {
      "expected a hex address like 0x10000000, found '4096'"},
     {"block address overflow", H + "block 0x10000000000000000 sections=1 online\n", 2, 7,
      "out of range"},
+    {"online migrated", H + "online 0x0 phase=migrated\n", 2, 18,
+     "expected phase=going|done|cancel, found phase=migrated"},
+    {"veto on the final phase", H + "offline 0x0 phase=done veto=before\n", 2, 24,
+     "veto= goes with the GOING_* event"},
+    {"migrate-fail on a split offline", H + "offline 0x0 phase=going migrate-fail\n", 2, 25,
+     "a split offline ends with phase=cancel"},
     {"block without state", H + "block 0x0 sections=1\n", 2, 21,
      "expected online or offline to end the block line"},
     {"block without sections", H + "block 0x0 online\n", 2, 17, "expected sections=N"},
