@@ -185,8 +185,8 @@ const busmap_driver ehea = impl::CanonicalDriver<EheaPolicy>::table(
     "ehea",
     "The eHEA design: 3 levels of 8192 entries over section numbers, blocks allocated lazily "
     "and freed when empty, ranks rebuilt on every change; maps at ONLINE and CANCEL_OFFLINE, "
-    "unmaps at GOING_OFFLINE, re-registers everything. Strict mode reports the window between "
-    "GOING_ONLINE and ONLINE in which the block's pages are in use but not mapped; lenient "
-    "mode passes.");
+    "unmaps at GOING_OFFLINE, re-registers everything. Like eHEA it maps every range the RAM "
+    "walk reports, offline blocks included (exact-miss); strict mode also reports the window "
+    "between GOING_ONLINE and ONLINE in which the block's pages are in use but not mapped.");
 
 } // namespace busmap::drivers
