@@ -23,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 int run(const std::string &args, const std::string &env = "") {
-  const std::string cmd = env + " " BUSMAP_EXE " " + args + " > /dev/null 2>&1";
+  const std::string cmd = env + " " + testing::busmap_command(args) + " > /dev/null 2>&1";
   const int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
