@@ -5,6 +5,7 @@
 
 #include "properties/generators.hpp"
 #include "properties/isolation.hpp"
+#include "properties/shrink.hpp"
 #include "properties/trace_format.hpp"
 
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string_view>
+#include <unordered_set>
 
 namespace busmap {
 
@@ -145,98 +147,130 @@ CaseResult run_case(const busmap_driver &driver, const Trace &trace, const Check
 // Shrinking.
 //===--------------------------------------------------------------------===//
 
-/// Greedy descent: take the first shrink that fails the same invariant,
-/// start again from its shrinks; stop at a local minimum or a budget.
-void shrink(const busmap_driver &driver, rc::Shrinkable<GeneratedCase> current, Failure &f,
-            const CheckOptions &options, Clock::time_point run_deadline) {
-  const auto deadline = std::min(Clock::now() + options.shrink.time, run_deadline);
-  std::string current_text = write_trace(f.shrunk);
+/// One failure being shrunk: the budgets, the candidates already run, and
+/// the judgement of a candidate (the same failure, another one, or none).
+class Shrinker {
+public:
+  Shrinker(const busmap_driver &driver, const CheckOptions &options, Failure &f,
+           Clock::time_point run_deadline)
+      : driver_(driver), options_(options), f_(f), run_deadline_(run_deadline),
+        deadline_(std::min(Clock::now() + options.shrink.time, run_deadline)),
+        signature_(failure_signature(f.violation)) {
+    tried_.insert(write_trace(f.shrunk));
+  }
+
+  /// False once a budget is spent; `where` names the stage for the report.
+  bool budget_left(std::string_view where) {
+    if (!f_.shrink_cut_short.empty())
+      return false;
+    if (f_.candidates >= options_.shrink.candidates)
+      f_.shrink_cut_short = fmt::format("candidate budget ({} candidates), {}",
+                                        options_.shrink.candidates, where);
+    else if (Clock::now() >= deadline_)
+      f_.shrink_cut_short = deadline_ == run_deadline_
+                                ? fmt::format("the run's time budget, {}", where)
+                                : fmt::format("time budget ({} s), {}",
+                                              options_.shrink.time.count(), where);
+    return f_.shrink_cut_short.empty();
+  }
+
+  /// Runs `c` unless an equal trace ran before; true when it fails the
+  /// same way, and it is then the shrunk trace.
+  bool fails_the_same_way(const Trace &c) {
+    if (!tried_.insert(write_trace(c)).second)
+      return false;
+    ++f_.candidates;
+    CaseResult r = run_case(driver_, c, options_);
+    if (!r.violation)
+      return false;
+    if (failure_signature(*r.violation) != signature_) {
+      note_other(c, *r.violation);
+      return false;
+    }
+    f_.shrunk = c;
+    f_.violation = *r.violation;
+    ++f_.shrinks;
+    if (options_.progress)
+      options_.progress(fmt::format("shrinking: {} ops after {} shrinks, {} candidates",
+                                    f_.shrunk.ops.size(), f_.shrinks, f_.candidates));
+    return true;
+  }
+
+  bool pass_on(const ShrinkPass &p) const {
+    const auto &off = options_.shrink.passes_off;
+    return std::find(off.begin(), off.end(), p.name) == off.end();
+  }
+
+private:
+  /// The first trace of each other signature, replaced by a shorter one
+  /// when a later candidate shows it with fewer operations.
+  void note_other(const Trace &c, const Violation &v) {
+    std::string sig = failure_signature(v);
+    auto it = std::find_if(f_.others.begin(), f_.others.end(),
+                           [&](const OtherFailure &o) { return o.signature == sig; });
+    if (it != f_.others.end() && it->trace.ops.size() <= c.ops.size())
+      return;
+    OtherFailure o{std::move(sig), c, v};
+    o.trace.expect_fail = v.invariant;
+    if (it == f_.others.end())
+      f_.others.push_back(std::move(o));
+    else
+      *it = std::move(o);
+  }
+
+  const busmap_driver &driver_;
+  const CheckOptions &options_;
+  Failure &f_;
+  Clock::time_point run_deadline_, deadline_;
+  std::string signature_;
+  std::unordered_set<std::string> tried_; // the text of every trace run
+};
+
+/// Greedy descent: take the first shrink that fails the same way, start
+/// again from its shrinks; stop at a local minimum or a budget.
+void shrink_tree(Shrinker &s, rc::Shrinkable<GeneratedCase> current) {
   bool progressed = true;
   while (progressed) {
     progressed = false;
     auto seq = current.shrinks();
     while (auto candidate = seq.next()) {
-      if (f.candidates >= options.shrink.candidates) {
-        f.shrink_cut_short = fmt::format("candidate budget ({} candidates)", options.shrink.candidates);
+      if (!s.budget_left("in RapidCheck's shrink tree"))
         return;
-      }
-      if (Clock::now() >= deadline) {
-        f.shrink_cut_short = deadline == run_deadline
-                                 ? std::string("the run's time budget")
-                                 : fmt::format("time budget ({} s)", options.shrink.time.count());
-        return;
-      }
-      const GeneratedCase c = candidate->value();
-      // Many gene shrinks give the same operations; running those again is waste.
-      std::string text = write_trace(c.trace);
-      if (text == current_text)
-        continue;
-      ++f.candidates;
-      CaseResult r = run_case(driver, c.trace, options);
-      if (r.violation && r.violation->invariant == f.violation.invariant) {
+      if (s.fails_the_same_way(candidate->value().trace)) {
         current = *candidate;
-        current_text = std::move(text);
-        f.shrunk = c.trace;
-        f.violation = *r.violation;
-        ++f.shrinks;
         progressed = true;
-        if (options.progress)
-          options.progress(fmt::format("shrinking: {} ops after {} shrinks, {} candidates",
-                                       f.shrunk.ops.size(), f.shrinks, f.candidates));
         break;
       }
     }
   }
 }
 
-/// Variations of a concrete trace that RapidCheck's tree cannot reach in
-/// one step: a fault's distance counts the allocations or firmware calls of
-/// every step between it and its target, so removing such a step only keeps
-/// the failure when the distance shrinks with it.
-std::vector<Trace> fault_aware_shrinks(const Trace &t) {
-  std::vector<Trace> out;
-  auto is_fault = [](const Op &op) {
-    return op.kind == OpKind::FaultAlloc || op.kind == OpKind::FaultHcall;
-  };
-  for (std::size_t k = 1; k < t.ops.size(); ++k) {
-    if (!is_fault(t.ops[k]))
-      continue;
-    for (std::uint32_t nth = 1; nth < t.ops[k].nth; ++nth) {
-      Trace c = t;
-      c.ops[k].nth = nth;
-      out.push_back(c); // a nearer fault
-      for (std::size_t i = k + 1; i < t.ops.size(); ++i) {
-        Trace r = c;
-        r.ops.erase(r.ops.begin() + static_cast<std::ptrdiff_t>(i));
-        out.push_back(std::move(r)); // a nearer fault, one step between fewer
-      }
-    }
+/// The first candidate of `pass` that fails the same way, taken; false
+/// when none does (or a budget ran out).
+bool step_of(Shrinker &s, const ShrinkPass &pass, Failure &f) {
+  for (const Trace &c : pass.candidates(f.shrunk)) {
+    if (!s.budget_left(fmt::format("in the {} pass", pass.name)))
+      return false;
+    if (valid_candidate(c) && s.fails_the_same_way(c))
+      return true;
   }
-  return out;
+  return false;
 }
 
-/// The last pass of shrinking, over the concrete trace (see above).
-void shrink_faults(const busmap_driver &driver, Failure &f, const CheckOptions &options,
-                   Clock::time_point deadline) {
-  bool progressed = true;
-  while (progressed && f.shrink_cut_short.empty()) {
+/// The concrete passes to a fixpoint: after every step taken, from the
+/// first pass again, until none of them makes progress.
+void shrink_concrete(Shrinker &s, Failure &f) {
+  for (bool progressed = true; progressed;) {
     progressed = false;
-    for (const Trace &c : fault_aware_shrinks(f.shrunk)) {
-      if (f.candidates >= options.shrink.candidates || Clock::now() >= deadline) {
-        f.shrink_cut_short = f.candidates >= options.shrink.candidates
-                                 ? "candidate budget, in the fault-distance pass"
-                                 : "time budget, in the fault-distance pass";
-        return;
-      }
-      ++f.candidates;
-      CaseResult r = run_case(driver, c, options);
-      if (r.violation && r.violation->invariant == f.violation.invariant) {
-        f.shrunk = c;
-        f.violation = *r.violation;
-        ++f.shrinks;
+    for (const ShrinkPass &pass : shrink_passes()) {
+      if (!s.pass_on(pass))
+        continue;
+      if (step_of(s, pass, f)) {
         progressed = true;
         break;
       }
+      if (!f.shrink_cut_short.empty())
+        return;
     }
   }
 }
@@ -364,10 +398,11 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
       f.original = c.trace;
       f.shrunk = c.trace;
       f.violation = *r.violation;
-      shrink(driver, shrinkable, f, options, run_deadline);
-      if (f.shrink_cut_short.empty())
-        shrink_faults(driver, f, options,
-                      std::min(Clock::now() + options.shrink.time, run_deadline));
+      const auto shrink_start = Clock::now();
+      Shrinker s(driver, options, f, run_deadline);
+      shrink_tree(s, shrinkable);
+      shrink_concrete(s, f);
+      f.shrink_seconds = std::chrono::duration<double>(Clock::now() - shrink_start).count();
       f.shrunk.expect_fail = f.violation.invariant;
       result.failure = std::move(f);
       break;
@@ -375,6 +410,23 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return result;
+}
+
+std::optional<Failure> shrink_trace(const busmap_driver &driver, const Trace &trace,
+                                    const CheckOptions &options) {
+  CaseResult r = run_case(driver, trace, options);
+  if (!r.violation)
+    return std::nullopt;
+  Failure f;
+  f.original = trace;
+  f.shrunk = trace;
+  f.violation = *r.violation;
+  const auto start = Clock::now();
+  Shrinker s(driver, options, f, Clock::time_point::max());
+  shrink_concrete(s, f);
+  f.shrink_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  f.shrunk.expect_fail = f.violation.invariant;
+  return f;
 }
 
 std::string describe_failure(const CheckResult &r) {
@@ -385,12 +437,17 @@ std::string describe_failure(const CheckResult &r) {
   v.violation = f.violation;
   std::string s = fmt::format("{}: FAILED invariant {} on generated trace #{} ({} ops)\n", r.impl,
                               f.violation.invariant, f.trace_index, f.original.ops.size());
-  s += fmt::format("shrunk to {} ops in {} steps ({} candidates tried){}\n", f.shrunk.ops.size(),
-                   f.shrinks, f.candidates,
+  s += fmt::format("shrunk to {} ops in {} steps ({} candidates tried, {:.2f} s){}\n",
+                   f.shrunk.ops.size(), f.shrinks, f.candidates, f.shrink_seconds,
                    f.shrink_cut_short.empty() ? ""
                                               : "; shrinking stopped early by the " +
                                                     f.shrink_cut_short);
   s += v.describe();
+  for (const OtherFailure &o : f.others)
+    s += fmt::format("another failure seen while shrinking: invariant {} at step {} ({}), {}; "
+                     "a trace of {} ops\n",
+                     o.violation.invariant, o.violation.step + 1, o.violation.op,
+                     o.violation.where, o.trace.ops.size());
   return s;
 }
 
