@@ -311,10 +311,15 @@ std::string failure_signature(const Violation &v) {
 // The passes.
 //===--------------------------------------------------------------------===//
 
-std::vector<Trace> without_ops(const Trace &t) {
+std::vector<Trace> without_one_op(const Trace &t) {
   std::vector<Trace> out;
   for (std::size_t i = 0; i < t.ops.size(); ++i)
     out.push_back(without(t, {i}));
+  return out;
+}
+
+std::vector<Trace> without_two_ops(const Trace &t) {
+  std::vector<Trace> out;
   for (std::size_t i = 0; i < t.ops.size(); ++i)
     for (std::size_t j = i + 1; j < t.ops.size(); ++j)
       out.push_back(without(t, {i, j}));
@@ -413,8 +418,9 @@ std::vector<Trace> fewer_sections(const Trace &t) {
 
 const std::vector<ShrinkPass> &shrink_passes() {
   static const std::vector<ShrinkPass> passes = {
-      {"remove-ops", without_ops},
+      {"remove-op", without_one_op},
       {"start-state", start_states},
+      {"remove-two-ops", without_two_ops},
       {"fault-distance", nearer_faults},
       {"fault-moves", faults_moved_to_their_call},
       {"drop-block", untouched_blocks_dropped},

@@ -48,8 +48,11 @@ const std::vector<ShrinkPass> &shrink_passes();
 
 // The passes, one rewrite each (names as in shrink_passes()).
 
-/// "remove-ops": without one operation, then without two.
-std::vector<Trace> without_ops(const Trace &t);
+/// "remove-op": without one operation.
+std::vector<Trace> without_one_op(const Trace &t);
+/// "remove-two-ops": without two operations at once (an online and the
+/// offline that undoes it, where either alone changes what follows).
+std::vector<Trace> without_two_ops(const Trace &t);
 /// "start-state": the first operation on a block becomes the state it
 /// starts in: `add X` + `online X` is a layout block that starts online,
 /// `add X` alone one that starts offline, `online X` of a block that starts
