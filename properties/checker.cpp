@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -43,6 +45,19 @@ std::uint64_t trace_seed(std::uint64_t seed, std::size_t index) {
 /// Mostly full-length traces, with shorter ones mixed in: short traces
 /// find shallow bugs fast and long ones reach deep states.
 int trace_size(std::size_t index) { return 100 - static_cast<int>(index % 5) * 20; }
+
+/// CPU seconds used so far by this process and its children that ended
+/// (every case's process): what shrinking costs, however busy the machine.
+double cpu_seconds() {
+  auto seconds = [](const rusage &u) {
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  };
+  rusage self{}, children{};
+  ::getrusage(RUSAGE_SELF, &self);
+  ::getrusage(RUSAGE_CHILDREN, &children);
+  return seconds(self) + seconds(children);
+}
 
 std::uint64_t digest(std::string_view text) {
   std::uint64_t h = 0xcbf29ce484222325ull; // FNV-1a
@@ -147,6 +162,64 @@ CaseResult run_case(const busmap_driver &driver, const Trace &trace, const Check
 // Shrinking.
 //===--------------------------------------------------------------------===//
 
+/// Candidates run in one child process, one after the other, until the
+/// first that fails with `signature` (or half the case timeout is used
+/// up): shrinking tries hundreds of candidates, most of which hold or fail
+/// some other way, and one fork per candidate costs more than running most
+/// of them.  Empty when the child did not finish (a crash or a hang): then
+/// each candidate runs alone.
+std::optional<std::vector<CaseResult>> run_batch(const busmap_driver &driver,
+                                                 const std::vector<const Trace *> &batch,
+                                                 const std::string &signature,
+                                                 const CheckOptions &options) {
+  Isolated iso = run_isolated(
+      [&](ChildChannel &) {
+        json out = json::array();
+        const auto start = Clock::now();
+        for (const Trace *t : batch) {
+          const Verdict v = Oracle(driver).run(*t, options.mode);
+          json j = {{"steps", v.steps_run}};
+          if (v.violation)
+            j["violation"] = violation_json(*v.violation);
+          out.push_back(std::move(j));
+          const bool found = v.violation && failure_signature(*v.violation) == signature;
+          if (found || Clock::now() - start > options.case_timeout / 2)
+            break;
+        }
+        return out.dump();
+      },
+      options.case_timeout, options.fork_cases);
+  if (iso.status != Isolated::Status::Finished)
+    return std::nullopt;
+  std::vector<CaseResult> results;
+  for (const auto &j : json::parse(iso.payload)) {
+    CaseResult r;
+    r.steps = j.at("steps").get<std::size_t>();
+    if (j.contains("violation"))
+      r.violation = violation_from_json(j.at("violation"));
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+/// Each candidate in its own child, up to the first that fails with `signature`.
+std::vector<CaseResult> run_alone(const busmap_driver &driver,
+                                  const std::vector<const Trace *> &batch,
+                                  const std::string &signature, const CheckOptions &options) {
+  std::vector<CaseResult> results;
+  for (const Trace *t : batch) {
+    results.push_back(run_case(driver, *t, options));
+    const auto &v = results.back().violation;
+    if (v && failure_signature(*v) == signature)
+      break;
+  }
+  return results;
+}
+
+/// Candidates per child process.  A child stops at the first candidate
+/// that fails the way sought, so a large batch wastes nothing.
+constexpr std::size_t BatchSize = 64;
+
 /// One failure being shrunk: the budgets, the candidates already run, and
 /// the judgement of a candidate (the same failure, another one, or none).
 class Shrinker {
@@ -174,13 +247,70 @@ public:
     return f_.shrink_cut_short.empty();
   }
 
-  /// Runs `c` unless an equal trace ran before; true when it fails the
-  /// same way, and it is then the shrunk trace.
-  bool fails_the_same_way(const Trace &c) {
-    if (!tried_.insert(write_trace(c)).second)
+  bool tried(const Trace &c) const { return tried_.count(write_trace(c)) > 0; }
+
+  /// The index of the first of `candidates` that fails the same way (it
+  /// is then the shrunk trace), running them in order, each trace at most
+  /// once per shrink; none when no candidate does or a budget ran out.
+  std::optional<std::size_t> first_same_failure(const std::vector<Trace> &candidates,
+                                                std::string_view where) {
+    for (std::size_t next = 0; next < candidates.size();) {
+      if (!budget_left(where))
+        return std::nullopt;
+      std::vector<std::size_t> batch = next_batch(candidates, next);
+      if (batch.empty())
+        return std::nullopt;
+      std::vector<const Trace *> traces;
+      for (std::size_t i : batch)
+        traces.push_back(&candidates[i]);
+      auto results = run_batch(driver_, traces, signature_, options_);
+      const bool alone = !results || !options_.fork_cases;
+      if (!results)
+        results = run_alone(driver_, traces, signature_, options_);
+      f_.candidates += results->size();
+      for (std::size_t k = results->size(); k < batch.size(); ++k)
+        tried_.erase(write_trace(candidates[batch[k]])); // not run after all
+      if (results->size() < batch.size())
+        next = batch[results->size()];
+      for (std::size_t k = 0; k < results->size(); ++k) {
+        // The first of a batch ran as a case alone does, from a fresh process.
+        const bool fresh = alone || k == 0;
+        if ((*results)[k].violation && judge(candidates[batch[k]], (*results)[k], fresh))
+          return batch[k];
+      }
+    }
+    return std::nullopt;
+  }
+
+  bool pass_on(const ShrinkPass &p) const {
+    const auto &off = options_.shrink.passes_off;
+    return std::find(off.begin(), off.end(), p.name) == off.end() &&
+           !(p.changes_layout && options_.layout);
+  }
+
+private:
+  /// Untried candidates from `next` on, at most a batch and the candidate
+  /// budget left; moves `next` past them.
+  std::vector<std::size_t> next_batch(const std::vector<Trace> &candidates, std::size_t &next) {
+    const std::size_t room = std::min(BatchSize, options_.shrink.candidates - f_.candidates);
+    std::vector<std::size_t> batch;
+    for (; next < candidates.size() && batch.size() < room; ++next)
+      if (tried_.insert(write_trace(candidates[next])).second)
+        batch.push_back(next);
+    return batch;
+  }
+
+  /// A candidate that failed: the shrunk trace when it fails the same way,
+  /// else maybe another failure to report.  A failure seen after other
+  /// candidates in one process is confirmed by the candidate alone, from a
+  /// fresh process, before it is kept: a candidate before it may have left
+  /// something in the driver's globals.
+  bool judge(const Trace &c, CaseResult r, bool fresh) {
+    const bool same = failure_signature(*r.violation) == signature_;
+    if (!same && !worth_keeping(c, *r.violation))
       return false;
-    ++f_.candidates;
-    CaseResult r = run_case(driver_, c, options_);
+    if (!fresh)
+      r = run_case(driver_, c, options_);
     if (!r.violation)
       return false;
     if (failure_signature(*r.violation) != signature_) {
@@ -196,20 +326,23 @@ public:
     return true;
   }
 
-  bool pass_on(const ShrinkPass &p) const {
-    const auto &off = options_.shrink.passes_off;
-    return std::find(off.begin(), off.end(), p.name) == off.end();
+  std::vector<OtherFailure>::iterator other_like(const std::string &sig) {
+    return std::find_if(f_.others.begin(), f_.others.end(),
+                        [&](const OtherFailure &o) { return o.signature == sig; });
   }
 
-private:
-  /// The first trace of each other signature, replaced by a shorter one
-  /// when a later candidate shows it with fewer operations.
+  /// The first trace of each other signature is kept, and replaced by a
+  /// shorter one when a later candidate shows it with fewer operations.
+  bool worth_keeping(const Trace &c, const Violation &v) {
+    auto it = other_like(failure_signature(v));
+    return it == f_.others.end() || c.ops.size() < it->trace.ops.size();
+  }
+
   void note_other(const Trace &c, const Violation &v) {
-    std::string sig = failure_signature(v);
-    auto it = std::find_if(f_.others.begin(), f_.others.end(),
-                           [&](const OtherFailure &o) { return o.signature == sig; });
-    if (it != f_.others.end() && it->trace.ops.size() <= c.ops.size())
+    if (!worth_keeping(c, v))
       return;
+    std::string sig = failure_signature(v);
+    auto it = other_like(sig);
     OtherFailure o{std::move(sig), c, v};
     o.trace.expect_fail = v.invariant;
     if (it == f_.others.end())
@@ -226,20 +359,31 @@ private:
   std::unordered_set<std::string> tried_; // the text of every trace run
 };
 
+/// Shrinks of a tree node taken from RapidCheck's lazy sequence a batch at
+/// a time (making a shrink concretizes its genes: cheap, but not free).
+constexpr std::size_t TreeChunk = BatchSize;
+
 /// Greedy descent: take the first shrink that fails the same way, start
 /// again from its shrinks; stop at a local minimum or a budget.
 void shrink_tree(Shrinker &s, rc::Shrinkable<GeneratedCase> current) {
-  bool progressed = true;
-  while (progressed) {
+  for (bool progressed = true; progressed;) {
     progressed = false;
     auto seq = current.shrinks();
-    while (auto candidate = seq.next()) {
-      if (!s.budget_left("in RapidCheck's shrink tree"))
-        return;
-      if (s.fails_the_same_way(candidate->value().trace)) {
-        current = *candidate;
+    for (bool more = true; more && !progressed;) {
+      std::vector<rc::Shrinkable<GeneratedCase>> pending;
+      std::vector<Trace> traces;
+      while (pending.size() < TreeChunk) {
+        auto c = seq.next();
+        if (!(more = static_cast<bool>(c)))
+          break;
+        traces.push_back(c->value().trace);
+        pending.push_back(std::move(*c));
+      }
+      if (auto i = s.first_same_failure(traces, "in RapidCheck's shrink tree")) {
+        current = pending[*i];
         progressed = true;
-        break;
+      } else if (!s.budget_left("in RapidCheck's shrink tree")) {
+        return;
       }
     }
   }
@@ -248,13 +392,11 @@ void shrink_tree(Shrinker &s, rc::Shrinkable<GeneratedCase> current) {
 /// The first candidate of `pass` that fails the same way, taken; false
 /// when none does (or a budget ran out).
 bool step_of(Shrinker &s, const ShrinkPass &pass, Failure &f) {
-  for (const Trace &c : pass.candidates(f.shrunk)) {
-    if (!s.budget_left(fmt::format("in the {} pass", pass.name)))
-      return false;
-    if (valid_candidate(c) && s.fails_the_same_way(c))
-      return true;
-  }
-  return false;
+  std::vector<Trace> candidates;
+  for (Trace &c : pass.candidates(f.shrunk))
+    if (!s.tried(c) && valid_candidate(c))
+      candidates.push_back(std::move(c));
+  return s.first_same_failure(candidates, fmt::format("in the {} pass", pass.name)).has_value();
 }
 
 /// The concrete passes to a fixpoint: after every step taken, from the
@@ -399,10 +541,12 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
       f.shrunk = c.trace;
       f.violation = *r.violation;
       const auto shrink_start = Clock::now();
+      const double cpu_start = cpu_seconds();
       Shrinker s(driver, options, f, run_deadline);
       shrink_tree(s, shrinkable);
       shrink_concrete(s, f);
       f.shrink_seconds = std::chrono::duration<double>(Clock::now() - shrink_start).count();
+      f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
       f.shrunk.expect_fail = f.violation.invariant;
       result.failure = std::move(f);
       break;
@@ -422,9 +566,11 @@ std::optional<Failure> shrink_trace(const busmap_driver &driver, const Trace &tr
   f.shrunk = trace;
   f.violation = *r.violation;
   const auto start = Clock::now();
+  const double cpu_start = cpu_seconds();
   Shrinker s(driver, options, f, Clock::time_point::max());
   shrink_concrete(s, f);
   f.shrink_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
   f.shrunk.expect_fail = f.violation.invariant;
   return f;
 }

@@ -119,7 +119,8 @@ struct Failure {
   Violation violation;         // of the shrunk trace
   std::size_t shrinks = 0;     // accepted shrink steps
   std::size_t candidates = 0;  // shrink candidates run
-  double shrink_seconds = 0;   // time spent shrinking
+  double shrink_seconds = 0;   // time spent shrinking (wall clock)
+  double shrink_cpu_seconds = 0; // CPU time of it, the cases' processes included
   std::string shrink_cut_short; // empty, or which budget stopped shrinking early
   /// Other failures seen while shrinking, one per signature, in the order met.
   std::vector<OtherFailure> others;

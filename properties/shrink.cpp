@@ -284,6 +284,23 @@ bool keeps_some_ram(const Trace &t) {
          std::all_of(t.ops.begin(), t.ops.end(), [&](const Op &op) { return replay.step(op); });
 }
 
+/// Smaller distances for a fault armed `nth` calls ahead, nearest first:
+/// every one up to 16, beyond that the next 16 below `nth` and the halvings
+/// (a generated fault may be armed 2048 calls ahead; trying every distance
+/// at every position would be millions of candidates).
+std::vector<std::uint32_t> nearer_distances(std::uint32_t nth) {
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t d = 1; d < nth && d <= 16; ++d)
+    out.push_back(d);
+  for (std::uint32_t d = nth / 2; d > 16; d /= 2)
+    out.push_back(d);
+  for (std::uint32_t d = std::max<std::uint32_t>(17, nth > 16 ? nth - 16 : 0); d < nth; ++d)
+    out.push_back(d);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 } // namespace
 
 //===--------------------------------------------------------------------===//
@@ -344,7 +361,7 @@ std::vector<Trace> nearer_faults(const Trace &t) {
   for (std::size_t k = 0; k < t.ops.size(); ++k) {
     if (!is_fault(t.ops[k]))
       continue;
-    for (std::uint32_t nth = 1; nth < t.ops[k].nth; ++nth) {
+    for (std::uint32_t nth : nearer_distances(t.ops[k].nth)) {
       Trace c = t;
       c.ops[k].nth = nth;
       out.push_back(c);
@@ -362,8 +379,11 @@ std::vector<Trace> faults_moved_to_their_call(const Trace &t) {
       continue;
     // Past the steps k+1..to; each keeps nth when they made no matching
     // call, or takes off the calls they made.
+    std::vector<std::uint32_t> distances = nearer_distances(t.ops[k].nth);
+    distances.push_back(t.ops[k].nth);
+    std::reverse(distances.begin(), distances.end());
     for (std::size_t to = k + 1; to < t.ops.size(); ++to)
-      for (std::uint32_t nth = t.ops[k].nth; nth >= 1; --nth) {
+      for (std::uint32_t nth : distances) {
         Trace c = t;
         Op fault = c.ops[k];
         fault.nth = nth;
@@ -418,14 +438,14 @@ std::vector<Trace> fewer_sections(const Trace &t) {
 
 const std::vector<ShrinkPass> &shrink_passes() {
   static const std::vector<ShrinkPass> passes = {
-      {"remove-op", without_one_op},
-      {"start-state", start_states},
-      {"remove-two-ops", without_two_ops},
-      {"fault-distance", nearer_faults},
-      {"fault-moves", faults_moved_to_their_call},
-      {"drop-block", untouched_blocks_dropped},
-      {"lower-block", lower_blocks},
-      {"fewer-sections", fewer_sections},
+      {"remove-op", without_one_op, false},
+      {"start-state", start_states, true},
+      {"remove-two-ops", without_two_ops, false},
+      {"fault-distance", nearer_faults, false},
+      {"fault-moves", faults_moved_to_their_call, false},
+      {"drop-block", untouched_blocks_dropped, true},
+      {"lower-block", lower_blocks, true},
+      {"fewer-sections", fewer_sections, true},
   };
   return passes;
 }

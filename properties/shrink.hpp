@@ -40,6 +40,9 @@ std::string failure_signature(const Violation &v);
 struct ShrinkPass {
   const char *name;
   std::vector<Trace> (*candidates)(const Trace &);
+  /// It rewrites the starting layout: not for a run on a fixed layout (the
+  /// machine the user chose, `busmap check --layout`), which is never shrunk.
+  bool changes_layout;
 };
 
 /// Every pass, in the order the fixpoint loop tries them (the ones that
