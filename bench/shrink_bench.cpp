@@ -75,12 +75,20 @@ void shrink_zoo(benchmark::State &state) {
   state.counters["cpu_s"] = cpu;
 }
 
+void register_one(const char *group, const Implementation &m) {
+  benchmark::RegisterBenchmark((std::string(group) + m.driver->name).c_str(), shrink_one, &m)
+      ->UseManualTime()
+      ->Iterations(1)
+      ->Unit(benchmark::kMillisecond);
+}
+
 const int registered = [] {
   for (const auto &m : builtin_mutants())
-    benchmark::RegisterBenchmark((std::string("Zoo/") + m.driver->name).c_str(), shrink_one, &m)
-        ->UseManualTime()
-        ->Iterations(1)
-        ->Unit(benchmark::kMillisecond);
+    register_one("Zoo/", m);
+  // The historical designs that fail strict mode (ehea, flat, lazy, identity-dup).
+  for (const auto &d : builtin_drivers())
+    if (d.strict == Expect::Fail)
+      register_one("Seed/", d);
   benchmark::RegisterBenchmark("Zoo/all", shrink_zoo)
       ->UseManualTime()
       ->Iterations(1)

@@ -75,6 +75,10 @@ TEST_P(MutantIsCaught, WithDefaultSettingsAndShrinksToItsMinimalTrace) {
 
 INSTANTIATE_TEST_SUITE_P(Zoo, MutantIsCaught,
                          ::testing::ValuesIn(all_of(builtin_mutants(), Expect::Fail)), param_name);
+// The historical designs among the built-in drivers that fail strict mode
+// (ehea, flat, lazy, identity-dup) are held to their minimal traces too.
+INSTANTIATE_TEST_SUITE_P(SeedDrivers, MutantIsCaught,
+                         ::testing::ValuesIn(all_of(builtin_drivers(), Expect::Fail)), param_name);
 
 class DriverPasses : public ::testing::TestWithParam<const Implementation *> {};
 
