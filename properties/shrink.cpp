@@ -46,6 +46,15 @@ bool is_fault(const Op &op) {
   return op.kind == OpKind::FaultAlloc || op.kind == OpKind::FaultHcall;
 }
 
+/// Where the trace arms a fault.
+std::vector<std::size_t> faults_in(const Trace &t) {
+  std::vector<std::size_t> out;
+  for (std::size_t k = 0; k < t.ops.size(); ++k)
+    if (is_fault(t.ops[k]))
+      out.push_back(k);
+  return out;
+}
+
 bool on(const Op &op, const Extent &e, std::uint32_t shift) {
   return names_memory(op) && e.contains(op.addr >> shift);
 }
@@ -358,9 +367,7 @@ std::vector<Trace> nearer_faults(const Trace &t) {
   // step between it and its target, so removing such a step only keeps
   // the failure when the distance shrinks with it.
   std::vector<Trace> out;
-  for (std::size_t k = 0; k < t.ops.size(); ++k) {
-    if (!is_fault(t.ops[k]))
-      continue;
+  for (std::size_t k : faults_in(t)) {
     for (std::uint32_t nth : nearer_distances(t.ops[k].nth)) {
       Trace c = t;
       c.ops[k].nth = nth;
@@ -374,9 +381,7 @@ std::vector<Trace> nearer_faults(const Trace &t) {
 
 std::vector<Trace> faults_moved_to_their_call(const Trace &t) {
   std::vector<Trace> out;
-  for (std::size_t k = 0; k < t.ops.size(); ++k) {
-    if (!is_fault(t.ops[k]))
-      continue;
+  for (std::size_t k : faults_in(t)) {
     // Past the steps k+1..to; each keeps nth when they made no matching
     // call, or takes off the calls they made.
     std::vector<std::uint32_t> distances = nearer_distances(t.ops[k].nth);
