@@ -55,7 +55,10 @@ int expected_answer(std::uint32_t driver_flags, busmap_mem_action action) {
 }
 
 std::uint64_t footprint_bound(const PlatformConfig &config, std::uint64_t sections) {
-  return config.footprint_base + config.footprint_per_section * sections;
+  const unsigned __int128 bound =
+      config.footprint_base + static_cast<unsigned __int128>(config.footprint_per_hw_page) *
+                                  config.hw_pages_per_section() * sections;
+  return bound >> 64 ? ~0ull : static_cast<std::uint64_t>(bound);
 }
 
 } // namespace busmap::model

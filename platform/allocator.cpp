@@ -13,10 +13,8 @@ KernelAllocator::~KernelAllocator() { release_all(); }
 void *KernelAllocator::allocate(std::size_t bytes) {
   ++allocations_;
   largest_request_ = std::max<std::uint64_t>(largest_request_, bytes);
-  if (fault_countdown_ != 0 && --fault_countdown_ == 0) {
-    ++faults_consumed_;
+  if (fault_.take())
     return nullptr;
-  }
   if (bytes > max_alloc_bytes_)
     return nullptr;
   void *p = std::calloc(1, bytes == 0 ? 1 : bytes);
@@ -43,8 +41,6 @@ void KernelAllocator::release(void *p) {
   freed_.emplace(p, true);
   std::free(p);
 }
-
-void KernelAllocator::arm_fault(std::uint32_t nth) { fault_countdown_ = nth; }
 
 void KernelAllocator::reset_peak() {
   peak_bytes_ = live_bytes_;

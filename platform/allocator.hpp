@@ -4,7 +4,7 @@
 // footprint invariant needs: exact live and peak bytes measured here, not
 // reported by the driver; detection of leaks, double frees and frees of
 // pointers it never handed out (recorded, never executed, so a buggy driver
-// cannot corrupt the harness); and fault injection of the k-th allocation.
+// cannot corrupt the harness); and fault injection (platform/fault.hpp).
 //
 // A request above max_alloc_bytes is answered NULL, as a kernel would for
 // an absurd size, and remembered so the oracle can report what was asked.
@@ -12,6 +12,8 @@
 //===----------------------------------------------------------------------===//
 #ifndef BUSMAP_PLATFORM_ALLOCATOR_HPP
 #define BUSMAP_PLATFORM_ALLOCATOR_HPP
+
+#include "platform/fault.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -32,10 +34,11 @@ public:
   void *allocate(std::size_t bytes);
   void release(void *p);
 
-  /// The nth allocation from now (1 = the next) answers nullptr.
-  void arm_fault(std::uint32_t nth);
-  bool fault_armed() const { return fault_countdown_ != 0; }
-  std::uint64_t faults_consumed() const { return faults_consumed_; }
+  /// The nth allocation from now (1 = the next) answers nullptr, and so do
+  /// the count-1 after it (FaultPlan::Sticky: every one from the nth on).
+  void arm_fault(std::uint32_t nth, std::uint32_t count = 1) { fault_.arm(nth, count); }
+  bool fault_armed() const { return fault_.armed(); }
+  std::uint64_t faults_consumed() const { return fault_.consumed(); }
 
   std::uint64_t live_bytes() const { return live_bytes_; }
   std::size_t live_allocations() const { return live_.size(); }
@@ -57,8 +60,8 @@ private:
   std::unordered_map<void *, std::size_t> live_;
   std::unordered_map<void *, bool> freed_; // recently freed, to tell double from wild
   std::uint64_t live_bytes_ = 0, peak_bytes_ = 0, largest_request_ = 0;
-  std::uint64_t allocations_ = 0, faults_consumed_ = 0;
-  std::uint32_t fault_countdown_ = 0;
+  std::uint64_t allocations_ = 0;
+  FaultPlan fault_;
   std::vector<std::string> misuse_;
 };
 

@@ -32,9 +32,11 @@ struct PlatformConfig {
   // 64-bit space, the `portable` profile; platform/profile.hpp).
   std::uint32_t phys_bits = 64;
   std::uint64_t bus_start = 0x8000000000000000ull;
-  // Footprint bound of invariant 7: base + per_section * present sections.
+  // Footprint bound of invariant 7: base + per_hw_page * the HW pages of
+  // present memory, so one bound serves 16 MiB and 128 MiB sections, 4 KiB
+  // and 64 KiB HW pages alike (model::footprint_bound).
   std::uint64_t footprint_base = 1ull << 20;
-  std::uint64_t footprint_per_section = 192ull << 10;
+  std::uint64_t footprint_per_hw_page = 64;
   // Largest single allocation the simulated kernel serves (larger: NULL).
   std::uint64_t max_alloc_bytes = 256ull << 20;
 

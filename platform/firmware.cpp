@@ -10,6 +10,10 @@ namespace busmap {
 namespace icl = boost::icl;
 using PageRange = PageSet::interval_type;
 
+bool hcall_is_busy(std::int64_t code) {
+  return code == BUSMAP_H_BUSY || (code >= 9900 && code <= 9905); // H_LONG_BUSY_ORDER_*
+}
+
 std::optional<std::uint64_t> MemoryRegion::page_at(std::uint64_t position) const {
   auto it = std::upper_bound(extents.begin(), extents.end(), position,
                              [](std::uint64_t p, const RegExtent &e) { return p < e.position; });
@@ -28,9 +32,8 @@ std::uint64_t Firmware::page_shift_in_section() const {
 }
 
 bool Firmware::take_fault(std::int64_t *code) {
-  if (fault_countdown_ == 0 || --fault_countdown_ != 0)
+  if (!fault_.take())
     return false;
-  ++faults_consumed_;
   *code = fault_code_;
   last_error_ = fmt::format("injected fault: answered {}", fault_code_);
   return true;
@@ -42,8 +45,8 @@ std::int64_t Firmware::refuse(std::int64_t code, FirmwareRule rule, std::string 
   return code;
 }
 
-void Firmware::arm_fault(std::uint32_t nth, std::int64_t code) {
-  fault_countdown_ = nth;
+void Firmware::arm_fault(std::uint32_t nth, std::int64_t code, std::uint32_t count) {
+  fault_.arm(nth, count);
   fault_code_ = code;
 }
 
@@ -69,13 +72,16 @@ std::int64_t Firmware::alloc_mr(std::uint64_t bus_start, std::uint64_t length,
                   fmt::format("alloc_mr: length {:#x} exceeds partition memory of {} sections",
                               length, memory_.assigned_sections()));
   if (mrs_.size() >= config_.max_mrs)
-    return refuse(BUSMAP_H_RESOURCE, FirmwareRule::MrLimit, fmt::format("alloc_mr: the limit of {} MRs is reached",
-                                                 config_.max_mrs));
+    return refuse(BUSMAP_H_RESOURCE,
+                  orphans_.empty() ? FirmwareRule::MrLimit : FirmwareRule::OrphanHeld,
+                  fmt::format("alloc_mr: the limit of {} MRs is reached{}", config_.max_mrs,
+                              orphans_.empty() ? "" : ", orphans included"));
   const std::uint64_t last = bus_start + (length - 1);
   for (const auto &[h, mr] : mrs_)
     if (bus_start <= mr.bus_start + (mr.length - 1) && mr.bus_start <= last)
-      return refuse(BUSMAP_H_PARAMETER, FirmwareRule::CallShape,
-                    fmt::format("alloc_mr: bus range overlaps live MR {}", h));
+      return refuse(BUSMAP_H_PARAMETER, orphaned(h) ? FirmwareRule::OrphanHeld : FirmwareRule::CallShape,
+                    fmt::format("alloc_mr: bus range overlaps live {}MR {}",
+                                orphaned(h) ? "orphaned " : "", h));
   MemoryRegion mr;
   mr.handle = next_handle_++;
   mr.bus_start = bus_start;
@@ -152,8 +158,13 @@ std::int64_t Firmware::register_pages(std::uint64_t handle, const std::uint64_t 
 
 std::int64_t Firmware::free_mr(std::uint64_t handle) {
   ++calls_.free_mr;
-  if (std::int64_t code; take_fault(&code))
+  if (std::int64_t code; take_fault(&code)) {
+    // Busy: the driver's to retry; once it has retried and heard busy again,
+    // giving up is a bounded retry's right.  Any other error orphans at once.
+    if (mrs_.count(handle) && (!hcall_is_busy(code) || ++busy_frees_[handle] >= 2))
+      orphans_.insert(handle);
     return code;
+  }
   auto it = mrs_.find(handle);
   if (it == mrs_.end()) {
     misuse_.push_back(freed_handles_.count(handle)
@@ -166,6 +177,8 @@ std::int64_t Firmware::free_mr(std::uint64_t handle) {
         PageRange(e.phys_page, e.phys_page + e.count), 1u);
   by_bus_.erase(it->second.bus_start);
   freed_handles_[handle] = true;
+  orphans_.erase(handle); // a later free that went through: the driver's after all
+  busy_frees_.erase(handle);
   mrs_.erase(it);
   return BUSMAP_H_SUCCESS;
 }

@@ -13,6 +13,13 @@
 //    reached, H_SUCCESS on the completing call, H_PARAMETER past it.
 //  * h_free_mr of an unknown or already freed handle is H_PARAMETER and is
 //    recorded as driver misuse (an MR freed twice).
+//  * an injected fault answers a call without doing it.  A free that an
+//    injected error other than busy refused leaves the MR *orphaned*: live
+//    in the firmware, holding its pages, but no longer the driver's to
+//    free (it cannot tell what the firmware did).  A busy answer is a
+//    request to retry (Linux's H_IS_LONG_BUSY): the first orphans nothing,
+//    a second busy answer to the retry orphans the MR, since a driver may
+//    bound its retries (eHEA tries five times) and the firmware stayed busy.
 //  * reclaim of a block is refused while a live MR holds one of its pages.
 //
 // Registrations are stored as extents, never page by page: a terabyte
@@ -24,6 +31,7 @@
 #define BUSMAP_PLATFORM_FIRMWARE_HPP
 
 #include "busmap/driver.h"
+#include "platform/fault.hpp"
 #include "platform/memory.hpp"
 
 #include <boost/icl/interval_map.hpp>
@@ -32,6 +40,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,12 +80,17 @@ enum class FirmwareRule {
   InGigantic,      // page inside a gigantic page
   PastDeclared,    // more pages than the MR's declared length
   UnknownHandle,   // handle never allocated or already freed
+  OrphanHeld,      // an orphan (see above) holds the MR slot or the bus range asked for
 };
 
 struct Refusal {
   FirmwareRule rule;
   std::string why;
 };
+
+/// H_BUSY or a PAPR long-busy code (9900-9905): "try again", which a
+/// driver must retry; Linux tests it with H_IS_LONG_BUSY.
+bool hcall_is_busy(std::int64_t code);
 
 struct HcallCounts {
   std::uint64_t alloc_mr = 0, register_pages = 0, free_mr = 0;
@@ -91,10 +105,14 @@ public:
   std::int64_t register_pages(std::uint64_t handle, const std::uint64_t *pages, std::uint32_t count);
   std::int64_t free_mr(std::uint64_t handle);
 
-  /// The nth firmware call from now (1 = the next) answers `code` and does nothing.
-  void arm_fault(std::uint32_t nth, std::int64_t code);
-  bool fault_armed() const { return fault_countdown_ != 0; }
-  std::uint64_t faults_consumed() const { return faults_consumed_; }
+  /// The nth firmware call from now (1 = the next) answers `code` and does
+  /// nothing, and so do the count-1 after it (FaultPlan::Sticky: all).
+  void arm_fault(std::uint32_t nth, std::int64_t code, std::uint32_t count = 1);
+  bool fault_armed() const { return fault_.armed(); }
+  std::uint64_t faults_consumed() const { return fault_.consumed(); }
+  /// Live MRs whose free an injected non-busy error refused (see above).
+  const std::set<std::uint64_t> &orphans() const { return orphans_; }
+  bool orphaned(std::uint64_t handle) const { return orphans_.count(handle) != 0; }
 
   const std::map<std::uint64_t, MemoryRegion> &live_mrs() const { return mrs_; }
   /// The live MR whose bus range contains `bus`, or null.
@@ -130,9 +148,10 @@ private:
   std::uint64_t next_handle_ = 1;
   std::map<std::uint64_t, bool> freed_handles_;
   HcallCounts calls_;
-  std::uint32_t fault_countdown_ = 0;
+  FaultPlan fault_;
   std::int64_t fault_code_ = 0;
-  std::uint64_t faults_consumed_ = 0;
+  std::set<std::uint64_t> orphans_;
+  std::map<std::uint64_t, unsigned> busy_frees_; // injected busy answers to a free, by MR
   std::vector<std::string> misuse_;
   std::string last_error_;
   std::vector<Refusal> refusals_;

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <utility>
 
 namespace busmap {
@@ -402,11 +404,19 @@ OpOutcome Partition::remove_block(std::uint64_t base) {
   SectionSet range;
   range += b->range();
   auto holders = firmware_.holders(range);
+  // A driver's MR goes first in the report; an orphan is the firmware's own.
+  std::stable_partition(holders.begin(), holders.end(),
+                        [&](std::uint64_t h) { return !firmware_.orphaned(h); });
   if (!holders.empty()) {
     out.performed = false;
-    out.path = "refused, an MR still holds its pages";
-    out.note = fmt::format("firmware refuses reclaim of {:#x}: MR {} still holds its pages", base,
-                           holders.front());
+    const bool orphan = firmware_.orphaned(holders.front());
+    out.path = orphan ? "refused, an orphaned MR still holds its pages"
+                      : "refused, an MR still holds its pages";
+    out.note = fmt::format("firmware refuses reclaim of {:#x}: MR {} still holds its pages{}", base,
+                           holders.front(),
+                           orphan ? " (orphaned: an injected fault refused its free, so the "
+                                    "hypervisor cannot reclaim this memory)"
+                                  : "");
     note(JournalEntry::Kind::Hcall, out.note);
     return out;
   }

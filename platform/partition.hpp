@@ -58,7 +58,8 @@ struct OpOutcome {
   /// before the driver", "vetoed by another notifier after the driver",
   /// "vetoed by the driver", "cancelled by a migration failure", "assigned",
   /// "refused, overlaps a block", "reclaimed", "refused, block not offline",
-  /// "refused, an MR still holds its pages"; for split operations "window
+  /// "refused, an MR still holds its pages", "refused, an orphaned MR still
+  /// holds its pages"; for split operations "window
   /// opened", "migrated", "refused by the kernel, another hotplug operation
   /// in progress", "refused by the kernel, no such operation in progress",
   /// "refused by the kernel, migration already done"; for an offline of a

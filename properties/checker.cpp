@@ -144,10 +144,14 @@ CaseResult run_case(const busmap_driver &driver, const Trace &trace, const Check
       r.violation = violation_from_json(j.at("violation"));
     return r;
   }
-  // The child died or hung during step `steps_done` (0-based).
+  // The child died or hung during step `steps_done` (0-based); past the
+  // last op, in what the end of the trace implies (Oracle: finish).
   Violation v;
-  v.step = std::min(iso.steps_done, trace.ops.size() ? trace.ops.size() - 1 : 0);
-  v.op = trace.ops.empty() ? "" : format_op(trace.ops[v.step]);
+  v.step = std::min(iso.steps_done, trace.ops.size());
+  v.op = v.step < trace.ops.size()
+             ? format_op(trace.ops[v.step])
+             : "the end of the trace (a window the trace left open closed, then the implicit "
+               "unload)";
   v.where = "during the step";
   const bool crashed = iso.status == Isolated::Status::Crashed;
   v.invariant = crashed ? inv::Crash : inv::Timeout;

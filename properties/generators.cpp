@@ -450,6 +450,7 @@ private:
   void hotplug(OpKind kind, std::initializer_list<BlockState> preferred, const StepGene &g);
   void window(const StepGene &g, Intent inside);
   void arm_fault(FaultBefore kind, const StepGene &g);
+  static Op fault_op(OpKind kind, const StepGene &g);
   void translate(const StepGene &g);
   bool add(const StepGene &g);
   void on_absent(const StepGene &g);
@@ -608,10 +609,15 @@ void Concretizer::window(const StepGene &g, Intent inside) {
 void Concretizer::arm_fault(FaultBefore kind, const StepGene &g) {
   if (kind == FaultBefore::None)
     return;
-  Op op{kind == FaultBefore::Alloc ? OpKind::FaultAlloc : OpKind::FaultHcall};
+  emit(fault_op(kind == FaultBefore::Alloc ? OpKind::FaultAlloc : OpKind::FaultHcall, g));
+}
+
+Op Concretizer::fault_op(OpKind kind, const StepGene &g) {
+  Op op{kind};
   op.nth = g.nth;
-  op.code = kind == FaultBefore::Hcall ? g.code : 0;
-  emit(op);
+  op.count = g.count;
+  op.code = kind == OpKind::FaultHcall ? g.code : 0;
+  return op;
 }
 
 /// Emits an add; true when it should be accepted (a new offline block).
@@ -713,17 +719,8 @@ void Concretizer::dispatch(const StepGene &g) {
     }
     return;
   case Intent::OnAbsent: return on_absent(g);
-  case Intent::FaultAlloc: {
-    Op op{OpKind::FaultAlloc};
-    op.nth = g.nth;
-    return emit(op);
-  }
-  case Intent::FaultHcall: {
-    Op op{OpKind::FaultHcall};
-    op.nth = g.nth;
-    op.code = g.code;
-    return emit(op);
-  }
+  case Intent::FaultAlloc: return emit(fault_op(OpKind::FaultAlloc, g));
+  case Intent::FaultHcall: return emit(fault_op(OpKind::FaultHcall, g));
   case Intent::Reload:
     emit({loaded_ ? OpKind::Unload : OpKind::Load});
     loaded_ = !loaded_;
@@ -833,6 +830,11 @@ rc::Gen<StepGene> gen_step() {
                                       {2, BUSMAP_H_PARAMETER},
                                       {2, BUSMAP_H_RESOURCE},
                                       {1, BUSMAP_H_BUSY}});
+  // Mostly one failed call; sometimes a few in a row, which a bounded
+  // retry outlasts, and sometimes a persistent one, which it must give up on.
+  auto count = weighted_gen<std::uint32_t>({{6, rc::gen::just<std::uint32_t>(1)},
+                                            {2, between<std::uint32_t>(2, 4)},
+                                            {1, rc::gen::just(FaultPlan::Sticky)}});
   return rc::gen::build<StepGene>(
       set(&StepGene::intent, intent),
       // Half the time the most recently touched block: add-then-online,
@@ -848,7 +850,7 @@ rc::Gen<StepGene> gen_step() {
       set(&StepGene::veto,
           weighted<Veto>({{8, Veto::None}, {1, Veto::Before}, {1, Veto::After}})),
       set(&StepGene::migrate_fail, weighted<bool>({{5, false}, {1, true}})),
-      set(&StepGene::nth, nth), set(&StepGene::code, code),
+      set(&StepGene::nth, nth), set(&StepGene::code, code), set(&StepGene::count, count),
       set(&StepGene::add_blocks, between<std::uint32_t>(1, 4)),
       set(&StepGene::placement, weighted<Placement>({{4, Placement::AfterLast},
                                                      {3, Placement::InGap},

@@ -97,6 +97,7 @@ struct StepGene {
   bool migrate_fail = false;
   std::uint32_t nth = 1;
   std::int64_t code = 0;
+  std::uint32_t count = 1; // faults: calls failing in a row, FaultPlan::Sticky for all
   std::uint32_t add_blocks = 1;
   Placement placement = Placement::AfterLast;
   FaultBefore fault = FaultBefore::None;

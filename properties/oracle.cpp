@@ -77,6 +77,23 @@ struct Found {
 
 std::string hex(std::uint64_t v) { return fmt::format("{:#x}", v); }
 
+/// The journal's words for an armed fault.
+std::string describe_fault(const Op &op) {
+  const std::string what = op.kind == OpKind::FaultAlloc
+                               ? std::string("allocation")
+                               : std::string("firmware call");
+  const std::string answer =
+      op.kind == OpKind::FaultAlloc ? std::string("fail")
+      : hcall_name(op.code)         ? fmt::format("answer {}", hcall_name(op.code))
+                                    : fmt::format("answer {}", op.code);
+  if (op.count == FaultPlan::Sticky)
+    return fmt::format("every {} from the {}th from now on will {}", what, op.nth, answer);
+  if (op.count == 1)
+    return fmt::format("{} {} from now will {}", what, op.nth, answer);
+  return fmt::format("{}s {} to {} from now will {}", what, op.nth, op.nth + op.count - 1,
+                     answer);
+}
+
 class Run {
 public:
   Run(const busmap_driver &driver, const Trace &trace, Mode mode, const OracleOptions &options)
@@ -88,7 +105,7 @@ public:
 private:
   std::string perform(const Op &op); // answers the protocol path taken
   void look(std::string_view where);
-  std::optional<Violation> close_open_window(Verdict &verdict);
+  std::optional<Violation> finish(Verdict &verdict);
   Violation violation(std::size_t step, const Op &op, std::string_view where, Found &f) const;
 
   // Steps.
@@ -104,17 +121,20 @@ private:
   void check_unloaded();
   void check_mrs();
   void check_registered_pages();
+  PageSet driver_duplicates() const;
   void check_migrating();
   void check_coverage();
   void check_probes();
+  void judge_after_fault();
   void check_canonical_mr(const model::CanonicalLayout &layout);
   void check_footprint();
   void check_refusals();
   void check_translation(std::uint64_t addr, std::uint64_t bus, bool may_miss);
-  void probe(std::uint64_t addr);
+  void probe(std::uint64_t addr, bool inoperable = false);
 
-  bool degraded() const;
+  bool excused() const;
   bool fault_in_step() const;
+  std::size_t driver_mrs() const;
   std::uint64_t faults() const {
     return part_.allocator().faults_consumed() + part_.firmware().faults_consumed();
   }
@@ -146,13 +166,22 @@ private:
   std::size_t errors_mark_ = 0;
   std::uint64_t sections_mark_ = 0;
   // Across steps.
-  bool degraded_ = false; // a fault made the driver log an error; until the next load
+  bool inoperable_ = false; // after a logged fault: no MR, no translation; until load
   std::size_t logs_at_load_ = 0;
   std::size_t misuse_seen_ = 0;
   std::size_t refusals_mark_ = 0;
   std::string current_where_; // the look in progress, for the report
   // The model's sets for the partition as it is now; see refresh().
   SectionSet must_map_, window_;
+  /// The addresses every look probes (see check_probes).
+  struct ProbePlan {
+    SectionSet mapped; // must-map, and window sections the driver maps
+    SectionSet edges;  // all partition memory and the sections around every run
+    std::vector<std::uint64_t> fixed; // top and middle of the physical space, bus_start
+    std::uint64_t inner = 0;          // the in-section offset probed besides first and last
+  };
+  ProbePlan probe_plan();
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> first_translation();
   void refresh() {
     must_map_ = model::must_map(part_.memory(), mode_);
     window_ = model::lenient_window(part_.memory(), mode_) - part_.memory().gigantic();
@@ -177,8 +206,6 @@ Verdict Run::execute() {
       path = perform(op);
       look(where);
       current_where_.clear();
-      if (fault_in_step() && part_.log_count(BUSMAP_LOG_ERR) > errors_mark_)
-        degraded_ = true;
     } catch (Found &f) {
       verdict.violation = violation(i, op, where, f);
       verdict.steps_run = i + 1;
@@ -205,7 +232,7 @@ Verdict Run::execute() {
     current_where_.clear();
   }
   verdict.steps_run = trace_.ops.size();
-  if (auto v = close_open_window(verdict)) {
+  if (auto v = finish(verdict)) {
     verdict.violation = std::move(v);
     if (options_.trace_out)
       options_.trace_out(verdict.describe());
@@ -226,36 +253,39 @@ Violation Run::violation(std::size_t step, const Op &op, std::string_view where,
   return v;
 }
 
-// A trace may end inside a window: the kernel finishes what it started, so
-// the operation ends with phase=done (ONLINE, or a successful migration and
-// OFFLINE), a parked load completes, and the oracle looks once more.  The
-// verdict names this step ops.size() ("after the trace").
-std::optional<Violation> Run::close_open_window(Verdict &verdict) {
-  const auto &w = part_.window();
-  if (!w)
-    return std::nullopt;
-  Op close;
-  close.kind = w->offline ? OpKind::Offline : OpKind::Online;
-  close.addr = part_.memory().base_of(w->block.first_section);
-  close.phase = HotplugPhase::Done;
-  journal_mark_ = part_.journal().size();
-  faults_mark_ = faults();
-  errors_mark_ = part_.log_count(BUSMAP_LOG_ERR);
-  const std::string where = "after the trace, which ended inside a window: closed with phase=done";
-  try {
-    perform(close);
-    look(where);
-  } catch (Found &f) {
-    verdict.steps_run = trace_.ops.size() + 1;
-    Violation v = violation(trace_.ops.size(), close, where, f);
-    v.op += " (the trace ended inside its window)";
-    return v;
-  }
-  if (options_.trace_out) {
-    std::string text = fmt::format("[end] {} (the trace ended inside its window)\n", format_op(close));
-    for (std::size_t j = journal_mark_; j < part_.journal().size(); ++j)
-      text += "    " + part_.journal()[j].text + "\n";
-    options_.trace_out(text);
+// The end of a trace is not the end of the machine: the kernel finishes a
+// hotplug operation the trace left inside its window (phase=done, which
+// also completes a parked load), and the driver is unloaded, as at module
+// removal or shutdown.  Each is performed and judged like a step of its own;
+// the verdict names them step ops.size() ("after the trace").  An implicit
+// unload finds a leak the trace never asked about.
+std::optional<Violation> Run::finish(Verdict &verdict) {
+  while (auto close = closing_op(part_)) {
+    const bool window = close->kind != OpKind::Unload;
+    const std::string where =
+        window ? "after the trace, which ended inside a window: closed with phase=done"
+               : "after the trace, which ended with the driver loaded: unloaded";
+    const std::string label =
+        window ? " (the trace ended inside its window)" : " (implicit: the trace ended loaded)";
+    journal_mark_ = part_.journal().size();
+    faults_mark_ = faults();
+    errors_mark_ = part_.log_count(BUSMAP_LOG_ERR);
+    refusals_mark_ = part_.firmware().refusals().size();
+    ++verdict.steps_run;
+    try {
+      perform(*close);
+      look(where);
+    } catch (Found &f) {
+      Violation v = violation(trace_.ops.size(), *close, where, f);
+      v.op += label;
+      return v;
+    }
+    if (options_.trace_out) {
+      std::string text = fmt::format("[end] {}{}\n", format_op(*close), label);
+      for (std::size_t j = journal_mark_; j < part_.journal().size(); ++j)
+        text += "    " + part_.journal()[j].text + "\n";
+      options_.trace_out(text);
+    }
   }
   return std::nullopt;
 }
@@ -277,7 +307,8 @@ std::string Run::perform(const Op &op) {
     const Block *b = part_.memory().find(op.addr);
     const bool reclaimable = b && b->phase == Phase::Offline && !part_.window();
     OpOutcome out = part_.remove_block(op.addr);
-    if (reclaimable && !out.performed)
+    // Only an orphan holding its pages is not the driver's doing (firmware.hpp).
+    if (reclaimable && !out.performed && out.path != "refused, an orphaned MR still holds its pages")
       throw Found{inv::Reclaimable,
                   fmt::format("the hypervisor reclaims the offline block {}", hex(op.addr)),
                   out.note};
@@ -287,17 +318,13 @@ std::string Run::perform(const Op &op) {
     current_where_ = "the translation the step asked for";
     refresh();
     if (part_.loaded())
-      probe(op.addr);
+      probe(op.addr, inoperable_); // an inoperable driver misses everywhere
     current_where_.clear();
     return {};
   case OpKind::FaultAlloc:
-    part_.allocator().arm_fault(op.nth);
-    part_.note(JournalEntry::Kind::Kernel, fmt::format("allocation {} from now will fail", op.nth));
-    return {};
   case OpKind::FaultHcall:
-    part_.firmware().arm_fault(op.nth, op.code);
-    part_.note(JournalEntry::Kind::Kernel,
-               fmt::format("firmware call {} from now will answer {}", op.nth, op.code));
+    arm_fault(part_, op);
+    part_.note(JournalEntry::Kind::Kernel, describe_fault(op));
     return {};
   }
   return {};
@@ -308,7 +335,7 @@ std::string Run::do_load() {
     part_.note(JournalEntry::Kind::Kernel, "already loaded: load ignored");
     return part_.loaded() ? "ignored, already loaded" : "ignored, already loading";
   }
-  degraded_ = false;
+  inoperable_ = false;
   logs_at_load_ = part_.log_count(BUSMAP_LOG_DEBUG);
   const auto &w = part_.window();
   const std::string in_window =
@@ -386,7 +413,7 @@ OpOutcome Run::do_hotplug(const Op &op) {
 // A load parked in get_online_mems() ended with the window: judged as a
 // load of this step.
 std::string Run::loaded_after_window(const OpOutcome &out) {
-  degraded_ = false;
+  inoperable_ = false;
   logs_at_load_ = part_.log_count(BUSMAP_LOG_DEBUG);
   return "then the waiting load " + judge_load(out.load_result);
 }
@@ -423,10 +450,26 @@ std::vector<std::uint64_t> Run::snapshot_addresses() const {
 
 // --- Looking. ------------------------------------------------------------------
 
-bool Run::fault_in_step() const { return faults() > faults_mark_; }
+// A fault of this step, or its consequence: the firmware refused an MR
+// because an orphan (firmware.hpp) an earlier fault left holds its slot or
+// its bus range.
+bool Run::fault_in_step() const {
+  if (faults() > faults_mark_)
+    return true;
+  const auto &r = part_.firmware().refusals();
+  return std::any_of(r.begin() + static_cast<std::ptrdiff_t>(refusals_mark_), r.end(),
+                     [](const Refusal &x) { return x.rule == FirmwareRule::OrphanHeld; });
+}
 
-bool Run::degraded() const {
-  return degraded_ || (fault_in_step() && part_.log_count(BUSMAP_LOG_ERR) > errors_mark_);
+// The driver may be inoperable: it logged an error after a fault of this
+// step, or it was inoperable after an earlier one.
+bool Run::excused() const {
+  return inoperable_ || (fault_in_step() && part_.log_count(BUSMAP_LOG_ERR) > errors_mark_);
+}
+
+/// Live MRs that are the driver's: all but the orphans (firmware.hpp).
+std::size_t Run::driver_mrs() const {
+  return part_.firmware().live_mrs().size() - part_.firmware().orphans().size();
 }
 
 void Run::look(std::string_view where) {
@@ -446,9 +489,43 @@ void Run::look(std::string_view where) {
   check_mrs();
   check_registered_pages();
   check_migrating();
-  check_coverage();
-  check_probes();
+  if (excused()) {
+    judge_after_fault();
+  } else {
+    check_coverage();
+    check_probes();
+  }
   check_footprint();
+}
+
+// After a fault it logged, a driver is restored (every invariant holds, as
+// before the fault; a veto restores too) or inoperable: it holds no live MR
+// and every translation misses, until the next load.  eHEA's "register MR
+// failed - driver inoperable!" is the second.  Anything in between (some
+// memory translated, other DMA-live memory silently unmapped) is a
+// clean-failure of its own.  A driver that recovers on a later event is
+// restored again.
+void Run::judge_after_fault() {
+  const std::size_t mrs = driver_mrs();
+  const auto translated = mrs == 0 ? first_translation() : std::nullopt;
+  // Inoperable first: with nothing DMA-live an inoperable driver also
+  // looks restored, and must stay excused when memory comes online.
+  inoperable_ = mrs == 0 && !translated;
+  if (inoperable_)
+    return;
+  try {
+    check_coverage();
+    check_probes();
+  } catch (Found &restored) {
+    const std::string state =
+        mrs ? fmt::format("the driver holds {} live MR(s)", mrs)
+            : fmt::format("translate({}) = {}", hex(translated->first), hex(translated->second));
+    throw Found{inv::CleanFailure,
+                "after the fault it logged, the driver is restored (every invariant as before the "
+                "fault) or inoperable (no live MR, every translation BUSMAP_INVALID)",
+                fmt::format("neither: {}, but {} fails: expected {}; actual {}", state,
+                            restored.invariant, restored.expected, restored.actual)};
+  }
 }
 
 void Run::check_misuse() {
@@ -465,11 +542,12 @@ void Run::check_misuse() {
 }
 
 void Run::check_unloaded() {
-  const auto &mrs = part_.firmware().live_mrs();
-  if (!mrs.empty())
-    throw Found{inv::CleanFailure, "no live MR once the driver is unloaded (or failed to load)",
-                fmt::format("{} live MR(s), the first at bus {}", mrs.size(),
-                            hex(mrs.begin()->second.bus_start))};
+  const Firmware &fw = part_.firmware();
+  for (const auto &[h, mr] : fw.live_mrs())
+    if (!fw.orphaned(h))
+      throw Found{inv::CleanFailure, "no live MR once the driver is unloaded (or failed to load)",
+                  fmt::format("{} live MR(s), the first at bus {}", driver_mrs(),
+                              hex(mr.bus_start))};
   const auto &a = part_.allocator();
   if (a.live_bytes() != 0)
     throw Found{inv::Footprint, "0 live bytes once the driver is unloaded (or failed to load)",
@@ -485,9 +563,11 @@ PageSet Run::pages_of(const SectionSet &sections) const {
 }
 
 void Run::check_mrs() {
-  const auto &mrs = part_.firmware().live_mrs();
+  const Firmware &fw = part_.firmware();
   unsigned __int128 total = 0;
-  for (const auto &[h, mr] : mrs) {
+  for (const auto &[h, mr] : fw.live_mrs()) {
+    if (fw.orphaned(h))
+      continue; // the firmware's now: neither complete nor freed is required
     if (!mr.complete())
       throw Found{inv::MrLength,
                   fmt::format("MR {} complete: {} pages registered as declared", h, mr.declared_pages),
@@ -501,10 +581,10 @@ void Run::check_mrs() {
                 fmt::format("MR length at most partition memory ({} sections)",
                             part_.memory().assigned_sections()),
                 fmt::format("{:#x} bytes in {} MR(s)", static_cast<std::uint64_t>(total),
-                            mrs.size())};
-  if (mrs.size() > config_.max_mrs)
+                            driver_mrs())};
+  if (driver_mrs() > config_.max_mrs)
     throw Found{inv::MrLength, fmt::format("at most {} MRs", config_.max_mrs),
-                fmt::format("{}", mrs.size())};
+                fmt::format("{}", driver_mrs())};
 }
 
 void Run::check_registered_pages() {
@@ -522,18 +602,34 @@ void Run::check_registered_pages() {
                   fmt::format("it holds page {}",
                               hex(giant.begin()->lower() << config_.hw_page_shift))};
   }
-  const PageSet dup = part_.firmware().duplicated_pages();
+  const PageSet dup = driver_duplicates();
   if (!dup.empty())
     throw Found{inv::NoHoles, "no page registered twice",
                 fmt::format("page {} is registered more than once",
                             hex(dup.begin()->lower() << config_.hw_page_shift))};
 }
 
+// Pages registered twice, not counting an orphan's: a driver that cannot
+// free an orphan can stay operable only by registering its memory again.
+PageSet Run::driver_duplicates() const {
+  const Firmware &fw = part_.firmware();
+  if (fw.orphans().empty())
+    return fw.duplicated_pages();
+  PageSet seen, dup;
+  for (const auto &[h, mr] : fw.live_mrs())
+    if (!fw.orphaned(h)) {
+      dup += seen & mr.pages;
+      seen += mr.pages;
+    }
+  return dup;
+}
+
 void Run::check_migrating() {
   for (const auto &r : model::migrating(part_.memory())) {
     SectionSet one;
     one += r;
-    const auto holders = part_.firmware().holders(one);
+    auto holders = part_.firmware().holders(one);
+    std::erase_if(holders, [&](std::uint64_t h) { return part_.firmware().orphaned(h); });
     if (!holders.empty())
       throw Found{inv::Reclaimable,
                   fmt::format("no live MR holds a page of [{}, {}) once GOING_OFFLINE is accepted",
@@ -544,8 +640,6 @@ void Run::check_migrating() {
 }
 
 void Run::check_coverage() {
-  if (degraded())
-    return;
   PageSet registered;
   for (const auto &[h, mr] : part_.firmware().live_mrs())
     registered += mr.pages;
@@ -556,9 +650,10 @@ void Run::check_coverage() {
                             hex(missing.begin()->lower() << config_.hw_page_shift))};
 }
 
-// Judges one translation the driver gave: right (invariant 1) or an exact
+// Judges one translation the driver gave (a miss is right for an inoperable
+// driver, judge_after_fault): right (invariant 1) or an exact
 // miss where memory must miss (invariant 5), and the canonical address.
-void Run::probe(std::uint64_t addr) {
+void Run::probe(std::uint64_t addr, bool inoperable) {
   const std::uint64_t section = addr >> config_.section_shift;
   const Memory &mem = part_.memory();
   const bool live = boost::icl::contains(must_map_, section);
@@ -578,7 +673,7 @@ void Run::probe(std::uint64_t addr) {
     }
     return;
   }
-  check_translation(addr, bus, window || degraded());
+  check_translation(addr, bus, window || inoperable);
 }
 
 void Run::check_translation(std::uint64_t addr, std::uint64_t bus, bool may_miss) {
@@ -607,55 +702,78 @@ void Run::check_translation(std::uint64_t addr, std::uint64_t bus, bool may_miss
                      : fmt::format("MR {} has no page registered there", mr->handle)};
 }
 
-void Run::check_probes() {
+Run::ProbePlan Run::probe_plan() {
   const Memory &mem = part_.memory();
-  const std::uint64_t size = config_.section_size();
-  SectionSet mapped = must_map_;
+  ProbePlan plan;
+  plan.mapped = must_map_;
   for (const auto &r : window_)
     for (std::uint64_t s = r.lower(); s < r.upper(); ++s)
       if (part_.translate(s << config_.section_shift) != BUSMAP_INVALID)
-        mapped += s;
+        plan.mapped += s;
   // Every section of partition memory (an offline block between online
   // ones must miss in every section, not only at the run's edges) and of
   // mapped or must-map memory, and the edges of everything else.
-  SectionSet edges = mem.assigned();
-  for (const auto &r : mem.assigned() + mapped) {
-    edges += r.lower();
-    edges += r.upper() - 1;
+  plan.edges = mem.assigned();
+  for (const auto &r : mem.assigned() + plan.mapped) {
+    plan.edges += r.lower();
+    plan.edges += r.upper() - 1;
     if (r.lower() > 0)
-      edges += r.lower() - 1;
+      plan.edges += r.lower() - 1;
     if (r.upper() < config_.section_limit())
-      edges += r.upper();
+      plan.edges += r.upper();
   }
   for (const auto &r : mem.gigantic() & mem.assigned()) {
-    edges += r.lower();
-    edges += r.upper() - 1;
+    plan.edges += r.lower();
+    plan.edges += r.upper() - 1;
   }
   // The top and the middle of the physical space (2^64 - 1 and 2^63 in
   // `portable`), and bus_start, read as a physical address when it is one.
   const std::uint32_t bits = config_.phys_bits;
-  std::vector<std::uint64_t> fixed = {0, bits == 64 ? ~0ull : (1ull << bits) - 1,
-                                      1ull << (bits - 1)};
+  plan.fixed = {0, bits == 64 ? ~0ull : (1ull << bits) - 1, 1ull << (bits - 1)};
   if (in_phys_space(config_.bus_start))
-    fixed.push_back(config_.bus_start);
-  const std::uint64_t inner = 0x5a5a5a5a5a5a5a5aull & (size - 1);
-  auto probe_section = [&](std::uint64_t s) {
-    const std::uint64_t base = s << config_.section_shift;
-    probe(base);
-    probe(base + inner);
-    probe(base + (size - 1));
+    plan.fixed.push_back(config_.bus_start);
+  plan.inner = 0x5a5a5a5a5a5a5a5aull & (config_.section_size() - 1);
+  return plan;
+}
+
+/// Calls `fn` on the first, inner and last address of every section in `sections`.
+template <class F>
+static void for_each_probe(const SectionSet &sections, const PlatformConfig &config,
+                           std::uint64_t inner, F fn) {
+  for (const auto &r : sections)
+    for (std::uint64_t s = r.lower(); s < r.upper(); ++s) {
+      const std::uint64_t base = s << config.section_shift;
+      fn(base);
+      fn(base + inner);
+      fn(base + (config.section_size() - 1));
+    }
+}
+
+/// The first probed address the driver translates, and its bus address.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> Run::first_translation() {
+  const ProbePlan plan = probe_plan();
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> found;
+  auto look_at = [&](std::uint64_t a) {
+    if (!found)
+      if (const std::uint64_t bus = part_.translate(a); bus != BUSMAP_INVALID)
+        found.emplace(a, bus);
   };
-  for (const auto &r : mapped)
-    for (std::uint64_t s = r.lower(); s < r.upper(); ++s)
-      probe_section(s);
-  for (const auto &r : edges)
-    for (std::uint64_t s = r.lower(); s < r.upper(); ++s)
-      probe_section(s);
-  for (auto a : fixed)
+  for_each_probe(plan.mapped + plan.edges, config_, plan.inner, look_at);
+  for (auto a : plan.fixed)
+    look_at(a);
+  return found;
+}
+
+void Run::check_probes() {
+  const ProbePlan plan = probe_plan();
+  auto one = [this](std::uint64_t a) { probe(a); };
+  for_each_probe(plan.mapped, config_, plan.inner, one);
+  for_each_probe(plan.edges, config_, plan.inner, one);
+  for (auto a : plan.fixed)
     probe(a);
-  if (!(driver_.flags & BUSMAP_DRIVER_CANONICAL) || degraded())
+  if (!(driver_.flags & BUSMAP_DRIVER_CANONICAL))
     return;
-  const model::CanonicalLayout layout(mapped, config_);
+  const model::CanonicalLayout layout(plan.mapped, config_);
   check_canonical_mr(layout);
   auto exact = [&](std::uint64_t addr) {
     const std::uint64_t want = layout.translate(addr), got = part_.translate(addr);
@@ -663,31 +781,32 @@ void Run::check_probes() {
       throw Found{inv::Canonical, fmt::format("translate({}) = {} (rank layout)", hex(addr), hex(want)),
                   hex(got)};
   };
-  for (const auto &r : mapped + edges)
-    for (std::uint64_t s = r.lower(); s < r.upper(); ++s) {
-      exact(s << config_.section_shift);
-      exact((s << config_.section_shift) + inner);
-      exact((s << config_.section_shift) + (size - 1));
-    }
-  for (auto a : fixed)
+  for_each_probe(plan.mapped + plan.edges, config_, plan.inner, exact);
+  for (auto a : plan.fixed)
     exact(a);
 }
 
 void Run::check_canonical_mr(const model::CanonicalLayout &layout) {
-  const auto &mrs = part_.firmware().live_mrs();
+  const Firmware &fw = part_.firmware();
   const std::uint64_t want = layout.mr_length();
+  // The driver's MRs: an orphan counts only where it is the canonical MR,
+  // which a driver may keep using when its free failed and nothing changed.
+  std::vector<const MemoryRegion *> mrs;
+  for (const auto &[h, mr] : fw.live_mrs())
+    if (!fw.orphaned(h) || (mr.bus_start == config_.bus_start && mr.length == want))
+      mrs.push_back(&mr);
   const std::string expected =
       want ? fmt::format("one MR at bus {} of length {:#x} ({} sections)", hex(config_.bus_start),
                          want, layout.sections())
            : std::string("no MR (no section mapped)");
   const bool ok = want == 0 ? mrs.empty()
-                            : mrs.size() == 1 && mrs.begin()->second.bus_start == config_.bus_start &&
-                                  mrs.begin()->second.length == want;
+                            : mrs.size() == 1 && mrs.front()->bus_start == config_.bus_start &&
+                                  mrs.front()->length == want;
   if (ok)
     return;
   std::string actual = fmt::format("{} MR(s)", mrs.size());
-  for (const auto &[h, mr] : mrs)
-    actual += fmt::format("; MR {} at {} length {:#x}", h, hex(mr.bus_start), mr.length);
+  for (const MemoryRegion *mr : mrs)
+    actual += fmt::format("; MR {} at {} length {:#x}", mr->handle, hex(mr->bus_start), mr->length);
   throw Found{inv::Canonical, expected, actual};
 }
 
@@ -698,8 +817,8 @@ void Run::check_refusals() {
   for (std::size_t i = refusals_mark_; i < refusals.size(); ++i) {
     const Refusal &r = refusals[i];
     switch (r.rule) {
-    case FirmwareRule::LengthOverMemory:
     case FirmwareRule::MrLimit:
+    case FirmwareRule::LengthOverMemory:
     case FirmwareRule::PastDeclared:
       throw Found{inv::MrLength, "MRs within partition memory, the MR limit and their declared length",
                   "the firmware refused: " + r.why};
@@ -709,6 +828,7 @@ void Run::check_refusals() {
                   "the firmware refused: " + r.why};
     case FirmwareRule::CallShape:
     case FirmwareRule::UnknownHandle:
+    case FirmwareRule::OrphanHeld: // an earlier fault's consequence (fault_in_step)
       break; // a malformed call: clean-failure judges the failed load or veto
     }
   }

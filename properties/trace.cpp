@@ -35,6 +35,27 @@ const char *to_string(HotplugPhase p) {
   return "?";
 }
 
+void arm_fault(Partition &part, const Op &op) {
+  if (op.kind == OpKind::FaultAlloc)
+    part.allocator().arm_fault(op.nth, op.count);
+  else
+    part.firmware().arm_fault(op.nth, op.code, op.count);
+}
+
+std::optional<Op> closing_op(const Partition &part) {
+  Op op;
+  if (const auto &w = part.window()) {
+    op.kind = w->offline ? OpKind::Offline : OpKind::Online;
+    op.addr = part.memory().base_of(w->block.first_section);
+    op.phase = HotplugPhase::Done;
+    return op;
+  }
+  if (!part.loaded())
+    return std::nullopt;
+  op.kind = OpKind::Unload;
+  return op;
+}
+
 OpOutcome perform_hotplug(Partition &part, const Op &op, const Partition::Checkpoint &cp) {
   const bool online = op.kind == OpKind::Online;
   switch (op.phase) {
@@ -84,6 +105,12 @@ std::string format_op(const Op &op) {
   case OpKind::FaultHcall:
     s += fmt::format(" nth={} code={}", op.nth, hcall_code_name(op.code));
     break;
+  }
+  if (op.kind == OpKind::FaultAlloc || op.kind == OpKind::FaultHcall) {
+    if (op.count == FaultPlan::Sticky)
+      s += " sticky";
+    else if (op.count != 1)
+      s += fmt::format(" count={}", op.count);
   }
   return s;
 }

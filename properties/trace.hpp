@@ -13,6 +13,7 @@
 #define BUSMAP_PROPERTIES_TRACE_HPP
 
 #include "platform/config.hpp"
+#include "platform/fault.hpp"
 
 #include <cstdint>
 #include <string>
@@ -28,8 +29,8 @@ enum class OpKind {
   Offline,    // kernel offlines the block at addr
   Remove,     // hypervisor reclaims the (offline) block at addr
   Translate,  // a device asks for the bus address of addr
-  FaultAlloc, // the nth allocation from now fails
-  FaultHcall, // the nth firmware call from now answers `code`
+  FaultAlloc, // the nth allocation from now fails (and `count`-1 after it)
+  FaultHcall, // the nth firmware call from now answers `code` (and `count`-1 after it)
 };
 
 /// Which part of an online or offline an op is.  Atomic is the whole
@@ -52,6 +53,8 @@ struct Op {
   bool migrate_fail = false;  // Offline: page migration fails after GOING_OFFLINE
   std::uint32_t nth = 1;      // FaultAlloc, FaultHcall: 1 = the next one
   std::int64_t code = 0;      // FaultHcall: the firmware's answer
+  std::uint32_t count = 1;    // FaultAlloc, FaultHcall: calls that fail in a row;
+                              // FaultPlan::Sticky (0): every one from the nth on
   HotplugPhase phase = HotplugPhase::Atomic; // Online, Offline
 
   friend bool operator==(const Op &, const Op &) = default;

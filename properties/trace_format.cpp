@@ -82,7 +82,7 @@ const ConfigField config_fields[] = {
     {"max_mrs", &PlatformConfig::max_mrs, 1, false},
     {"bus_start", &PlatformConfig::bus_start, 1, true},
     {"footprint_base", &PlatformConfig::footprint_base, 2, true},
-    {"footprint_per_section", &PlatformConfig::footprint_per_section, 2, true},
+    {"footprint_per_hw_page", &PlatformConfig::footprint_per_hw_page, 2, true},
     {"max_alloc_bytes", &PlatformConfig::max_alloc_bytes, 2, true},
 };
 
@@ -360,6 +360,10 @@ void Reader::read_config() {
   for (std::size_t i = 1; i < tokens_.size(); ++i) {
     const Token &t = tokens_[i];
     const ConfigField *f = t.has_value() ? find_config_field(t.key()) : nullptr;
+    if (t.key() == "footprint_per_section")
+      fail(t.column, "footprint_per_section is gone: the bound is footprint_base + "
+                     "footprint_per_hw_page x the HW pages of present memory (docs/ORACLE.md); "
+                     "write footprint_per_hw_page=N");
     if (!f)
       fail(t.column, fmt::format("expected KEY=VALUE with KEY one of {}; found {}",
                                  config_field_names(), quote(t.text)));
@@ -494,6 +498,9 @@ void Reader::read_profile(TraceFile &tf) {
 
 // --- Operations. -------------------------------------------------------------
 
+/// Options written bare, without "=value".
+static bool is_flag(std::string_view key) { return key == "migrate-fail" || key == "sticky"; }
+
 void Reader::read_op_options(Op &op, std::size_t from,
                              std::initializer_list<std::string_view> allowed,
                              std::initializer_list<std::string_view> required) {
@@ -502,7 +509,7 @@ void Reader::read_op_options(Op &op, std::size_t from,
     std::string s;
     for (auto a : allowed)
       s += fmt::format("{}{}{}", s.empty() ? "" : ", ", a,
-                       a == "migrate-fail" ? ""
+                       is_flag(a)          ? ""
                        : a == "veto"       ? "=before|after"
                        : a != "phase"      ? "=N"
                        : op.kind == OpKind::Online ? "=going|done|cancel"
@@ -512,7 +519,7 @@ void Reader::read_op_options(Op &op, std::size_t from,
   for (std::size_t i = from; i < tokens_.size(); ++i) {
     const Token &t = tokens_[i];
     std::string_view key = t.key();
-    bool flag = key == "migrate-fail";
+    bool flag = is_flag(key);
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end() || flag == t.has_value())
       fail(t.column, fmt::format("unexpected {} after {}; expected {}", quote(t.text),
                                  to_string(op.kind),
@@ -526,7 +533,15 @@ void Reader::read_op_options(Op &op, std::size_t from,
           number(t.value(), "nth", std::numeric_limits<std::uint32_t>::max()));
       if (op.nth == 0)
         fail(t.value().column, "nth counts from 1 (nth=1 is the next one), found nth=0");
-    } else if (key == "code")
+    } else if (key == "count") {
+      op.count = static_cast<std::uint32_t>(
+          number(t.value(), "count", std::numeric_limits<std::uint32_t>::max()));
+      if (op.count == 0)
+        fail(t.value().column, "count=0 fails nothing; a fault that never ends is spelled "
+                               "'sticky'");
+    } else if (key == "sticky")
+      op.count = FaultPlan::Sticky;
+    else if (key == "code")
       op.code = hcall_code(t.value());
     else if (key == "veto")
       op.veto = veto(t.value());
@@ -535,6 +550,9 @@ void Reader::read_op_options(Op &op, std::size_t from,
     else
       op.migrate_fail = true;
   }
+  if (seen.count("count") && seen.count("sticky"))
+    fail(end_column(), "count= and sticky exclude each other: a fault fails count calls or "
+                       "every call");
   for (auto r : required)
     if (!seen.count(r))
       fail(end_column(), fmt::format("expected {}=... in a {} line", r, to_string(op.kind)));
@@ -584,8 +602,10 @@ Op Reader::read_op(OpKind kind) {
   case OpKind::Add: read_op_options(op, from, {"sections"}, {"sections"}); break;
   case OpKind::Online: read_op_options(op, from, {"phase", "veto"}, {}); break;
   case OpKind::Offline: read_op_options(op, from, {"phase", "veto", "migrate-fail"}, {}); break;
-  case OpKind::FaultAlloc: read_op_options(op, from, {"nth"}, {"nth"}); break;
-  case OpKind::FaultHcall: read_op_options(op, from, {"nth", "code"}, {"nth", "code"}); break;
+  case OpKind::FaultAlloc: read_op_options(op, from, {"nth", "count", "sticky"}, {"nth"}); break;
+  case OpKind::FaultHcall:
+    read_op_options(op, from, {"nth", "code", "count", "sticky"}, {"nth", "code"});
+    break;
   default: read_op_options(op, from, {}, {}); break;
   }
   return op;

@@ -32,8 +32,8 @@ void replay_op(Partition &part, const busmap_driver &driver, const Op &op) {
     if (part.loaded())
       part.translate(op.addr);
     return;
-  case OpKind::FaultAlloc: part.allocator().arm_fault(op.nth); return;
-  case OpKind::FaultHcall: part.firmware().arm_fault(op.nth, op.code); return;
+  case OpKind::FaultAlloc:
+  case OpKind::FaultHcall: arm_fault(part, op); return;
   }
 }
 

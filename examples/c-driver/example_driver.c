@@ -21,7 +21,10 @@
  *
  * When an allocation or a firmware call fails, the driver logs it, drops
  * its MR (so no lookup can return an address the device cannot reach) and
- * answers NOTIFY_BAD; every later change tries to register again.
+ * answers NOTIFY_BAD; every later change tries to register again.  Only a
+ * CANCEL_OFFLINE that cannot get memory to take its sections back leaves
+ * the array short of online memory; the driver is then inoperable (no MR,
+ * every lookup a miss) until it is loaded again.
  *
  * ABI 2 (the default): walk_ram reports every block the partition has
  * added, offline ones too, so the load keeps only the sections is_online()
@@ -50,6 +53,7 @@ struct example_map {
 	uint64_t *page_buf;	/* one h_register_pages call's worth */
 	uint64_t mr_handle;
 	int has_mr;
+	int stale;		/* the array lacks online memory: no MR until reload */
 };
 
 static void example_log(struct example_map *map, const char *msg)
@@ -83,6 +87,9 @@ static size_t lower_bound(const struct example_map *map, uint64_t section)
 /*
  * A live MR must not outlive the sections it was built over, so a failed
  * free (H_BUSY, a firmware hiccup) is tried once more before giving up.
+ * Given up, the MR is the firmware's: the driver forgets it and translates
+ * nothing (inoperable) until a later event builds a new one, since the
+ * section array may no longer match the pages the old MR holds.
  */
 static int drop_mr(struct example_map *map)
 {
@@ -91,12 +98,10 @@ static int drop_mr(struct example_map *map)
 
 	if (!map->has_mr)
 		return 0;
-	for (tries = 0; tries < 2; tries++) {
-		if (p->h_free_mr(p->ctx, map->mr_handle) == BUSMAP_H_SUCCESS) {
-			map->has_mr = 0;
+	map->has_mr = 0;
+	for (tries = 0; tries < 2; tries++)
+		if (p->h_free_mr(p->ctx, map->mr_handle) == BUSMAP_H_SUCCESS)
 			return 0;
-		}
-	}
 	return -1;
 }
 
@@ -137,7 +142,7 @@ static int rebuild_mr(struct example_map *map)
 	uint64_t length = (uint64_t)map->nr_sections << p->section_shift;
 
 	if (drop_mr(map)) {
-		example_log(map, "example: h_free_mr failed");
+		example_log(map, "example: h_free_mr failed; inoperable");
 		return -1;
 	}
 	if (!map->nr_sections)
@@ -312,6 +317,14 @@ static int example_notify(void *drv, enum busmap_mem_action action,
 	default:
 		return BUSMAP_NOTIFY_OK;	/* ONLINE, OFFLINE: already done */
 	}
+	if (changed < 0 && action == BUSMAP_MEM_CANCEL_OFFLINE) {
+		if (drop_mr(map))
+			example_log(map, "example: h_free_mr failed");
+		example_log(map, "example: driver inoperable until reloaded");
+		map->stale = 1;
+	}
+	if (map->stale)
+		return BUSMAP_NOTIFY_OK;	/* maps nothing, blocks nothing */
 	/* Unchanged but without an MR: an earlier rebuild failed, try again. */
 	if (changed < 0 || ((changed || !map->has_mr) && rebuild_mr(map)))
 		return BUSMAP_NOTIFY_BAD;

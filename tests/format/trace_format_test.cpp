@@ -34,7 +34,7 @@ void expect_same_layout(const Layout &a, const Layout &b) {
   EXPECT_EQ(x.block_shift, y.block_shift);
   EXPECT_EQ(x.bus_start, y.bus_start);
   EXPECT_EQ(x.footprint_base, y.footprint_base);
-  EXPECT_EQ(x.footprint_per_section, y.footprint_per_section);
+  EXPECT_EQ(x.footprint_per_hw_page, y.footprint_per_hw_page);
   EXPECT_EQ(x.max_alloc_bytes, y.max_alloc_bytes);
   ASSERT_EQ(a.blocks.size(), b.blocks.size());
   for (std::size_t i = 0; i < a.blocks.size(); ++i) {
@@ -177,7 +177,7 @@ TEST(TraceFormat, WriterSpellsOutEveryConfigField) {
   for (const char *field : {"section_shift=24", "page_shift=16", "hw_page_shift=12",
                             "max_rpages=512", "max_mrs=2", "gigantic_shift=34", "block_shift=28",
                             "bus_start=0x8000000000000000", "footprint_base=0x100000",
-                            "footprint_per_section=0x30000", "max_alloc_bytes=0x10000000"})
+                            "footprint_per_hw_page=0x40", "max_alloc_bytes=0x10000000"})
     EXPECT_NE(text.find(field), std::string::npos) << field << " missing from\n" << text;
 }
 
