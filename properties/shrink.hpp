@@ -31,8 +31,9 @@ namespace busmap {
 
 /// What makes two failures the same bug: the invariant, the kind of check
 /// that saw it (the violation's `where`, its numbers and addresses
-/// normalised away) and the kind of operation it happened at (the first
-/// word of the op).  A candidate that fails with another signature found
+/// normalised away; a step the end of the trace implies counts as the
+/// same step written out) and the kind of operation it happened at (the
+/// first word of the op).  A candidate that fails with another signature found
 /// another bug, which shrinking reports but does not follow.
 std::string failure_signature(const Violation &v);
 
@@ -68,6 +69,9 @@ std::vector<Trace> nearer_faults(const Trace &t);
 /// "fault-moves": a fault moved later, past steps that make no (or fewer)
 /// calls, with nth reduced by what the steps it skipped consumed.
 std::vector<Trace> faults_moved_to_their_call(const Trace &t);
+/// "fault-once": a persistent fault (count=N above 1, or sticky) that
+/// fails one call only.
+std::vector<Trace> single_faults(const Trace &t);
 /// "lower-block": a block moved to a lower free address (the lowest one,
 /// and the lowest above its lower neighbour), every operation on it with it.
 std::vector<Trace> lower_blocks(const Trace &t);

@@ -11,6 +11,7 @@
 #include "impl/mutants/mutants.hpp"
 #include "properties/checker.hpp"
 #include "properties/shrink.hpp"
+#include "platform/fault.hpp"
 #include "properties/trace_format.hpp"
 #include "tests/support/patient.hpp"
 
@@ -69,6 +70,20 @@ TEST(FailureSignature, IsInvariantKindOfCheckAndKindOfOperation) {
   Violation other_invariant = b;
   other_invariant.invariant = "coverage";
   EXPECT_NE(failure_signature(a), failure_signature(other_invariant));
+}
+
+// The implicit unload at the end of a trace is judged like an explicit one:
+// a leak it finds is the leak a trailing `unload` found, so shrinking may
+// drop that `unload`.
+TEST(FailureSignature, TheImplicitUnloadIsTheExplicitOne) {
+  Violation explicit_unload;
+  explicit_unload.invariant = "footprint";
+  explicit_unload.where = "after the step";
+  explicit_unload.op = "unload";
+  Violation implicit_unload = explicit_unload;
+  implicit_unload.where = "after the trace, which ended with the driver loaded: unloaded";
+  implicit_unload.op = "unload (implicit: the trace ended loaded)";
+  EXPECT_EQ(failure_signature(explicit_unload), failure_signature(implicit_unload));
 }
 
 //===--------------------------------------------------------------------===//
@@ -217,6 +232,22 @@ TEST(ShrinkPasses, AFaultMovesNextToItsCall) {
       << write_trace(f.shrunk);
   const Failure unmoved = shrunk(d, t, {"start-state", "fault-moves"});
   EXPECT_EQ(unmoved.shrunk.ops.at(1).kind, OpKind::FaultAlloc) << write_trace(unmoved.shrunk);
+}
+
+// A persistent fault where the failure needs one failing call: the
+// allocation that fails is the online's first; the ones after it do not
+// matter, so the fault fails once.
+TEST(ShrinkPasses, APersistentFaultFailsOnce) {
+  const Trace t = trace_of("block 0x0 sections=1 offline\n"
+                           "block 0x1000000000000000 sections=1 online\n"
+                           "config section_shift=24 block_shift=24\n"
+                           "load\n"
+                           "fault-alloc nth=1 sticky\n"
+                           "online 0x0\n");
+  const busmap_driver &d = mutants::partial_update_on_alloc_failure;
+  const Failure f = shrunk(d, t);
+  EXPECT_EQ(ops_of(f.shrunk), "load\nfault-alloc nth=1\nonline 0x0\n") << write_trace(f.shrunk);
+  EXPECT_EQ(shrunk(d, t, {"fault-once"}).shrunk.ops.at(1).count, FaultPlan::Sticky);
 }
 
 // A block far from 0, a block nothing names, a block of 16 sections: the
