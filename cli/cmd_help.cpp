@@ -79,8 +79,10 @@ std::string trace_format_text() {
          "  offline BASE phase=going|migrated|done|cancel  one phase of a split offline\n"
          "  remove BASE                           the hypervisor reclaims an offline block\n"
          "  translate ADDR                        a device asks for ADDR's bus address\n"
-         "  fault-alloc nth=K                     the K-th allocation from now fails\n"
-         "  fault-hcall nth=K code=C              the K-th firmware call answers C\n\n"
+         "  fault-alloc nth=K [count=N|sticky]    the K-th allocation from now fails\n"
+         "  fault-hcall nth=K code=C [count=N|sticky]\n"
+         "                                        the K-th firmware call answers C; count=N:\n"
+         "                                        N calls in a row, sticky: every one from the K-th\n\n"
          "This example is written by the program's own trace writer:\n\n" +
          write_trace(sample_trace(), "an example: one operation of each kind", "simple") +
          "\ndocs/TRACE_FORMAT.md has every field; `busmap replay FILE.trace` runs one.\n";

@@ -515,10 +515,16 @@ std::int64_t Partition::cb_register_pages(void *ctx, std::uint64_t handle,
 
 std::int64_t Partition::cb_free_mr(void *ctx, std::uint64_t handle) {
   Partition &p = self(ctx);
+  const bool was_orphan = p.firmware_.orphaned(handle);
   std::int64_t rc = p.firmware_.free_mr(handle);
   p.note(JournalEntry::Kind::Hcall,
          fmt::format("h_free_mr(MR {}) -> {}{}", handle, hcall_label(rc),
                      rc == BUSMAP_H_SUCCESS ? "" : " (" + p.firmware_.last_error() + ")"));
+  if (!was_orphan && p.firmware_.orphaned(handle))
+    p.note(JournalEntry::Kind::Hcall,
+           fmt::format("MR {} orphaned: the firmware keeps it and its pages, which the "
+                       "hypervisor cannot reclaim; no longer the driver's to free",
+                       handle));
   return rc;
 }
 

@@ -53,8 +53,14 @@ const std::vector<Invariant> &invariants() {
 }
 
 std::string Verdict::describe() const {
+  std::string orphaned;
+  for (const auto &o : orphans)
+    orphaned += fmt::format("  MR {} at bus {:#x} is orphaned: an injected fault refused its free; "
+                            "its {} registered pages stay with the firmware and cannot be "
+                            "reclaimed\n",
+                            o.handle, o.bus_start, o.registered_pages);
   if (!violation)
-    return fmt::format("holds ({} steps)\n", steps_run);
+    return fmt::format("holds ({} steps)\n", steps_run) + orphaned;
   const Violation &v = *violation;
   std::string title = v.invariant;
   for (const auto &i : invariants())
@@ -65,7 +71,7 @@ std::string Verdict::describe() const {
                    v.expected, v.actual);
   if (!v.journal.empty())
     s += "  journal of the step:\n" + v.journal;
-  return s;
+  return s + orphaned;
 }
 
 namespace {
@@ -87,7 +93,7 @@ std::string describe_fault(const Op &op) {
       : hcall_name(op.code)         ? fmt::format("answer {}", hcall_name(op.code))
                                     : fmt::format("answer {}", op.code);
   if (op.count == FaultPlan::Sticky)
-    return fmt::format("every {} from the {}th from now on will {}", what, op.nth, answer);
+    return fmt::format("{} {} from now and every one after it will {}", what, op.nth, answer);
   if (op.count == 1)
     return fmt::format("{} {} from now will {}", what, op.nth, answer);
   return fmt::format("{}s {} to {} from now will {}", what, op.nth, op.nth + op.count - 1,
@@ -101,6 +107,7 @@ public:
         config_(part_.config()) {}
 
   Verdict execute();
+  Verdict execute_steps();
 
 private:
   std::string perform(const Op &op); // answers the protocol path taken
@@ -189,6 +196,16 @@ private:
 };
 
 Verdict Run::execute() {
+  Verdict verdict = execute_steps();
+  const Firmware &fw = part_.firmware();
+  for (auto h : fw.orphans()) {
+    const MemoryRegion &mr = fw.live_mrs().at(h);
+    verdict.orphans.push_back({h, mr.bus_start, mr.registered_pages});
+  }
+  return verdict;
+}
+
+Verdict Run::execute_steps() {
   Verdict verdict;
   for (std::size_t i = 0; i < trace_.ops.size(); ++i) {
     const Op &op = trace_.ops[i];

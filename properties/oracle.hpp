@@ -65,9 +65,17 @@ struct Violation {
   std::string journal;         // what the driver asked and was answered in that step
 };
 
+/// An MR an injected fault left to the firmware (platform/firmware.hpp).
+struct OrphanedMr {
+  std::uint64_t handle = 0, bus_start = 0, registered_pages = 0;
+};
+
 struct Verdict {
   std::optional<Violation> violation; // none: the trace holds
   std::size_t steps_run = 0;
+  /// MRs orphaned when the run ended: not the driver's defect, but memory the
+  /// hypervisor cannot reclaim, which the report says.
+  std::vector<OrphanedMr> orphans;
   bool pass() const { return !violation; }
   /// The report a user reads: step, invariant, expected, actual, journal.
   std::string describe() const;

@@ -71,23 +71,39 @@ RenderResult render_trace_svg(const Trace &trace, const busmap_driver &driver, s
   if (options.step && *options.step > n)
     throw std::invalid_argument(
         fmt::format("step {} is past the end of the trace ({} operations)", *options.step, n));
-  result.step = options.step ? *options.step : result.violation ? result.violation->step + 1 : n;
+  // A failure after the last op is in what the end of the trace implies
+  // (a window closed, the implicit unload): drawn after those ops.
+  const bool at_end = result.violation && result.violation->step >= n && !options.step;
+  result.step = options.step               ? *options.step
+                : result.violation && !at_end ? result.violation->step + 1
+                                              : n;
 
   Partition part(trace.layout);
   for (std::size_t i = 0; i < result.step; ++i)
     replay_op(part, driver, trace.ops[i]);
+  std::string closing;
+  if (at_end)
+    while (auto op = closing_op(part)) {
+      closing += (closing.empty() ? "" : ", then ") + format_op(*op);
+      replay_op(part, driver, *op);
+    }
 
   Scene scene = scene_of_partition(part, trace.mode);
   scene.title = options.title;
-  const bool at_failure = result.violation && result.step == result.violation->step + 1;
-  scene.status = result.step == 0
+  const bool at_failure =
+      result.violation && (at_end || result.step == result.violation->step + 1);
+  scene.status = at_end ? fmt::format("{}: after the trace's {} steps and what its end implies: {}"
+                                      "  (the step the oracle rejected)",
+                                      driver.name, n, closing)
+                 : result.step == 0
                      ? fmt::format("{}: the starting layout, before step 1 of {}", driver.name, n)
                      : fmt::format("{}: after step {} of {}: {}{}", driver.name, result.step, n,
                                    format_op(trace.ops[result.step - 1]),
                                    at_failure ? "  (the step the oracle rejected)" : "");
   if (at_failure) {
     scene.violation = result.violation;
-    scene.focus = op_focus(trace.ops[result.step - 1], part.memory());
+    if (!at_end)
+      scene.focus = op_focus(trace.ops[result.step - 1], part.memory());
   } else if (result.violation) {
     scene.status += fmt::format("  [the trace fails later, at step {}]", result.violation->step + 1);
   }

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "busmap/driver.h"
 #include "properties/generators.hpp"
+#include "properties/oracle.hpp"
 #include "properties/trace_format.hpp"
 
 #include <gtest/gtest.h>
@@ -117,6 +118,20 @@ TEST(TraceFormat, ReadsEveryHeaderLineAndOperation) {
                           op(OpKind::Remove, 0x1000000000000000ull),
                           op(OpKind::Translate, Top), fa, busy, odd, op(OpKind::Unload)};
   EXPECT_EQ(t.ops, want);
+}
+
+TEST(TraceFormat, PersistentFaultsReadAndWriteBack) {
+  const std::string text = "busmap-trace 2\nfault-alloc nth=2 count=3\n"
+                           "fault-hcall nth=1 code=H_HARDWARE sticky\nfault-alloc nth=1 count=1\n";
+  TraceFile tf = parse_trace_file(text, "faults.trace");
+  ASSERT_EQ(tf.trace.ops.size(), 3u);
+  EXPECT_EQ(tf.trace.ops[0].count, 3u);
+  EXPECT_EQ(tf.trace.ops[1].count, FaultPlan::Sticky);
+  EXPECT_EQ(tf.trace.ops[2].count, 1u);
+  EXPECT_EQ(format_op(tf.trace.ops[0]), "fault-alloc nth=2 count=3");
+  EXPECT_EQ(format_op(tf.trace.ops[1]), "fault-hcall nth=1 code=H_HARDWARE sticky");
+  EXPECT_EQ(format_op(tf.trace.ops[2]), "fault-alloc nth=1") << "count=1 is the default";
+  expect_same_trace(tf.trace, parse_trace_file(write_trace(tf), "back.trace").trace);
 }
 
 TEST(TraceFormat, DefaultsWhenTheHeaderOmitsThem) {
@@ -350,6 +365,13 @@ const Malformed malformed[] = {
     {"fault-alloc without nth", H + "fault-alloc\n", 2, 12, "expected nth=..."},
     {"fault-alloc nth zero", H + "fault-alloc nth=0\n", 2, 17, "nth counts from 1"},
     {"fault-alloc nth overflow", H + "fault-alloc nth=4294967296\n", 2, 17, "out of range"},
+    {"fault-alloc count zero", H + "fault-alloc nth=1 count=0\n", 2, 25, "spelled 'sticky'"},
+    {"fault-alloc count and sticky", H + "fault-alloc nth=1 count=2 sticky\n", 2, 33,
+     "exclude each other"},
+    {"fault-alloc sticky with a value", H + "fault-alloc nth=1 sticky=1\n", 2, 19,
+     "unexpected 'sticky=1'"},
+    {"fault-hcall duplicate count", H + "fault-hcall nth=1 code=H_BUSY count=2 count=3\n", 2, 39,
+     "duplicate 'count'"},
     {"fault-hcall unknown code", H + "fault-hcall nth=1 code=H_WHATEVER\n", 2, 24,
      "expected a firmware return code"},
     {"fault-hcall without code", H + "fault-hcall nth=1\n", 2, 18, "expected code=..."},

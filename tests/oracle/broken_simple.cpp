@@ -3,9 +3,11 @@
 #include "tests/oracle/broken_simple.hpp"
 
 #include "impl/drivers.hpp"
+#include "platform/firmware.hpp"
 
 #include <cstdint>
 #include <map>
+#include <set>
 
 namespace busmap::testing {
 namespace {
@@ -13,17 +15,79 @@ namespace {
 const busmap_driver &inner = drivers::simple;
 
 struct Wrapped {
-  void *drv;
-  const busmap_platform *p;
+  void *drv = nullptr;
+  const busmap_platform *p = nullptr;
   std::map<std::uint64_t, std::uint64_t> slot_cache; // section -> bus address of its base
   void *leak = nullptr;
+  busmap_platform seen{}; // the platform `simple` is given (see wrap_platform)
 };
 
+// The platform's own callbacks, for the wrappers below.  The ctx they are
+// called with is the partition's, unchanged, so only these two are replaced.
+// One driver is hosted at a time, so one saved copy serves.
+decltype(busmap_platform::h_free_mr) real_free_mr;
+decltype(busmap_platform::log) real_log;
+decltype(busmap_platform::alloc) real_alloc;
+
+std::int64_t free_until_done(void *ctx, std::uint64_t handle) {
+  std::int64_t rc;
+  do
+    rc = real_free_mr(ctx, handle);
+  while (rc != BUSMAP_H_SUCCESS && rc != BUSMAP_H_PARAMETER);
+  return rc;
+}
+
+std::int64_t free_busy_is_done(void *ctx, std::uint64_t handle) {
+  const std::int64_t rc = real_free_mr(ctx, handle);
+  return hcall_is_busy(rc) ? BUSMAP_H_SUCCESS : rc;
+}
+
+// eHEA's ehea_rem_mr: a failed free is logged and never tried again.
+std::set<std::uint64_t> given_up;
+std::int64_t free_once(void *ctx, std::uint64_t handle) {
+  if (given_up.count(handle))
+    return BUSMAP_H_HARDWARE; // what the first try answered: no second call
+  const std::int64_t rc = real_free_mr(ctx, handle);
+  if (rc != BUSMAP_H_SUCCESS && !hcall_is_busy(rc)) {
+    given_up.insert(handle);
+    real_log(ctx, BUSMAP_LOG_ERR, "simple-free-once: destroy MR failed");
+  }
+  return rc;
+}
+
+void log_and_leak(void *ctx, int level, const char *msg) {
+  if (level <= BUSMAP_LOG_ERR)
+    real_alloc(ctx, 64); // the table the error path forgets
+  real_log(ctx, level, msg);
+}
+
+template <SimpleBug Bug> busmap_platform wrap_platform(const busmap_platform &p) {
+  busmap_platform w = p;
+  real_free_mr = p.h_free_mr;
+  real_log = p.log;
+  real_alloc = p.alloc;
+  if (Bug == SimpleBug::RetriesFreeForever)
+    w.h_free_mr = free_until_done;
+  if (Bug == SimpleBug::TakesBusyAsDone)
+    w.h_free_mr = free_busy_is_done;
+  if (Bug == SimpleBug::LeaksOnFailure)
+    w.log = log_and_leak;
+  if (Bug == SimpleBug::GivesUpOnAFailedFree) {
+    given_up.clear();
+    w.h_free_mr = free_once;
+  }
+  return w;
+}
+
 template <SimpleBug Bug> void *wrapped_load(const busmap_platform *p) {
-  void *drv = inner.load(p);
-  if (!drv)
+  auto *w = new Wrapped;
+  w->p = p;
+  w->seen = wrap_platform<Bug>(*p);
+  w->drv = inner.load(&w->seen);
+  if (!w->drv) {
+    delete w;
     return nullptr;
-  auto *w = new Wrapped{drv, p, {}};
+  }
   if (Bug == SimpleBug::LeaksOnUnload)
     w->leak = p->alloc(p->ctx, 64);
   return w;
@@ -58,6 +122,15 @@ int wrapped_notify(void *drv, busmap_mem_action a, std::uint64_t pfn, std::uint6
   case SimpleBug::VetoesEverything:
     if (a == BUSMAP_MEM_GOING_ONLINE || a == BUSMAP_MEM_GOING_OFFLINE)
       return BUSMAP_NOTIFY_BAD;
+    break;
+  case SimpleBug::VetoWithoutRestore:
+    if (a == BUSMAP_MEM_CANCEL_OFFLINE)
+      return BUSMAP_NOTIFY_OK;
+    if (a == BUSMAP_MEM_GOING_OFFLINE && inner.notify(w->drv, a, pfn, n) == BUSMAP_NOTIFY_BAD) {
+      w->p->log(w->p->ctx, BUSMAP_LOG_ERR, "simple-veto-no-restore: cannot unmap; vetoing");
+      inner.notify(w->drv, a, pfn, n); // the bug: unmaps what it vetoes, on the second try
+      return BUSMAP_NOTIFY_BAD;
+    }
     break;
   default:
     break;
@@ -100,6 +173,14 @@ const busmap_driver &broken_simple(SimpleBug bug) {
   static const busmap_driver keeps = table<SimpleBug::KeepsOfflinedBlock>("simple-keeps-offlined");
   static const busmap_driver vetoes = table<SimpleBug::VetoesEverything>("simple-vetoes");
   static const busmap_driver leaks = table<SimpleBug::LeaksOnUnload>("simple-leaks");
+  static const busmap_driver forever = table<SimpleBug::RetriesFreeForever>("simple-free-forever");
+  static const busmap_driver busy_done = table<SimpleBug::TakesBusyAsDone>("simple-busy-is-done");
+  static const busmap_driver leaks_on_error =
+      table<SimpleBug::LeaksOnFailure>("simple-leaks-on-error");
+  static const busmap_driver no_restore =
+      table<SimpleBug::VetoWithoutRestore>("simple-veto-no-restore");
+  static const busmap_driver free_once_table =
+      table<SimpleBug::GivesUpOnAFailedFree>("simple-free-once");
   switch (bug) {
   case SimpleBug::NoRerankOnRemove: return no_rerank;
   case SimpleBug::WrongMissValue: return wrong_miss;
@@ -107,6 +188,11 @@ const busmap_driver &broken_simple(SimpleBug bug) {
   case SimpleBug::KeepsOfflinedBlock: return keeps;
   case SimpleBug::VetoesEverything: return vetoes;
   case SimpleBug::LeaksOnUnload: return leaks;
+  case SimpleBug::RetriesFreeForever: return forever;
+  case SimpleBug::TakesBusyAsDone: return busy_done;
+  case SimpleBug::LeaksOnFailure: return leaks_on_error;
+  case SimpleBug::VetoWithoutRestore: return no_restore;
+  case SimpleBug::GivesUpOnAFailedFree: return free_once_table;
   }
   return no_rerank;
 }

@@ -19,6 +19,13 @@ enum class SimpleBug {
   KeepsOfflinedBlock, // ignores GOING_OFFLINE: the MR keeps the block being migrated
   VetoesEverything,   // answers NOTIFY_BAD to every GOING_* event without a fault
   LeaksOnUnload,      // unload() forgets one allocation
+  // Failure handling (issue 11): each wraps the platform calls simple makes.
+  RetriesFreeForever,  // loops on h_free_mr until it succeeds: hangs on a persistent fault
+  TakesBusyAsDone,     // an H_BUSY answer to h_free_mr is taken as freed, never retried
+  LeaksOnFailure,      // the error path that logs an error drops an allocation unfreed
+  VetoWithoutRestore,  // a vetoed GOING_OFFLINE unmaps the block anyway; CANCEL_OFFLINE ignored
+  // Not a bug: what a correct driver may do, which the oracle must accept.
+  GivesUpOnAFailedFree, // eHEA's ehea_rem_mr: a refused free is logged, never retried
 };
 
 /// The broken driver for `bug` (a static table per bug).

@@ -155,5 +155,56 @@ TEST_F(FirmwareTest, ExtentsStayFewForLargeRegistrations) {
   EXPECT_EQ(mr.extents.size(), 1u);
 }
 
+TEST(FaultPlan, CountFailsThatManyInARowAndStickyNeverStops) {
+  FaultPlan plan;
+  plan.arm(2, 3);
+  std::vector<bool> failed;
+  for (int i = 0; i < 6; ++i)
+    failed.push_back(plan.take());
+  EXPECT_EQ(failed, (std::vector<bool>{false, true, true, true, false, false}));
+  EXPECT_EQ(plan.consumed(), 3u);
+  EXPECT_FALSE(plan.armed());
+  plan.arm(1, FaultPlan::Sticky);
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_TRUE(plan.take());
+  EXPECT_TRUE(plan.armed());
+  plan.arm(2, 1); // a new fault replaces the sticky one
+  EXPECT_FALSE(plan.take());
+  EXPECT_TRUE(plan.take());
+  EXPECT_FALSE(plan.take());
+}
+
+TEST_F(FirmwareTest, AFreeAnErrorRefusesOrphansTheMrAtOnce) {
+  const std::uint64_t h = alloc(16 * MiB);
+  fw.arm_fault(1, BUSMAP_H_HARDWARE);
+  EXPECT_EQ(fw.free_mr(h), BUSMAP_H_HARDWARE);
+  EXPECT_TRUE(fw.orphaned(h));
+  EXPECT_EQ(fw.live_mrs().count(h), 1u) << "the firmware keeps it";
+  EXPECT_EQ(fw.free_mr(h), BUSMAP_H_SUCCESS) << "a later free that goes through";
+  EXPECT_TRUE(fw.orphans().empty());
+}
+
+TEST_F(FirmwareTest, ABusyFreeOrphansOnlyWhenTheRetryHearsBusyAgain) {
+  const std::uint64_t h = alloc(16 * MiB);
+  fw.arm_fault(1, BUSMAP_H_BUSY, FaultPlan::Sticky);
+  EXPECT_EQ(fw.free_mr(h), BUSMAP_H_BUSY);
+  EXPECT_FALSE(fw.orphaned(h)) << "one busy answer is the driver's to retry";
+  EXPECT_EQ(fw.free_mr(h), BUSMAP_H_BUSY);
+  EXPECT_TRUE(fw.orphaned(h));
+  EXPECT_TRUE(hcall_is_busy(9900) && hcall_is_busy(9905) && !hcall_is_busy(9906));
+}
+
+TEST_F(FirmwareTest, AnOrphanHoldingTheSlotOrTheBusRangeIsNamedAsTheCause) {
+  const std::uint64_t h = alloc(16 * MiB);
+  fw.arm_fault(1, BUSMAP_H_HARDWARE);
+  fw.free_mr(h);
+  std::uint64_t h2 = 0;
+  EXPECT_EQ(fw.alloc_mr(Bus, 16 * MiB, &h2), BUSMAP_H_PARAMETER);
+  EXPECT_EQ(fw.refusals().back().rule, FirmwareRule::OrphanHeld);
+  alloc(16 * MiB, Bus + GiB); // max_mrs = 2: the last slot
+  EXPECT_EQ(fw.alloc_mr(Bus + 2 * GiB, 16 * MiB, &h2), BUSMAP_H_RESOURCE);
+  EXPECT_EQ(fw.refusals().back().rule, FirmwareRule::OrphanHeld);
+}
+
 } // namespace
 } // namespace busmap::testing

@@ -162,6 +162,29 @@ TEST(RenderTrace, PassingTraceDrawsTheEndState) {
   EXPECT_EQ(svg.count("rect", "block offline"), 1u);
 }
 
+/// simple, but its unload frees nothing: a leak that only an unload shows.
+busmap_driver leaky_simple() {
+  busmap_driver d = drivers::simple;
+  d.name = "leaky";
+  d.unload = [](void *) {};
+  return d;
+}
+
+TEST(RenderTrace, FailureInTheImplicitUnloadDrawsTheEndOfTheTrace) {
+  Trace t = small_trace();
+  t.ops.pop_back(); // no explicit unload: the oracle's implicit one finds the leak
+  const busmap_driver leaky = leaky_simple();
+  std::ostringstream out;
+  const auto r = render_trace_svg(t, leaky, out);
+  keep("trace-leaky", out.str());
+  ASSERT_TRUE(r.violation.has_value());
+  EXPECT_EQ(r.violation->step, t.ops.size()) << "the step after the trace";
+  EXPECT_NE(r.violation->op.find("implicit"), std::string::npos) << r.violation->op;
+  EXPECT_EQ(r.step, t.ops.size());
+  EXPECT_NE(out.str().find("what its end implies: unload"), std::string::npos);
+  EXPECT_EQ(Svg(out.str()).count("g", "fail"), 1u);
+}
+
 TEST(RenderTrace, StepChoosesTheStateDrawn) {
   std::ostringstream before, loaded;
   RenderOptions o;

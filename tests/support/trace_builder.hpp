@@ -54,15 +54,18 @@ public:
   }
   TraceBuilder &remove(std::uint64_t base) { return op({OpKind::Remove, base}); }
   TraceBuilder &translate(std::uint64_t addr) { return op({OpKind::Translate, addr}); }
-  TraceBuilder &fault_alloc(std::uint32_t nth) {
+  /// count: calls failing in a row, FaultPlan::Sticky for every one from the nth on.
+  TraceBuilder &fault_alloc(std::uint32_t nth, std::uint32_t count = 1) {
     Op o{OpKind::FaultAlloc};
     o.nth = nth;
+    o.count = count;
     return op(o);
   }
-  TraceBuilder &fault_hcall(std::uint32_t nth, std::int64_t code) {
+  TraceBuilder &fault_hcall(std::uint32_t nth, std::int64_t code, std::uint32_t count = 1) {
     Op o{OpKind::FaultHcall};
     o.nth = nth;
     o.code = code;
+    o.count = count;
     return op(o);
   }
   TraceBuilder &op(const Op &o) { t_.ops.push_back(o); return *this; }
