@@ -52,11 +52,19 @@ Failure shrunk(const busmap_driver &d, const Trace &t, std::vector<std::string> 
 // The signature.
 //===--------------------------------------------------------------------===//
 
+Violation violation(const char *invariant, const char *where, const char *op) {
+  Violation v;
+  v.invariant = invariant;
+  v.where = where;
+  v.op = op;
+  return v;
+}
+
 TEST(FailureSignature, IsInvariantKindOfCheckAndKindOfOperation) {
-  Violation a;
-  a.invariant = "device-view";
-  a.where = "pages handed to the allocator after GOING_ONLINE of block 0x10000000 (16 sections)";
-  a.op = "online 0x10000000 veto=after";
+  const Violation a = violation(
+      "device-view",
+      "pages handed to the allocator after GOING_ONLINE of block 0x10000000 (16 sections)",
+      "online 0x10000000 veto=after");
   Violation b = a;
   b.where = "pages handed to the allocator after GOING_ONLINE of block 0x2000 (1 sections)";
   b.op = "online 0x0";
@@ -76,14 +84,10 @@ TEST(FailureSignature, IsInvariantKindOfCheckAndKindOfOperation) {
 // a leak it finds is the leak a trailing `unload` found, so shrinking may
 // drop that `unload`.
 TEST(FailureSignature, TheImplicitUnloadIsTheExplicitOne) {
-  Violation explicit_unload;
-  explicit_unload.invariant = "footprint";
-  explicit_unload.where = "after the step";
-  explicit_unload.op = "unload";
-  Violation implicit_unload = explicit_unload;
-  implicit_unload.where = "after the trace, which ended with the driver loaded: unloaded";
-  implicit_unload.op = "unload (implicit: the trace ended loaded)";
-  EXPECT_EQ(failure_signature(explicit_unload), failure_signature(implicit_unload));
+  EXPECT_EQ(failure_signature(violation("footprint", "after the step", "unload")),
+            failure_signature(violation(
+                "footprint", "after the trace, which ended with the driver loaded: unloaded",
+                "unload (implicit: the trace ended loaded)")));
 }
 
 //===--------------------------------------------------------------------===//
@@ -238,16 +242,13 @@ TEST(ShrinkPasses, AFaultMovesNextToItsCall) {
 // allocation that fails is the online's first; the ones after it do not
 // matter, so the fault fails once.
 TEST(ShrinkPasses, APersistentFaultFailsOnce) {
-  const Trace t = trace_of("block 0x0 sections=1 offline\n"
-                           "block 0x1000000000000000 sections=1 online\n"
-                           "config section_shift=24 block_shift=24\n"
-                           "load\n"
-                           "fault-alloc nth=1 sticky\n"
-                           "online 0x0\n");
+  const std::string once = "load\nfault-alloc nth=1\nonline 0x0\n";
+  Trace sticky = trace_of(tiny + "block 0x0 sections=1 offline\n"
+                                 "block 0x1000000000000000 sections=1 online\n" + once);
+  sticky.ops.at(1).count = FaultPlan::Sticky;
   const busmap_driver &d = mutants::partial_update_on_alloc_failure;
-  const Failure f = shrunk(d, t);
-  EXPECT_EQ(ops_of(f.shrunk), "load\nfault-alloc nth=1\nonline 0x0\n") << write_trace(f.shrunk);
-  EXPECT_EQ(shrunk(d, t, {"fault-once"}).shrunk.ops.at(1).count, FaultPlan::Sticky);
+  EXPECT_EQ(ops_of(shrunk(d, sticky).shrunk), once);
+  EXPECT_EQ(shrunk(d, sticky, {"fault-once"}).shrunk.ops.at(1).count, FaultPlan::Sticky);
 }
 
 // A block far from 0, a block nothing names, a block of 16 sections: the
