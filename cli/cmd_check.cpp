@@ -12,7 +12,8 @@
 //
 // A failure prints the shrunk trace and its verdict and writes it to
 // DIR/<impl>.trace for `busmap replay`, with its picture beside it in
-// DIR/<impl>.svg; --json and --junit write machine reports.  Sharding
+// DIR/<impl>.svg, and each other failure seen while shrinking to
+// DIR/<impl>.other-N.trace; --json and --junit write machine reports.  Sharding
 // follows GoogleTest's environment variables.
 #include "cli/command.hpp"
 #include "cli/machine_options.hpp"
@@ -144,33 +145,65 @@ struct Outcome {
   std::string trace_text;
   std::string svg_file;  // empty when the picture could not be drawn
   std::string svg_error; // then: why
+  std::vector<std::string> other_files; // DIR/<impl>.other-N.trace, one per other failure
   bool as_expected() const { return result.pass() == target.expect_pass; }
 };
+
+std::string found_by(const CheckArgs &a, const Target &t, const CheckResult &r) {
+  return fmt::format("found by: busmap check {} --profile {} --seed {} --steps {} --mode {}{}",
+                     t.plugin_path.empty() ? "--impl " + r.impl : "--plugin " + t.plugin_path,
+                     r.profile, a.seed, a.steps, a.mode,
+                     a.layout_file.empty() ? "" : " --layout " + a.layout_file);
+}
+
+std::string violated(const Violation &v) {
+  return fmt::format("violated: {} at step {} ({}), {}", v.invariant, v.step + 1, v.op, v.where);
+}
+
+/// Writes `text` to DIR/<name>; answers the path.
+std::string write_in_out_dir(const CheckArgs &a, const std::string &name, const std::string &text) {
+  std::filesystem::create_directories(a.out_dir);
+  const std::string path = (std::filesystem::path(a.out_dir) / name).string();
+  std::ofstream out(path);
+  out << text;
+  if (!out)
+    throw BadInput(fmt::format("{}: cannot write the trace file", path));
+  return path;
+}
 
 /// Writes DIR/<impl>.trace; answers its path and text.
 std::pair<std::string, std::string> write_failure(const CheckArgs &a, const Target &t,
                                                   const CheckResult &r) {
   const Failure &f = *r.failure;
   std::string comment = fmt::format(
-      "found by: busmap check {} --profile {} --seed {} --steps {} --mode {}{}\n"
-      "generated trace #{} ({} ops), shrunk to {} ops in {} shrink steps ({} candidates){}\n"
-      "violated: {} at step {} ({}), {}",
-      t.plugin_path.empty() ? "--impl " + r.impl : "--plugin " + t.plugin_path, r.profile, a.seed,
-      a.steps,
-      a.mode, a.layout_file.empty() ? "" : " --layout " + a.layout_file, f.trace_index,
-      f.original.ops.size(), f.shrunk.ops.size(), f.shrinks, f.candidates,
+      "{}\n"
+      "generated trace #{} ({} ops), shrunk to {} ops in {} shrink steps ({} candidates){}\n{}",
+      found_by(a, t, r), f.trace_index, f.original.ops.size(), f.shrunk.ops.size(), f.shrinks,
+      f.candidates,
       f.shrink_cut_short.empty() ? "" : "\nshrinking stopped early by the " + f.shrink_cut_short,
-      f.violation.invariant, f.violation.step + 1, f.violation.op, f.violation.where);
+      violated(f.violation));
   if (!t.plugin_path.empty())
     comment += "\nreplay with: busmap replay THIS_FILE --plugin " + t.plugin_path;
   const std::string text = write_trace(f.shrunk, comment, t.plugin_path.empty() ? r.impl : "");
-  std::filesystem::create_directories(a.out_dir);
-  const std::string path = (std::filesystem::path(a.out_dir) / (file_name_for(r.impl) + ".trace")).string();
-  std::ofstream out(path);
-  out << text;
-  if (!out)
-    throw BadInput(fmt::format("{}: cannot write the trace file", path));
-  return {path, text};
+  return {write_in_out_dir(a, file_name_for(r.impl) + ".trace", text), text};
+}
+
+/// Writes DIR/<impl>.other-N.trace for each other failure seen while
+/// shrinking; answers their paths.
+std::vector<std::string> write_other_failures(const CheckArgs &a, const Target &t,
+                                              const CheckResult &r) {
+  std::vector<std::string> paths;
+  const auto &others = r.failure->others;
+  for (std::size_t i = 0; i < others.size(); ++i) {
+    const std::string comment =
+        fmt::format("{}\nanother failure seen while shrinking the failure of {}.trace\n{}",
+                    found_by(a, t, r), file_name_for(r.impl), violated(others[i].violation));
+    const std::string text =
+        write_trace(others[i].trace, comment, t.plugin_path.empty() ? r.impl : "");
+    paths.push_back(
+        write_in_out_dir(a, fmt::format("{}.other-{}.trace", file_name_for(r.impl), i + 1), text));
+  }
+  return paths;
 }
 
 /// Draws DIR/<impl>.svg beside the trace file.  Drawing runs the driver
@@ -246,6 +279,8 @@ void print_outcome(const CheckArgs &a, const Outcome &o) {
     std::printf("picture not drawn: %s\n", o.svg_error.c_str());
   std::printf("replay: busmap replay %s%s\n", o.trace_file.c_str(),
               o.target.plugin_path.empty() ? "" : (" --plugin " + o.target.plugin_path).c_str());
+  for (const auto &path : o.other_files)
+    std::printf("another failure seen while shrinking, written to %s\n", path.c_str());
 }
 
 nlohmann::json outcome_json(const Outcome &o) {
@@ -274,8 +309,16 @@ nlohmann::json outcome_json(const Outcome &o) {
     j["shrinks"] = f.shrinks;
     j["shrink_candidates"] = f.candidates;
     j["trace_index"] = f.trace_index;
+    j["shrink_seconds"] = f.shrink_seconds;
     if (!f.shrink_cut_short.empty())
       j["shrink_cut_short"] = f.shrink_cut_short;
+    j["other_failures"] = nlohmann::json::array();
+    for (std::size_t i = 0; i < f.others.size(); ++i)
+      j["other_failures"].push_back({{"invariant", f.others[i].violation.invariant},
+                                     {"where", f.others[i].violation.where},
+                                     {"op", f.others[i].violation.op},
+                                     {"trace_steps", f.others[i].trace.ops.size()},
+                                     {"trace_file", o.other_files.at(i)}});
   }
   return j;
 }
@@ -378,10 +421,11 @@ int run_check(const CheckArgs &a) {
     }
     ProgressLine progress;
     options.progress = progress.callback();
-    Outcome o{t, check(*t.driver, options), "", "", "", ""};
+    Outcome o{t, check(*t.driver, options), "", "", "", "", {}};
     progress.clear();
     if (o.result.failure) {
       std::tie(o.trace_file, o.trace_text) = write_failure(a, t, o.result);
+      o.other_files = write_other_failures(a, t, o.result);
       draw_failure(t, options, o);
     }
     print_outcome(a, o);

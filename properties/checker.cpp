@@ -5,16 +5,20 @@
 
 #include "properties/generators.hpp"
 #include "properties/isolation.hpp"
+#include "properties/shrink.hpp"
 #include "properties/trace_format.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include <sys/resource.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 #include <string_view>
+#include <unordered_set>
 
 namespace busmap {
 
@@ -41,6 +45,19 @@ std::uint64_t trace_seed(std::uint64_t seed, std::size_t index) {
 /// Mostly full-length traces, with shorter ones mixed in: short traces
 /// find shallow bugs fast and long ones reach deep states.
 int trace_size(std::size_t index) { return 100 - static_cast<int>(index % 5) * 20; }
+
+/// CPU seconds used so far by this process and its children that ended
+/// (every case's process): what shrinking costs, however busy the machine.
+double cpu_seconds() {
+  auto seconds = [](const rusage &u) {
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  };
+  rusage self{}, children{};
+  ::getrusage(RUSAGE_SELF, &self);
+  ::getrusage(RUSAGE_CHILDREN, &children);
+  return seconds(self) + seconds(children);
+}
 
 std::uint64_t digest(std::string_view text) {
   std::uint64_t h = 0xcbf29ce484222325ull; // FNV-1a
@@ -149,98 +166,257 @@ CaseResult run_case(const busmap_driver &driver, const Trace &trace, const Check
 // Shrinking.
 //===--------------------------------------------------------------------===//
 
-/// Greedy descent: take the first shrink that fails the same invariant,
-/// start again from its shrinks; stop at a local minimum or a budget.
-void shrink(const busmap_driver &driver, rc::Shrinkable<GeneratedCase> current, Failure &f,
-            const CheckOptions &options, Clock::time_point run_deadline) {
-  const auto deadline = std::min(Clock::now() + options.shrink.time, run_deadline);
-  std::string current_text = write_trace(f.shrunk);
-  bool progressed = true;
-  while (progressed) {
+/// Candidates run in one child process, one after the other, until the
+/// first that fails with `signature` (or half the case timeout is used
+/// up): shrinking tries hundreds of candidates, most of which hold or fail
+/// some other way, and one fork per candidate costs more than running most
+/// of them.  Empty when the child did not finish (a crash or a hang): then
+/// each candidate runs alone.
+std::optional<std::vector<CaseResult>> run_batch(const busmap_driver &driver,
+                                                 const std::vector<const Trace *> &batch,
+                                                 const std::string &signature,
+                                                 const CheckOptions &options) {
+  Isolated iso = run_isolated(
+      [&](ChildChannel &) {
+        json out = json::array();
+        const auto start = Clock::now();
+        for (const Trace *t : batch) {
+          const Verdict v = Oracle(driver).run(*t, options.mode);
+          json j = {{"steps", v.steps_run}};
+          if (v.violation)
+            j["violation"] = violation_json(*v.violation);
+          out.push_back(std::move(j));
+          const bool found = v.violation && failure_signature(*v.violation) == signature;
+          if (found || Clock::now() - start > options.case_timeout / 2)
+            break;
+        }
+        return out.dump();
+      },
+      options.case_timeout, options.fork_cases);
+  if (iso.status != Isolated::Status::Finished)
+    return std::nullopt;
+  std::vector<CaseResult> results;
+  for (const auto &j : json::parse(iso.payload)) {
+    CaseResult r;
+    r.steps = j.at("steps").get<std::size_t>();
+    if (j.contains("violation"))
+      r.violation = violation_from_json(j.at("violation"));
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+/// Each candidate in its own child, up to the first that fails with `signature`.
+std::vector<CaseResult> run_alone(const busmap_driver &driver,
+                                  const std::vector<const Trace *> &batch,
+                                  const std::string &signature, const CheckOptions &options) {
+  std::vector<CaseResult> results;
+  for (const Trace *t : batch) {
+    results.push_back(run_case(driver, *t, options));
+    const auto &v = results.back().violation;
+    if (v && failure_signature(*v) == signature)
+      break;
+  }
+  return results;
+}
+
+/// Candidates per child process.  A child stops at the first candidate
+/// that fails the way sought, so a large batch wastes nothing.
+constexpr std::size_t BatchSize = 64;
+
+/// One failure being shrunk: the budgets, the candidates already run, and
+/// the judgement of a candidate (the same failure, another one, or none).
+class Shrinker {
+public:
+  Shrinker(const busmap_driver &driver, const CheckOptions &options, Failure &f,
+           Clock::time_point run_deadline)
+      : driver_(driver), options_(options), f_(f), run_deadline_(run_deadline),
+        deadline_(std::min(Clock::now() + options.shrink.time, run_deadline)),
+        signature_(failure_signature(f.violation)) {
+    tried_.insert(write_trace(f.shrunk));
+  }
+
+  /// False once a budget is spent; `where` names the stage for the report.
+  bool budget_left(std::string_view where) {
+    if (!f_.shrink_cut_short.empty())
+      return false;
+    if (f_.candidates >= options_.shrink.candidates)
+      f_.shrink_cut_short = fmt::format("candidate budget ({} candidates), {}",
+                                        options_.shrink.candidates, where);
+    else if (Clock::now() >= deadline_)
+      f_.shrink_cut_short = deadline_ == run_deadline_
+                                ? fmt::format("the run's time budget, {}", where)
+                                : fmt::format("time budget ({} s), {}",
+                                              options_.shrink.time.count(), where);
+    return f_.shrink_cut_short.empty();
+  }
+
+  bool tried(const Trace &c) const { return tried_.count(write_trace(c)) > 0; }
+
+  /// The index of the first of `candidates` that fails the same way (it
+  /// is then the shrunk trace), running them in order, each trace at most
+  /// once per shrink; none when no candidate does or a budget ran out.
+  std::optional<std::size_t> first_same_failure(const std::vector<Trace> &candidates,
+                                                std::string_view where) {
+    for (std::size_t next = 0; next < candidates.size();) {
+      if (!budget_left(where))
+        return std::nullopt;
+      std::vector<std::size_t> batch = next_batch(candidates, next);
+      if (batch.empty())
+        return std::nullopt;
+      std::vector<const Trace *> traces;
+      for (std::size_t i : batch)
+        traces.push_back(&candidates[i]);
+      auto results = run_batch(driver_, traces, signature_, options_);
+      const bool alone = !results || !options_.fork_cases;
+      if (!results)
+        results = run_alone(driver_, traces, signature_, options_);
+      f_.candidates += results->size();
+      for (std::size_t k = results->size(); k < batch.size(); ++k)
+        tried_.erase(write_trace(candidates[batch[k]])); // not run after all
+      if (results->size() < batch.size())
+        next = batch[results->size()];
+      for (std::size_t k = 0; k < results->size(); ++k) {
+        // The first of a batch ran as a case alone does, from a fresh process.
+        const bool fresh = alone || k == 0;
+        if ((*results)[k].violation && judge(candidates[batch[k]], (*results)[k], fresh))
+          return batch[k];
+      }
+    }
+    return std::nullopt;
+  }
+
+  bool pass_on(const ShrinkPass &p) const {
+    const auto &off = options_.shrink.passes_off;
+    return std::find(off.begin(), off.end(), p.name) == off.end() &&
+           !(p.changes_layout && options_.layout);
+  }
+
+private:
+  /// Untried candidates from `next` on, at most a batch and the candidate
+  /// budget left; moves `next` past them.
+  std::vector<std::size_t> next_batch(const std::vector<Trace> &candidates, std::size_t &next) {
+    const std::size_t room = std::min(BatchSize, options_.shrink.candidates - f_.candidates);
+    std::vector<std::size_t> batch;
+    for (; next < candidates.size() && batch.size() < room; ++next)
+      if (tried_.insert(write_trace(candidates[next])).second)
+        batch.push_back(next);
+    return batch;
+  }
+
+  /// A candidate that failed: the shrunk trace when it fails the same way,
+  /// else maybe another failure to report.  A failure seen after other
+  /// candidates in one process is confirmed by the candidate alone, from a
+  /// fresh process, before it is kept: a candidate before it may have left
+  /// something in the driver's globals.
+  bool judge(const Trace &c, CaseResult r, bool fresh) {
+    const bool same = failure_signature(*r.violation) == signature_;
+    if (!same && !worth_keeping(c, *r.violation))
+      return false;
+    if (!fresh)
+      r = run_case(driver_, c, options_);
+    if (!r.violation)
+      return false;
+    if (failure_signature(*r.violation) != signature_) {
+      note_other(c, *r.violation);
+      return false;
+    }
+    f_.shrunk = c;
+    f_.violation = *r.violation;
+    ++f_.shrinks;
+    if (options_.progress)
+      options_.progress(fmt::format("shrinking: {} ops after {} shrinks, {} candidates",
+                                    f_.shrunk.ops.size(), f_.shrinks, f_.candidates));
+    return true;
+  }
+
+  std::vector<OtherFailure>::iterator other_like(const std::string &sig) {
+    return std::find_if(f_.others.begin(), f_.others.end(),
+                        [&](const OtherFailure &o) { return o.signature == sig; });
+  }
+
+  /// The first trace of each other signature is kept, and replaced by a
+  /// shorter one when a later candidate shows it with fewer operations.
+  bool worth_keeping(const Trace &c, const Violation &v) {
+    auto it = other_like(failure_signature(v));
+    return it == f_.others.end() || c.ops.size() < it->trace.ops.size();
+  }
+
+  void note_other(const Trace &c, const Violation &v) {
+    if (!worth_keeping(c, v))
+      return;
+    std::string sig = failure_signature(v);
+    auto it = other_like(sig);
+    OtherFailure o{std::move(sig), c, v};
+    o.trace.expect_fail = v.invariant;
+    if (it == f_.others.end())
+      f_.others.push_back(std::move(o));
+    else
+      *it = std::move(o);
+  }
+
+  const busmap_driver &driver_;
+  const CheckOptions &options_;
+  Failure &f_;
+  Clock::time_point run_deadline_, deadline_;
+  std::string signature_;
+  std::unordered_set<std::string> tried_; // the text of every trace run
+};
+
+/// Shrinks of a tree node taken from RapidCheck's lazy sequence a batch at
+/// a time (making a shrink concretizes its genes: cheap, but not free).
+constexpr std::size_t TreeChunk = BatchSize;
+
+/// Greedy descent: take the first shrink that fails the same way, start
+/// again from its shrinks; stop at a local minimum or a budget.
+void shrink_tree(Shrinker &s, rc::Shrinkable<GeneratedCase> current) {
+  for (bool progressed = true; progressed;) {
     progressed = false;
     auto seq = current.shrinks();
-    while (auto candidate = seq.next()) {
-      if (f.candidates >= options.shrink.candidates) {
-        f.shrink_cut_short = fmt::format("candidate budget ({} candidates)", options.shrink.candidates);
-        return;
+    for (bool more = true; more && !progressed;) {
+      std::vector<rc::Shrinkable<GeneratedCase>> pending;
+      std::vector<Trace> traces;
+      while (pending.size() < TreeChunk) {
+        auto c = seq.next();
+        if (!(more = static_cast<bool>(c)))
+          break;
+        traces.push_back(c->value().trace);
+        pending.push_back(std::move(*c));
       }
-      if (Clock::now() >= deadline) {
-        f.shrink_cut_short = deadline == run_deadline
-                                 ? std::string("the run's time budget")
-                                 : fmt::format("time budget ({} s)", options.shrink.time.count());
-        return;
-      }
-      const GeneratedCase c = candidate->value();
-      // Many gene shrinks give the same operations; running those again is waste.
-      std::string text = write_trace(c.trace);
-      if (text == current_text)
-        continue;
-      ++f.candidates;
-      CaseResult r = run_case(driver, c.trace, options);
-      if (r.violation && r.violation->invariant == f.violation.invariant) {
-        current = *candidate;
-        current_text = std::move(text);
-        f.shrunk = c.trace;
-        f.violation = *r.violation;
-        ++f.shrinks;
+      if (auto i = s.first_same_failure(traces, "in RapidCheck's shrink tree")) {
+        current = pending[*i];
         progressed = true;
-        if (options.progress)
-          options.progress(fmt::format("shrinking: {} ops after {} shrinks, {} candidates",
-                                       f.shrunk.ops.size(), f.shrinks, f.candidates));
-        break;
+      } else if (!s.budget_left("in RapidCheck's shrink tree")) {
+        return;
       }
     }
   }
 }
 
-/// Variations of a concrete trace that RapidCheck's tree cannot reach in
-/// one step: a fault's distance counts the allocations or firmware calls of
-/// every step between it and its target, so removing such a step only keeps
-/// the failure when the distance shrinks with it.
-std::vector<Trace> fault_aware_shrinks(const Trace &t) {
-  std::vector<Trace> out;
-  auto is_fault = [](const Op &op) {
-    return op.kind == OpKind::FaultAlloc || op.kind == OpKind::FaultHcall;
-  };
-  for (std::size_t k = 1; k < t.ops.size(); ++k) {
-    if (!is_fault(t.ops[k]))
-      continue;
-    for (std::uint32_t nth = 1; nth < t.ops[k].nth; ++nth) {
-      Trace c = t;
-      c.ops[k].nth = nth;
-      out.push_back(c); // a nearer fault
-      for (std::size_t i = k + 1; i < t.ops.size(); ++i) {
-        Trace r = c;
-        r.ops.erase(r.ops.begin() + static_cast<std::ptrdiff_t>(i));
-        out.push_back(std::move(r)); // a nearer fault, one step between fewer
-      }
-    }
-  }
-  return out;
+/// The first candidate of `pass` that fails the same way, taken; false
+/// when none does (or a budget ran out).
+bool step_of(Shrinker &s, const ShrinkPass &pass, Failure &f) {
+  std::vector<Trace> candidates;
+  for (Trace &c : pass.candidates(f.shrunk))
+    if (!s.tried(c) && valid_candidate(c))
+      candidates.push_back(std::move(c));
+  return s.first_same_failure(candidates, fmt::format("in the {} pass", pass.name)).has_value();
 }
 
-/// The last pass of shrinking, over the concrete trace (see above).
-void shrink_faults(const busmap_driver &driver, Failure &f, const CheckOptions &options,
-                   Clock::time_point deadline) {
-  bool progressed = true;
-  while (progressed && f.shrink_cut_short.empty()) {
+/// The concrete passes to a fixpoint: after every step taken, from the
+/// first pass again, until none of them makes progress.
+void shrink_concrete(Shrinker &s, Failure &f) {
+  for (bool progressed = true; progressed;) {
     progressed = false;
-    for (const Trace &c : fault_aware_shrinks(f.shrunk)) {
-      if (f.candidates >= options.shrink.candidates || Clock::now() >= deadline) {
-        f.shrink_cut_short = f.candidates >= options.shrink.candidates
-                                 ? "candidate budget, in the fault-distance pass"
-                                 : "time budget, in the fault-distance pass";
-        return;
-      }
-      ++f.candidates;
-      CaseResult r = run_case(driver, c, options);
-      if (r.violation && r.violation->invariant == f.violation.invariant) {
-        f.shrunk = c;
-        f.violation = *r.violation;
-        ++f.shrinks;
+    for (const ShrinkPass &pass : shrink_passes()) {
+      if (!s.pass_on(pass))
+        continue;
+      if (step_of(s, pass, f)) {
         progressed = true;
         break;
       }
+      if (!f.shrink_cut_short.empty())
+        return;
     }
   }
 }
@@ -368,10 +544,13 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
       f.original = c.trace;
       f.shrunk = c.trace;
       f.violation = *r.violation;
-      shrink(driver, shrinkable, f, options, run_deadline);
-      if (f.shrink_cut_short.empty())
-        shrink_faults(driver, f, options,
-                      std::min(Clock::now() + options.shrink.time, run_deadline));
+      const auto shrink_start = Clock::now();
+      const double cpu_start = cpu_seconds();
+      Shrinker s(driver, options, f, run_deadline);
+      shrink_tree(s, shrinkable);
+      shrink_concrete(s, f);
+      f.shrink_seconds = std::chrono::duration<double>(Clock::now() - shrink_start).count();
+      f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
       f.shrunk.expect_fail = f.violation.invariant;
       result.failure = std::move(f);
       break;
@@ -379,6 +558,25 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return result;
+}
+
+std::optional<Failure> shrink_trace(const busmap_driver &driver, const Trace &trace,
+                                    const CheckOptions &options) {
+  CaseResult r = run_case(driver, trace, options);
+  if (!r.violation)
+    return std::nullopt;
+  Failure f;
+  f.original = trace;
+  f.shrunk = trace;
+  f.violation = *r.violation;
+  const auto start = Clock::now();
+  const double cpu_start = cpu_seconds();
+  Shrinker s(driver, options, f, Clock::time_point::max());
+  shrink_concrete(s, f);
+  f.shrink_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
+  f.shrunk.expect_fail = f.violation.invariant;
+  return f;
 }
 
 std::string describe_failure(const CheckResult &r) {
@@ -389,12 +587,17 @@ std::string describe_failure(const CheckResult &r) {
   v.violation = f.violation;
   std::string s = fmt::format("{}: FAILED invariant {} on generated trace #{} ({} ops)\n", r.impl,
                               f.violation.invariant, f.trace_index, f.original.ops.size());
-  s += fmt::format("shrunk to {} ops in {} steps ({} candidates tried){}\n", f.shrunk.ops.size(),
-                   f.shrinks, f.candidates,
+  s += fmt::format("shrunk to {} ops in {} steps ({} candidates tried, {:.2f} s){}\n",
+                   f.shrunk.ops.size(), f.shrinks, f.candidates, f.shrink_seconds,
                    f.shrink_cut_short.empty() ? ""
                                               : "; shrinking stopped early by the " +
                                                     f.shrink_cut_short);
   s += v.describe();
+  for (const OtherFailure &o : f.others)
+    s += fmt::format("another failure seen while shrinking: invariant {} at step {} ({}), {}; "
+                     "a trace of {} ops\n",
+                     o.violation.invariant, o.violation.step + 1, o.violation.op,
+                     o.violation.where, o.trace.ops.size());
   return s;
 }
 

@@ -2,8 +2,10 @@
 //
 // check() is `busmap check` for one implementation: N generated traces from
 // a seed, each run by the oracle in a child process with a deadline, and on
-// the first failure a greedy walk down RapidCheck's shrink tree to a small
-// trace that fails the same invariant.
+// the first failure a greedy walk down RapidCheck's shrink tree, then the
+// concrete passes of properties/shrink.hpp to a fixpoint, to a small trace
+// that fails the same way (the same signature: invariant, kind of check,
+// kind of operation).  Other failures met on the way are kept beside it.
 //
 // We drive RapidCheck by hand (Gen<T>::operator()(Random, size) and
 // Shrinkable::shrinks()) instead of calling rc::check, because the run
@@ -52,6 +54,9 @@ struct Shard {
 struct ShrinkBudget {
   std::size_t candidates = 4000; // shrink candidates run at most
   std::chrono::seconds time{60};
+  /// Concrete passes (properties/shrink.hpp names) left out; tests use it
+  /// to show what each pass reaches that the others do not.
+  std::vector<std::string> passes_off;
 };
 
 struct CheckOptions {
@@ -98,6 +103,15 @@ struct TraceRecord {
   friend bool operator==(const TraceRecord &, const TraceRecord &) = default;
 };
 
+/// A failure of another kind met while shrinking: a candidate that fails,
+/// but not the way the failure being shrunk does (properties/shrink.hpp).
+/// Kept as the smallest such trace seen, not shrunk on its own.
+struct OtherFailure {
+  std::string signature;
+  Trace trace; // trace.expect_fail is its invariant
+  Violation violation;
+};
+
 struct Failure {
   std::size_t trace_index = 0; // which generated trace failed first
   Trace original;
@@ -105,7 +119,11 @@ struct Failure {
   Violation violation;         // of the shrunk trace
   std::size_t shrinks = 0;     // accepted shrink steps
   std::size_t candidates = 0;  // shrink candidates run
+  double shrink_seconds = 0;   // time spent shrinking (wall clock)
+  double shrink_cpu_seconds = 0; // CPU time of it, the cases' processes included
   std::string shrink_cut_short; // empty, or which budget stopped shrinking early
+  /// Other failures seen while shrinking, one per signature, in the order met.
+  std::vector<OtherFailure> others;
 };
 
 struct CheckResult {
@@ -123,8 +141,15 @@ struct CheckResult {
 
 CheckResult check(const busmap_driver &driver, const CheckOptions &options);
 
+/// Shrinks a concrete failing trace with the passes of properties/shrink.hpp
+/// alone (no generator tree), within options.shrink; nullopt when `trace`
+/// holds.  For tests, and for a user's own failing trace.
+std::optional<Failure> shrink_trace(const busmap_driver &driver, const Trace &trace,
+                                    const CheckOptions &options);
+
 /// The human report of a failure: the invariant, the shrunk trace's
-/// verdict, how it was shrunk (and whether a budget stopped that).
+/// verdict, how it was shrunk (and whether a budget stopped that), and
+/// each other failure seen while shrinking.
 std::string describe_failure(const CheckResult &result);
 
 } // namespace busmap

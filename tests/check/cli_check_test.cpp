@@ -119,6 +119,32 @@ TEST(CheckCli, FailureWritesATraceThatReplays) {
   EXPECT_NE(picture.find("<g id=\"blocks\">"), std::string::npos);
 }
 
+// Shrinking length-drift-on-repeat (seed 1) meets a coverage failure on
+// the way: reported beside the shrunk trace, in the text, in the JSON and
+// as a trace file of its own that replays to that failure.
+TEST(CheckCli, AnotherFailureSeenWhileShrinkingIsReportedAndWritten) {
+  const fs::path d = scratch("cli_other");
+  const auto [code, out] = run_capture("check --impl length-drift-on-repeat --json " +
+                                       (d / "r.json").string() + " --out " + (d / "out").string());
+  ASSERT_EQ(code, 1) << out;
+  const fs::path other = d / "out" / "length-drift-on-repeat.other-1.trace";
+  EXPECT_NE(out.find("another failure seen while shrinking: invariant coverage"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("another failure seen while shrinking, written to " + other.string()),
+            std::string::npos)
+      << out;
+  const auto o = nlohmann::json::parse(slurp(d / "r.json")).at(0);
+  ASSERT_EQ(o.at("other_failures").size(), 1u) << o.dump(2);
+  const auto &j = o.at("other_failures").at(0);
+  EXPECT_EQ(j.at("invariant"), "coverage");
+  EXPECT_EQ(fs::path(j.at("trace_file").get<std::string>()), other);
+  const TraceFile tf = read_trace_file_with_impl(other.string());
+  EXPECT_EQ(tf.impl, "length-drift-on-repeat");
+  EXPECT_EQ(tf.trace.expect_fail, "coverage");
+  EXPECT_EQ(tf.trace.ops.size(), j.at("trace_steps").get<std::size_t>());
+  EXPECT_EQ(run("replay --expect " + other.string()), 0);
+}
+
 TEST(CheckCli, BadInputIsExitTwo) {
   EXPECT_EQ(run("check --impl no-such-driver"), 2);
   EXPECT_EQ(run("check --traces 0"), 2);
