@@ -318,15 +318,19 @@ TEST(Faults, BetweenRestoredAndInoperableIsACleanFailure) {
   EXPECT_TRUE(ok.pass()) << ok.describe();
 }
 
+/// An online of the offline block of two, with the next `count`
+/// allocations failing (simple vetoes it, then cannot apply the cancel).
+TraceBuilder online_under_alloc_fault(std::uint32_t count) {
+  TraceBuilder b;
+  b.block(0, 16 * MiB).block(16 * MiB, 16 * MiB, BlockState::Offline).load();
+  b.fault_alloc(1, count).online(16 * MiB);
+  return b;
+}
+
 // A driver that makes itself inoperable holds no MR and misses everywhere;
 // memory onlined later does not make it "in between".
 TEST(Faults, AnInoperableDriverStaysExcusedUntilTheNextLoad) {
-  const Trace t = TraceBuilder()
-                      .block(0, 16 * MiB)
-                      .block(16 * MiB, 16 * MiB, BlockState::Offline)
-                      .load()
-                      .fault_alloc(1, Sticky)
-                      .online(16 * MiB)
+  const Trace t = online_under_alloc_fault(Sticky)
                       .fault_alloc(1000) // replaces the sticky fault: allocations work again
                       .online(16 * MiB)
                       .translate(16 * MiB)
@@ -338,13 +342,7 @@ TEST(Faults, AnInoperableDriverStaysExcusedUntilTheNextLoad) {
 // Leaks were seen only at an explicit unload; the implicit one at the end
 // of every trace finds a table forgotten on an error path.
 TEST(Faults, ALeakOnAnErrorPathIsFoundWithoutAnUnload) {
-  const Trace t = TraceBuilder()
-                      .block(0, 16 * MiB)
-                      .block(16 * MiB, 16 * MiB, BlockState::Offline)
-                      .load()
-                      .fault_alloc(1, 2) // GOING_ONLINE's, then CANCEL_ONLINE's
-                      .online(16 * MiB)
-                      .build();
+  const Trace t = online_under_alloc_fault(2).build(); // GOING_ONLINE's, then CANCEL_ONLINE's
   const Verdict v = run(broken_simple(SimpleBug::LeaksOnFailure), t);
   ASSERT_FALSE(v.pass()) << "escaped";
   EXPECT_EQ(v.violation->invariant, inv::Footprint) << v.describe();
