@@ -6,6 +6,7 @@
 #include "model/model.hpp"
 #include "properties/isolation.hpp"
 #include "tests/oracle/broken_simple.hpp"
+#include "tests/support/patient.hpp"
 #include "tests/support/trace_builder.hpp"
 
 #include <gtest/gtest.h>
@@ -277,10 +278,13 @@ TEST(Faults, RetryingABusyFreeIsTheDriversDuty) {
   EXPECT_EQ(persistent.orphans.size(), 1u);
 }
 
-Isolated run_with_deadline(const busmap_driver &d, const Trace &t) {
+/// The run in a child process with a deadline: a short one where a hang is
+/// expected, the patient one (tests/support/patient.hpp) where the run must
+/// finish however slow ASan and a loaded machine make it.
+Isolated run_with_deadline(const busmap_driver &d, const Trace &t, bool hang_expected = false) {
   return run_isolated(
       [&](ChildChannel &) { return run(d, t).pass() ? std::string("pass") : std::string("fail"); },
-      std::chrono::seconds(5));
+      hang_expected ? std::chrono::milliseconds(3000) : PatientCaseTimeout);
 }
 
 TEST(Faults, APersistentFaultHangsADriverThatRetriesForever) {
@@ -291,7 +295,7 @@ TEST(Faults, APersistentFaultHangsADriverThatRetriesForever) {
   const Isolated outlasted = run_with_deadline(forever, trace(3));
   ASSERT_EQ(outlasted.status, Isolated::Status::Finished) << outlasted.what;
   EXPECT_EQ(outlasted.payload, "pass") << "three failures in a row end; the retry outlasts them";
-  EXPECT_EQ(run_with_deadline(forever, trace(Sticky)).status, Isolated::Status::TimedOut);
+  EXPECT_EQ(run_with_deadline(forever, trace(Sticky), true).status, Isolated::Status::TimedOut);
   const Isolated bounded = run_with_deadline(drivers::simple, trace(Sticky));
   ASSERT_EQ(bounded.status, Isolated::Status::Finished) << bounded.what;
   EXPECT_EQ(bounded.payload, "pass");
