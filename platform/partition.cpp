@@ -410,6 +410,7 @@ OpOutcome Partition::remove_block(std::uint64_t base) {
   if (!holders.empty()) {
     out.performed = false;
     const bool orphan = firmware_.orphaned(holders.front());
+    out.held_by_orphan = orphan;
     out.path = orphan ? "refused, an orphaned MR still holds its pages"
                       : "refused, an MR still holds its pages";
     out.note = fmt::format("firmware refuses reclaim of {:#x}: MR {} still holds its pages{}", base,

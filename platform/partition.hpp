@@ -70,6 +70,9 @@ struct OpOutcome {
   /// its window; `load_result` is whether it answered an instance.
   bool load_resumed = false;
   bool load_result = false;
+  /// A reclaim was refused only because an orphaned MR (firmware.hpp)
+  /// holds the block's pages: the firmware's doing, not the driver's.
+  bool held_by_orphan = false;
 };
 
 /// An online or offline between its GOING_* event and its final one.

@@ -114,6 +114,20 @@ private:
   void look(std::string_view where);
   std::optional<Violation> finish(Verdict &verdict);
   Violation violation(std::size_t step, const Op &op, std::string_view where, Found &f) const;
+  /// The start of a step: what the step's judgements count from.
+  void mark_step() {
+    journal_mark_ = part_.journal().size();
+    faults_mark_ = faults();
+    errors_mark_ = part_.log_count(BUSMAP_LOG_ERR);
+    refusals_mark_ = part_.firmware().refusals().size();
+  }
+  /// The journal lines of the step so far, indented, for reports.
+  std::string step_journal() const {
+    std::string text;
+    for (std::size_t j = journal_mark_; j < part_.journal().size(); ++j)
+      text += "    " + part_.journal()[j].text + "\n";
+    return text;
+  }
 
   // Steps.
   std::string do_load();
@@ -209,11 +223,8 @@ Verdict Run::execute_steps() {
   Verdict verdict;
   for (std::size_t i = 0; i < trace_.ops.size(); ++i) {
     const Op &op = trace_.ops[i];
-    journal_mark_ = part_.journal().size();
-    faults_mark_ = faults();
-    errors_mark_ = part_.log_count(BUSMAP_LOG_ERR);
+    mark_step();
     sections_mark_ = part_.memory().assigned_sections();
-    refusals_mark_ = part_.firmware().refusals().size();
     part_.allocator().reset_peak();
     std::string where = "after the step";
     const std::uint64_t alloc_faults = part_.allocator().faults_consumed();
@@ -241,10 +252,7 @@ Verdict Run::execute_steps() {
       options_.on_step(r);
     }
     if (options_.trace_out) {
-      std::string text = fmt::format("[{}] {}\n", i + 1, format_op(op));
-      for (std::size_t j = journal_mark_; j < part_.journal().size(); ++j)
-        text += "    " + part_.journal()[j].text + "\n";
-      options_.trace_out(text);
+      options_.trace_out(fmt::format("[{}] {}\n", i + 1, format_op(op)) + step_journal());
     }
     current_where_.clear();
   }
@@ -265,8 +273,7 @@ Violation Run::violation(std::size_t step, const Op &op, std::string_view where,
   v.invariant = std::move(f.invariant);
   v.expected = std::move(f.expected);
   v.actual = std::move(f.actual);
-  for (std::size_t j = journal_mark_; j < part_.journal().size(); ++j)
-    v.journal += "    " + part_.journal()[j].text + "\n";
+  v.journal = step_journal();
   return v;
 }
 
@@ -284,10 +291,7 @@ std::optional<Violation> Run::finish(Verdict &verdict) {
                : "after the trace, which ended with the driver loaded: unloaded";
     const std::string label =
         window ? " (the trace ended inside its window)" : " (implicit: the trace ended loaded)";
-    journal_mark_ = part_.journal().size();
-    faults_mark_ = faults();
-    errors_mark_ = part_.log_count(BUSMAP_LOG_ERR);
-    refusals_mark_ = part_.firmware().refusals().size();
+    mark_step();
     ++verdict.steps_run;
     try {
       perform(*close);
@@ -298,10 +302,7 @@ std::optional<Violation> Run::finish(Verdict &verdict) {
       return v;
     }
     if (options_.trace_out) {
-      std::string text = fmt::format("[end] {}{}\n", format_op(*close), label);
-      for (std::size_t j = journal_mark_; j < part_.journal().size(); ++j)
-        text += "    " + part_.journal()[j].text + "\n";
-      options_.trace_out(text);
+      options_.trace_out(fmt::format("[end] {}{}\n", format_op(*close), label) + step_journal());
     }
   }
   return std::nullopt;
@@ -325,7 +326,7 @@ std::string Run::perform(const Op &op) {
     const bool reclaimable = b && b->phase == Phase::Offline && !part_.window();
     OpOutcome out = part_.remove_block(op.addr);
     // Only an orphan holding its pages is not the driver's doing (firmware.hpp).
-    if (reclaimable && !out.performed && out.path != "refused, an orphaned MR still holds its pages")
+    if (reclaimable && !out.performed && !out.held_by_orphan)
       throw Found{inv::Reclaimable,
                   fmt::format("the hypervisor reclaims the offline block {}", hex(op.addr)),
                   out.note};
