@@ -125,19 +125,22 @@ std::int64_t Firmware::register_pages(std::uint64_t handle, const std::uint64_t 
                   fmt::format("h_register_pages: {} pages past the declared length of MR {} "
                               "({} of {} registered)",
                               count, handle, mr.registered_pages, mr.declared_pages));
-  // Validate per run of consecutive pages, then commit the whole call.
+  // Validate per run of consecutive pages, then commit the whole call.  A
+  // page that follows the one before it within a section is as valid as the
+  // run's first: only the first of each run is looked up (a registration is
+  // millions of pages, and this loop is most of the time of a big case).
+  const std::uint32_t page_shift = config_.hw_page_shift;
+  const std::uint64_t page_bytes = 1ull << page_shift;
+  const std::uint64_t in_section = (1ull << config_.section_shift) - 1;
   std::vector<RegExtent> runs;
-  for (std::uint32_t i = 0; i < count; ++i) {
-    const std::uint64_t page = pages[i] >> config_.hw_page_shift;
-    if (!runs.empty() && runs.back().phys_page + runs.back().count == page &&
-        (page << config_.hw_page_shift) == pages[i] &&
-        (page & ((1ull << page_shift_in_section()) - 1)) != 0) {
-      ++runs.back().count; // same section as the page before: already validated
-      continue;
-    }
+  for (std::uint32_t i = 0; i < count;) {
     if (auto bad = bad_page(pages[i]))
       return refuse(BUSMAP_H_PARAMETER, bad->rule, "h_register_pages: " + bad->why);
-    runs.push_back({mr.registered_pages + i, page, 1});
+    std::uint32_t end = i + 1;
+    while (end < count && pages[end] == pages[end - 1] + page_bytes && (pages[end] & in_section) != 0)
+      ++end;
+    runs.push_back({mr.registered_pages + i, pages[i] >> page_shift, end - i});
+    i = end;
   }
   for (const auto &r : runs) {
     auto &last = mr.extents;
@@ -148,9 +151,7 @@ std::int64_t Firmware::register_pages(std::uint64_t handle, const std::uint64_t 
       last.push_back(r);
     const auto range = PageRange(r.phys_page, r.phys_page + r.count);
     mr.pages += range;
-    refcount_ += std::make_pair(PageRange(r.phys_page,
-                                                                         r.phys_page + r.count),
-                                1u);
+    refcount_ += std::make_pair(range, 1u);
   }
   mr.registered_pages += count;
   return mr.complete() ? BUSMAP_H_SUCCESS : BUSMAP_H_PAGE_REGISTERED;
