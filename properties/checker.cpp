@@ -393,31 +393,20 @@ void shrink_tree(Shrinker &s, rc::Shrinkable<GeneratedCase> current) {
   }
 }
 
-/// The first candidate of `pass` that fails the same way, taken; false
-/// when none does (or a budget ran out).
-bool step_of(Shrinker &s, const ShrinkPass &pass, Failure &f) {
-  std::vector<Trace> candidates;
-  for (Trace &c : pass.candidates(f.shrunk))
-    if (!s.tried(c) && valid_candidate(c))
-      candidates.push_back(std::move(c));
-  return s.first_same_failure(candidates, fmt::format("in the {} pass", pass.name)).has_value();
-}
-
-/// The concrete passes to a fixpoint: after every step taken, from the
-/// first pass again, until none of them makes progress.
+/// The concrete passes to a fixpoint: every candidate of every pass, in
+/// pass order, and the first that fails the same way taken; then again from
+/// it, until none does.  One list for all passes, not one per pass: the
+/// first same failure in it is the one pass-by-pass order would take, and a
+/// batch runs it in one process instead of a process per pass.
 void shrink_concrete(Shrinker &s, Failure &f) {
   for (bool progressed = true; progressed;) {
-    progressed = false;
-    for (const ShrinkPass &pass : shrink_passes()) {
-      if (!s.pass_on(pass))
-        continue;
-      if (step_of(s, pass, f)) {
-        progressed = true;
-        break;
-      }
-      if (!f.shrink_cut_short.empty())
-        return;
-    }
+    std::vector<Trace> candidates;
+    for (const ShrinkPass &pass : shrink_passes())
+      if (s.pass_on(pass))
+        for (Trace &c : pass.candidates(f.shrunk))
+          if (!s.tried(c) && valid_candidate(c))
+            candidates.push_back(std::move(c));
+    progressed = s.first_same_failure(candidates, "in the concrete passes").has_value();
   }
 }
 

@@ -892,10 +892,23 @@ rc::Gen<GeneratedCase> gen_case(const GeneratorOptions &options) {
         random, n);
   };
   auto layout = options.fixed_layout ? rc::gen::just(*options.fixed_layout) : gen_layout(options.layouts);
-  return rc::gen::map(rc::gen::tuple(steps, std::move(layout)),
-                      [options](const std::tuple<std::vector<StepGene>, ClassedLayout> &t) {
-                        return concretize(std::get<1>(t), std::get<0>(t), options);
-                      });
+  // The steps and the layout draw from the random streams rc::gen::tuple
+  // would give them (the first and second split), so a seed makes the same
+  // trace it always did; but the layout shrinks first.  Every candidate
+  // runs the whole layout through the driver's registration, page by page,
+  // so a layout made small early makes every later candidate cheap.
+  return [steps, layout, options](const rc::Random &random, int size) {
+    rc::Random r = random;
+    const rc::Random for_steps = r.split();
+    const rc::Random for_layout = r.split();
+    auto genes = steps(for_steps, size);
+    auto machine = layout(for_layout, size);
+    return rc::shrinkable::map(
+        rc::shrinkable::pair(std::move(machine), std::move(genes)),
+        [options](const std::pair<ClassedLayout, std::vector<StepGene>> &p) {
+          return concretize(p.first, p.second, options);
+        });
+  };
 }
 
 rc::Gen<Trace> gen_trace(const GeneratorOptions &options) {

@@ -17,10 +17,12 @@
 // that was just added or offline one that is online.  The result is a plain
 // Trace, so the shrunk counterexample maps one to one onto a trace file.
 //
-// Shrinking is RapidCheck's own: the intent list shrinks by removing
-// elements, then each intent's fields shrink toward the simplest choice
-// (no veto, the most recent block, the first section, the next call); the
-// layout shrinks toward fewer, smaller, lower blocks and simpler classes.
+// Shrinking is RapidCheck's own: the layout shrinks first, toward fewer,
+// smaller, lower blocks and simpler classes (every candidate registers the
+// whole layout, so a small one early makes the rest cheap); then the intent
+// list shrinks by removing elements, and each intent's fields toward the
+// simplest choice (no veto, the most recent block, the first section, the
+// next call).
 // A fixed layout (GeneratorOptions::fixed_layout) is never shrunk: the
 // user chose that machine, so only its operations are generated.
 //
