@@ -105,6 +105,12 @@ struct StepGene {
   FaultBefore fault = FaultBefore::None;
 };
 
+/// The most operations one gene concretizes to: LoadInOfflineWindow on a
+/// loaded driver (unload, GOING_OFFLINE, load, translate, the migrated phase,
+/// OFFLINE).  The other window intents make at most five, every other intent
+/// at most three (a fault, an add, an online).
+inline constexpr std::size_t MaxOpsPerGene = 6;
+
 /// A layout with the name the statistics give its family.
 struct ClassedLayout {
   std::string layout_class;
