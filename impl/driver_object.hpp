@@ -32,7 +32,7 @@ template <class D> D *create_driver(const busmap_platform &p) {
 
 /// Gives back the MR (retrying the free, as at unload), the buffer and the object.
 template <class D> void destroy_driver(D *d) {
-  mr_release_final(d->p, d->mr);
+  mr_release_retrying(d->p, d->mr);
   if (d->buf)
     d->p.free(d->p.ctx, d->buf);
   const busmap_platform p = d->p;

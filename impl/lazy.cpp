@@ -78,7 +78,7 @@ bool refresh(Lazy *d) {
       }) == BUSMAP_H_SUCCESS)
     return true;
   d->p.log(d->p.ctx, BUSMAP_LOG_ERR, "lazy: cannot rebuild the bus map");
-  impl::mr_release(d->p, d->mr);
+  impl::mr_release_retrying(d->p, d->mr);
   d->map.clear();
   return false;
 }

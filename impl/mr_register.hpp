@@ -67,9 +67,11 @@ inline std::int64_t mr_release(const busmap_platform &p, MrState &mr) {
   return rc;
 }
 
-/// At unload nobody can be told of a failed free: try a few times, as the
-/// real drivers loop on the hcall, before giving the MR up.
-inline std::int64_t mr_release_final(const busmap_platform &p, MrState &mr) {
+/// When nobody can be told of a failed free (at unload, or going
+/// inoperable after an event it could not apply): try a few times, as the
+/// real drivers loop on the hcall (eHEA's ehea_rem_mr retries H_BUSY),
+/// before giving the MR up.
+inline std::int64_t mr_release_retrying(const busmap_platform &p, MrState &mr) {
   std::int64_t rc = BUSMAP_H_SUCCESS;
   for (int tries = 0; tries < 3 && mr.live; ++tries)
     rc = mr_release(p, mr);

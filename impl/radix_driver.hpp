@@ -172,7 +172,7 @@ private:
   }
 
   void destroy() {
-    mr_release_final(p_, mr_);
+    mr_release_retrying(p_, mr_);
     map_.clear();
     if (buf_)
       p_.free(p_.ctx, buf_);
@@ -243,7 +243,7 @@ private:
 
   int inoperable(const char *why) {
     log(BUSMAP_LOG_ERR, why);
-    mr_release(p_, mr_);
+    mr_release_retrying(p_, mr_);
     map_.clear();
     counted_ = 0;
     inoperable_ = true;

@@ -155,7 +155,7 @@ void *simple_load(const busmap_platform *p) {
 void simple_unload(void *drv) {
   auto *d = static_cast<Simple *>(drv);
   const busmap_platform *p = d->p;
-  busmap::impl::mr_release_final(*p, d->mr);
+  busmap::impl::mr_release_retrying(*p, d->mr);
   release(p, d->map);
   p->free(p->ctx, d);
 }
@@ -178,7 +178,7 @@ int update(Simple &d, std::uint64_t start_pfn, std::uint64_t nr_pages, bool add,
   if (can_veto)
     return BUSMAP_NOTIFY_BAD;
   if (!d.inoperable) { // the change was refused but cannot be vetoed
-    busmap::impl::mr_release(*d.p, d.mr);
+    busmap::impl::mr_release_retrying(*d.p, d.mr);
     log_err(d.p, "simple: cannot apply a cancel event; driver inoperable");
     d.inoperable = true;
   }
