@@ -53,6 +53,17 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> op_focus(const Op &op, co
   }
 }
 
+constexpr const char *Rejected = "  (the step the oracle rejected)";
+
+/// The status line of a picture after written step `step` (0: the start).
+std::string status_of_step(const char *driver, const Trace &trace, std::size_t step, bool rejected) {
+  const std::size_t n = trace.ops.size();
+  if (step == 0)
+    return fmt::format("{}: the starting layout, before step 1 of {}", driver, n);
+  return fmt::format("{}: after step {} of {}: {}{}", driver, step, n,
+                     format_op(trace.ops[step - 1]), rejected ? Rejected : "");
+}
+
 } // namespace
 
 void render_layout_svg(const Layout &layout, std::ostream &out, const RenderOptions &options) {
@@ -74,9 +85,12 @@ RenderResult render_trace_svg(const Trace &trace, const busmap_driver &driver, s
   // A failure after the last op is in what the end of the trace implies
   // (a window closed, the implicit unload): drawn after those ops.
   const bool at_end = result.violation && result.violation->step >= n && !options.step;
-  result.step = options.step               ? *options.step
-                : result.violation && !at_end ? result.violation->step + 1
-                                              : n;
+  if (options.step)
+    result.step = *options.step;
+  else if (result.violation && !at_end)
+    result.step = result.violation->step + 1;
+  else
+    result.step = n;
 
   Partition part(trace.layout);
   for (std::size_t i = 0; i < result.step; ++i)
@@ -92,14 +106,9 @@ RenderResult render_trace_svg(const Trace &trace, const busmap_driver &driver, s
   scene.title = options.title;
   const bool at_failure =
       result.violation && (at_end || result.step == result.violation->step + 1);
-  scene.status = at_end ? fmt::format("{}: after the trace's {} steps and what its end implies: {}"
-                                      "  (the step the oracle rejected)",
-                                      driver.name, n, closing)
-                 : result.step == 0
-                     ? fmt::format("{}: the starting layout, before step 1 of {}", driver.name, n)
-                     : fmt::format("{}: after step {} of {}: {}{}", driver.name, result.step, n,
-                                   format_op(trace.ops[result.step - 1]),
-                                   at_failure ? "  (the step the oracle rejected)" : "");
+  scene.status = at_end ? fmt::format("{}: after the trace's {} steps and what its end implies: {}{}",
+                                      driver.name, n, closing, Rejected)
+                        : status_of_step(driver.name, trace, result.step, at_failure);
   if (at_failure) {
     scene.violation = result.violation;
     if (!at_end)

@@ -226,17 +226,18 @@ TEST(Oracle, AbsurdAllocationIsReportedAsFootprintNotAsAFailedLoad) {
 
 constexpr std::uint32_t Sticky = FaultPlan::Sticky;
 
+/// One block of `bytes`, a load, and an unload whose free of the MR (the
+/// next firmware call) answers `code`, `count` times in a row.
+Trace free_fails_at_unload(std::uint64_t bytes, std::int64_t code, std::uint32_t count = 1) {
+  return TraceBuilder().block(0, bytes).load().fault_hcall(1, code, count).unload().build();
+}
+
 // eHEA's ehea_rem_mr logs a failed free and gives up (it retries busy
 // answers only): the MR is the firmware's now, not a leak of the driver's.
 TEST(Faults, AFreeTheFirmwareRefusesLeavesAnOrphanNotADefect) {
   const busmap_driver &ehea_like = broken_simple(SimpleBug::GivesUpOnAFailedFree);
   for (std::uint32_t count : {1u, Sticky}) {
-    const Verdict v = run(ehea_like, TraceBuilder()
-                                               .block(0, 256 * MiB)
-                                               .load()
-                                               .fault_hcall(1, BUSMAP_H_HARDWARE, count)
-                                               .unload()
-                                               .build());
+    const Verdict v = run(ehea_like, free_fails_at_unload(256 * MiB, BUSMAP_H_HARDWARE, count));
     EXPECT_TRUE(v.pass()) << v.describe();
     ASSERT_EQ(v.orphans.size(), 1u) << "count " << count;
     EXPECT_EQ(v.orphans[0].registered_pages, 256 * MiB >> 12);
@@ -262,18 +263,13 @@ TEST(Faults, AnEmptyMrWhoseFreeFailsIsNotHeldToItsLength) {
 }
 
 TEST(Faults, RetryingABusyFreeIsTheDriversDuty) {
-  const Trace once = TraceBuilder().block(0, 16 * MiB).load().fault_hcall(1, BUSMAP_H_BUSY).unload().build();
+  const Trace once = free_fails_at_unload(16 * MiB, BUSMAP_H_BUSY);
   const Verdict bounded = run(drivers::simple, once);
   EXPECT_TRUE(bounded.pass()) << bounded.describe();
   EXPECT_TRUE(bounded.orphans.empty()) << "the retry freed it";
   expect_caught(broken_simple(SimpleBug::TakesBusyAsDone), once, inv::CleanFailure);
   // Busy on every retry: a bounded retry gives up, and that is its right.
-  const Verdict persistent = run(drivers::simple, TraceBuilder()
-                                                      .block(0, 16 * MiB)
-                                                      .load()
-                                                      .fault_hcall(1, BUSMAP_H_BUSY, Sticky)
-                                                      .unload()
-                                                      .build());
+  const Verdict persistent = run(drivers::simple, free_fails_at_unload(16 * MiB, BUSMAP_H_BUSY, Sticky));
   EXPECT_TRUE(persistent.pass()) << persistent.describe();
   EXPECT_EQ(persistent.orphans.size(), 1u);
 }
@@ -288,9 +284,7 @@ Isolated run_with_deadline(const busmap_driver &d, const Trace &t, bool hang_exp
 }
 
 TEST(Faults, APersistentFaultHangsADriverThatRetriesForever) {
-  auto trace = [](std::uint32_t count) {
-    return TraceBuilder().block(0, 16 * MiB).load().fault_hcall(1, BUSMAP_H_HARDWARE, count).unload().build();
-  };
+  auto trace = [](std::uint32_t count) { return free_fails_at_unload(16 * MiB, BUSMAP_H_HARDWARE, count); };
   const busmap_driver &forever = broken_simple(SimpleBug::RetriesFreeForever);
   const Isolated outlasted = run_with_deadline(forever, trace(3));
   ASSERT_EQ(outlasted.status, Isolated::Status::Finished) << outlasted.what;
