@@ -5,6 +5,8 @@
 // stack trace, an assertion message).
 #include "properties/isolation.hpp"
 
+#include "platform/driver_text.hpp"
+
 #include <fmt/format.h>
 
 #include <poll.h>
@@ -113,7 +115,7 @@ std::string with_stderr(std::string what, const std::string &err) {
   if (err.empty())
     return what;
   std::string tail = err.size() > StderrTail ? err.substr(err.size() - StderrTail) : err;
-  return what + "; its last output:\n" + tail;
+  return what + "; its last output:\n" + utf8_escaped(tail);
 }
 
 } // namespace
@@ -193,7 +195,7 @@ Isolated run_isolated(const IsolatedBody &body, std::chrono::milliseconds timeou
     out.what = with_stderr(describe_status(status), got.err);
   } else if (tag == 'E') {
     out.status = Isolated::Status::Crashed;
-    out.what = "the harness threw: " + out.payload;
+    out.what = "the harness threw: " + utf8_escaped(out.payload);
     out.payload.clear();
   }
   return out;

@@ -2,12 +2,15 @@
 // checks on the table it answers, each failure a PluginError naming the path.
 #include "properties/plugin.hpp"
 
+#include "platform/driver_text.hpp"
+
 #include <fmt/format.h>
 
 #include <dlfcn.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 namespace busmap {
@@ -47,6 +50,25 @@ std::string abi_summary(const busmap_driver &d) {
                            d.abi_version);
 }
 
+namespace {
+
+// An ABI 1 table ends after translate(): nothing past it is read.
+std::size_t table_size(const busmap_driver &d) {
+  return d.abi_version >= 2 ? sizeof d : offsetof(busmap_driver, translate) + sizeof d.translate;
+}
+
+} // namespace
+
+std::unique_ptr<Plugin::Table> Plugin::copy_table(const busmap_driver &d) {
+  auto t = std::make_unique<Table>();
+  std::memcpy(&t->driver, &d, table_size(d));
+  t->name = utf8_escaped(d.name);
+  t->description = d.description ? utf8_escaped(d.description) : std::string();
+  t->driver.name = t->name.c_str();
+  t->driver.description = d.description ? t->description.c_str() : nullptr;
+  return t;
+}
+
 Plugin Plugin::open(const std::string &path) {
   // dlopen searches the library path for a bare name; a user means a file.
   std::string file = path.find('/') == std::string::npos ? "./" + path : path;
@@ -57,7 +79,7 @@ Plugin Plugin::open(const std::string &path) {
     const char *why = ::dlerror();
     throw PluginError(fmt::format("{}: cannot load plugin: {}", path, why ? why : "unknown error"));
   }
-  Plugin plugin(handle, nullptr, path);
+  Plugin plugin(handle, path);
   ::dlerror();
   void *sym = ::dlsym(handle, BUSMAP_DRIVER_ENTRY_SYMBOL);
   if (!sym)
@@ -67,20 +89,20 @@ Plugin Plugin::open(const std::string &path) {
   const busmap_driver *driver = entry();
   if (auto e = check_driver_table(driver); !e.empty())
     throw PluginError(fmt::format("{}: {}", path, e));
-  plugin.driver_ = driver;
+  plugin.table_ = copy_table(*driver);
   return plugin;
 }
 
 Plugin::Plugin(Plugin &&other) noexcept
-    : handle_(std::exchange(other.handle_, nullptr)),
-      driver_(std::exchange(other.driver_, nullptr)), path_(std::move(other.path_)) {}
+    : handle_(std::exchange(other.handle_, nullptr)), table_(std::move(other.table_)),
+      path_(std::move(other.path_)) {}
 
 Plugin &Plugin::operator=(Plugin &&other) noexcept {
   if (this != &other) {
     if (handle_)
       ::dlclose(handle_);
     handle_ = std::exchange(other.handle_, nullptr);
-    driver_ = std::exchange(other.driver_, nullptr);
+    table_ = std::move(other.table_);
     path_ = std::move(other.path_);
   }
   return *this;

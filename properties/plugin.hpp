@@ -9,12 +9,17 @@
 // PluginError naming the path and the fault, which the CLI turns into
 // exit code 2.  The object stays loaded for the Plugin's lifetime.
 //
+// The table the harness uses is the Plugin's own copy, its name and
+// description made valid UTF-8 (platform/driver_text.hpp): they go into
+// every report, and a Latin-1 name must not break the JSON or the XML.
+//
 //===----------------------------------------------------------------------===//
 #ifndef BUSMAP_PROPERTIES_PLUGIN_HPP
 #define BUSMAP_PROPERTIES_PLUGIN_HPP
 
 #include "busmap/driver.h"
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -38,15 +43,22 @@ public:
   Plugin &operator=(const Plugin &) = delete;
   ~Plugin();
 
-  const busmap_driver &driver() const { return *driver_; }
+  /// The plugin's table with its text made valid UTF-8; the same address
+  /// for the Plugin's lifetime, moves included.
+  const busmap_driver &driver() const { return table_->driver; }
   const std::string &path() const { return path_; }
 
 private:
-  Plugin(void *handle, const busmap_driver *driver, std::string path)
-      : handle_(handle), driver_(driver), path_(std::move(path)) {}
+  /// The copy of the plugin's table, with the strings it points into.
+  struct Table {
+    busmap_driver driver{};
+    std::string name, description;
+  };
+  Plugin(void *handle, std::string path) : handle_(handle), path_(std::move(path)) {}
+  static std::unique_ptr<Table> copy_table(const busmap_driver &driver);
 
   void *handle_ = nullptr;
-  const busmap_driver *driver_ = nullptr;
+  std::unique_ptr<Table> table_;
   std::string path_;
 };
 
