@@ -25,7 +25,17 @@
 #endif
 
 #ifdef BUSMAP_HEAP_HOOKS
+#if __has_include(<sanitizer/allocator_interface.h>)
 #include <sanitizer/allocator_interface.h>
+#else
+// GCC's libsanitizer exports the interface but ships no header for it.
+extern "C" {
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+                                              void (*free_hook)(const volatile void *));
+size_t __sanitizer_get_allocated_size(const volatile void *p);
+int __sanitizer_get_ownership(const volatile void *p);
+}
+#endif
 #else
 #include <malloc.h>
 #endif
@@ -62,8 +72,8 @@ void on_malloc(const volatile void *, std::size_t bytes) {
 
 // Runs before the chunk is released, so its size can still be asked.
 void on_free(const volatile void *p) {
-  if (in_driver() && p && __sanitizer_get_ownership(const_cast<const void *>(p)))
-    take(__sanitizer_get_allocated_size(const_cast<const void *>(p)));
+  if (in_driver() && p && __sanitizer_get_ownership(p))
+    take(__sanitizer_get_allocated_size(p));
 }
 
 const bool hooks_installed = __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free) != 0;

@@ -2,6 +2,7 @@
 // callbacks of busmap_platform; see partition.hpp.
 #include "platform/partition.hpp"
 
+#include "platform/driver_call.hpp"
 #include "platform/driver_heap.hpp"
 #include "platform/driver_text.hpp"
 
@@ -46,12 +47,6 @@ std::string hcall_label(std::int64_t rc) {
   return name ? name : fmt::format("{}", rc);
 }
 
-/// A call into the driver, counted as driver code (driver_heap.hpp).
-template <class Call> auto in_driver(Call &&call) {
-  const driver_heap::DriverCode scope;
-  return call();
-}
-
 /// The form of a platform callback the driver is handed: the callback
 /// itself, run as harness code, whatever the driver's code around it.
 template <auto Callback> struct AsPlatform;
@@ -68,7 +63,8 @@ struct DriverXlate {
   void *arg;
   static std::uint64_t call(void *self, std::uint64_t phys) {
     const auto &x = *static_cast<DriverXlate *>(self);
-    return in_driver([&] { return x.xlate(x.arg, phys); });
+    const DriverCall in("the xlate() given to rewrite_rx()");
+    return x.xlate(x.arg, phys);
   }
 };
 
@@ -142,7 +138,8 @@ bool Partition::load(const busmap_driver &driver) {
   if (!strand_.start([this, abi1] {
         if (abi1)
           cb_get_online_mems(this);
-        loaded_instance_ = in_driver([this] { return driver_->load(&abi_); });
+        DriverCall in("load()");
+        loaded_instance_ = driver_->load(&abi_);
         if (abi1)
           cb_put_online_mems(this);
       })) {
@@ -178,13 +175,18 @@ void Partition::unload() {
   if (!instance_)
     return;
   note(JournalEntry::Kind::Driver, "unload()");
-  in_driver([this] { driver_->unload(instance_); });
+  {
+    DriverCall in("unload()");
+    driver_->unload(instance_);
+  }
   instance_ = nullptr;
 }
 
 std::uint64_t Partition::translate(std::uint64_t phys_addr) {
-  return instance_ ? in_driver([&] { return driver_->translate(instance_, phys_addr); })
-                   : BUSMAP_INVALID;
+  if (!instance_)
+    return BUSMAP_INVALID;
+  DriverCall in("translate()");
+  return driver_->translate(instance_, phys_addr);
 }
 
 // --- The notifier chain. -------------------------------------------------
@@ -197,8 +199,11 @@ int Partition::notify_driver(busmap_mem_action action, const Block &b) {
   const std::uint64_t nr_pages = b.sections << to_pages;
   note(JournalEntry::Kind::Notify, fmt::format("notify({}, start_pfn={:#x}, nr_pages={:#x})",
                                               to_string(action), start_pfn, nr_pages));
-  const int answer =
-      in_driver([&] { return driver_->notify(instance_, action, start_pfn, nr_pages); });
+  int answer;
+  {
+    DriverCall in(notify_call_name(action));
+    answer = driver_->notify(instance_, action, start_pfn, nr_pages);
+  }
   note(JournalEntry::Kind::Notify,
        fmt::format("  {} answered {}", to_string(action),
                    answer == BUSMAP_NOTIFY_OK ? "NOTIFY_OK" : "NOTIFY_BAD"));
