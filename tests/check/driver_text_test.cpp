@@ -108,7 +108,12 @@ TEST(DriverTextCli, ACrashWithLatin1StderrIsAnHonestCrash) {
   EXPECT_NE(c.output.find("pilote: \\xE9\\xE9 erreur fatale"), std::string::npos) << c.output;
   EXPECT_TRUE(valid_utf8(c.output)) << c.output;
   expect_well_formed_xml(d / "r.xml");
-  EXPECT_TRUE(valid_utf8(slurp(c.report.at("trace_file").get<std::string>())));
+  const std::string trace = c.report.at("trace_file");
+  EXPECT_TRUE(valid_utf8(slurp(trace)));
+  const auto [code, out] =
+      run_capture(std::string("replay --expect --plugin ") + TEST_PLUGIN_LATIN1_ABORT + " " + trace);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(valid_utf8(out)) << out;
 }
 
 } // namespace
