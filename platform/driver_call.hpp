@@ -12,9 +12,10 @@
 // DriverCall also marks the thread as running driver code.
 //
 // translate() runs millions of times per check, so marking costs two
-// pointer stores and a thread-local increment.  The names are string literals of the harness: after
-// fork the parent has the same image at the same address, so a pointer
-// written by the child means the same text in the parent.
+// pointer stores and a thread-local increment.  The names are string
+// literals of the harness: after fork the parent has the same image at the
+// same address, so a pointer written by the child means the same text in
+// the parent.
 //
 //===----------------------------------------------------------------------===//
 #ifndef BUSMAP_PLATFORM_DRIVER_CALL_HPP

@@ -130,7 +130,8 @@ std::uint32_t Partition::driver_abi() const {
 // window is open; without a window it runs to its end at once.
 bool Partition::load(const busmap_driver &driver) {
   driver_ = &driver;
-  note(JournalEntry::Kind::Driver, fmt::format("load({})", driver.name ? utf8_escaped(driver.name) : "?"));
+  note(JournalEntry::Kind::Driver,
+       fmt::format("load({})", driver.name ? utf8_escaped(driver.name) : "?"));
   lock_depth_ = 0;
   // An ABI 1 driver predates the windows and has no lock to take: its load
   // runs under the hotplug lock on its behalf, so it is judged as before.
