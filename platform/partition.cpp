@@ -139,8 +139,11 @@ bool Partition::load(const busmap_driver &driver) {
   if (!strand_.start([this, abi1] {
         if (abi1)
           cb_get_online_mems(this);
-        DriverCall in("load()");
-        loaded_instance_ = driver_->load(&abi_);
+        {
+          // Only the driver's call: the put below is the harness's, on the driver's behalf.
+          DriverCall in("load()");
+          loaded_instance_ = driver_->load(&abi_);
+        }
         if (abi1)
           cb_put_online_mems(this);
       })) {
