@@ -12,13 +12,13 @@
 #include "bench/measure.hpp"
 #include "cli/command.hpp"
 #include "cli/machine_options.hpp"
+#include "cli/output.hpp"
 #include "properties/trace_format.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <fstream>
 #include <optional>
 
 namespace busmap::cli {
@@ -47,6 +47,8 @@ bench::BenchLayout bench_layout(const std::string &path, const LayoutFilter &mac
   }
   constexpr std::uint32_t BenchShift = 24;
   layout.config = admit(machine, layout.config, path);
+  if (auto e = layout.validate(); !e.empty()) // --config may change what its bounds derive from
+    throw BadInput(fmt::format("{}: invalid layout with --config: {}", path, e));
   if (layout.config.section_shift < BenchShift)
     throw BadInput(fmt::format("{}: sections of 2^{} bytes; the benchmarks need at least 16 MiB",
                                path, layout.config.section_shift));
@@ -86,12 +88,9 @@ Run setup(CLI::App &app) {
       o.lookups = 1u << 18;
       o.repeats = 2;
     }
-    std::ofstream out;
-    if (!json_file->empty()) {
-      out.open(*json_file);
-      if (!out)
-        throw BadInput(fmt::format("{}: cannot open for writing", *json_file));
-    }
+    // Fail before the measuring, not after it, when the report cannot be written.
+    if (!json_file->empty())
+      write_output_file(*json_file, "", "the JSON report");
     std::optional<bench::BenchLayout> file;
     if (!layout_file->empty())
       file = bench_layout(*layout_file, machine);
@@ -111,8 +110,8 @@ Run setup(CLI::App &app) {
       row["profile"] = machine.profile->name;
       j.push_back(std::move(row));
     }
-    if (out)
-      out << j.dump(2) << "\n";
+    if (!json_file->empty())
+      write_output_file(*json_file, j.dump(2) + "\n", "the JSON report");
     return ExitOk;
   };
 }
