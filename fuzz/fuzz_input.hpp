@@ -1,6 +1,6 @@
 //===- fuzz/fuzz_input.hpp - what the fuzz targets share ---------*- C++ -*-===//
 //
-// Two things every fuzz target in this folder needs:
+// What the fuzz targets in this folder share:
 //
 //   * A flat text form of a small directory tree, so that the importers that
 //     read a directory (sysfs, the device tree) can be fuzzed from one byte
@@ -40,14 +40,15 @@
 namespace busmap::fuzz {
 
 inline constexpr std::string_view EntryMark = "@@ ";
+inline constexpr std::string_view Separator = "\n@@ "; // a newline, then the next mark
 
 struct Entry {
   std::string name;
   std::string content;
 };
 
-/// The entries of a packed tree; text before the first mark is ignored, and
-/// a mark without a newline ends the list.
+/// The entries of a packed tree: none when the input does not start with a
+/// mark; a mark without a newline after its name ends the list.
 inline std::vector<Entry> unpack_tree(std::string_view data) {
   std::vector<Entry> entries;
   if (!data.starts_with(EntryMark))
@@ -58,8 +59,7 @@ inline std::vector<Entry> unpack_tree(std::string_view data) {
     if (name_end == std::string_view::npos)
       break;
     // From name_end + 1: the name's own newline never doubles as a separator.
-    const std::size_t next =
-        data.find(std::string("\n") + std::string(EntryMark), name_end + 1);
+    const std::size_t next = data.find(Separator, name_end + 1);
     const std::size_t content_end = next == std::string_view::npos ? data.size() : next;
     entries.push_back({std::string(data.substr(at + EntryMark.size(),
                                                name_end - at - EntryMark.size())),
@@ -75,7 +75,7 @@ inline std::optional<std::string> pack_tree(const std::vector<Entry> &entries) {
   std::string out;
   for (const Entry &e : entries) {
     if (e.name.find('\n') != std::string::npos ||
-        e.content.find(std::string("\n") + std::string(EntryMark)) != std::string::npos)
+        e.content.find(Separator) != std::string::npos)
       return std::nullopt;
     if (!out.empty())
       out += '\n';
