@@ -16,6 +16,7 @@
 // DIR/<impl>.other-N.trace; --json and --junit write machine reports.  Sharding
 // follows GoogleTest's environment variables.
 #include "cli/command.hpp"
+#include "cli/isolation_args.hpp"
 #include "cli/machine_options.hpp"
 #include "impl/registry.hpp"
 #include "properties/checker.hpp"
@@ -51,11 +52,11 @@ struct CheckArgs {
   std::string out_dir = "busmap-out";
   std::string json_file, junit_file;
   std::string layout_file;
-  std::uint64_t case_timeout_ms = 10000;
   std::size_t shrink_candidates = 4000;
   std::uint64_t shrink_seconds = 60;
-  bool no_fork = false;
+  std::size_t reruns = 2;
   bool quiet = false;
+  IsolationArgs isolation;
   MachineArgs machine;
 };
 
@@ -66,6 +67,7 @@ struct Target {
   bool expect_pass = true;
   std::string expect_invariant; // for an expected failure, the registry's invariant
   std::string plugin_path;
+  std::string load_failure; // a plugin that did not load in its trial child: how it ended
 };
 
 std::vector<Target> select_targets(const CheckArgs &a, Mode mode,
@@ -88,11 +90,12 @@ std::vector<Target> select_targets(const CheckArgs &a, Mode mode,
   }
   for (const auto &path : a.plugins) {
     try {
-      plugins.push_back(std::make_unique<Plugin>(Plugin::open(path)));
+      plugins.push_back(std::make_unique<Plugin>(Plugin::open(path, a.isolation.options())));
     } catch (const PluginError &e) {
       throw BadInput(e.what());
     }
-    out.push_back({&plugins.back()->driver(), "plugin", true, "", path});
+    out.push_back({&plugins.back()->driver(), "plugin", true, "", path,
+                   plugins.back()->load_failure()});
   }
   if (a.all) {
     for (auto list : {builtin_drivers(), builtin_mutants()})
@@ -182,6 +185,10 @@ std::pair<std::string, std::string> write_failure(const CheckArgs &a, const Targ
       f.candidates,
       f.shrink_cut_short.empty() ? "" : "\nshrinking stopped early by the " + f.shrink_cut_short,
       violated(f.violation));
+  if (f.flaky)
+    comment += fmt::format("\n{}: not shrunk; `busmap replay THIS_FILE --repeat 10` shows how "
+                           "often it fails",
+                           f.flaky_note());
   if (!t.plugin_path.empty())
     comment += "\nreplay with: busmap replay THIS_FILE --plugin " + t.plugin_path;
   const std::string text = write_trace(f.shrunk, comment, t.plugin_path.empty() ? r.impl : "");
@@ -214,6 +221,8 @@ void draw_failure(const Target &t, const CheckOptions &options, Outcome &o) {
   report::RenderOptions ro;
   ro.title = o.trace_file;
   Isolated drawn;
+  IsolationOptions iso = options.isolation();
+  iso.timeout *= 2; // the picture replays every step, then draws
   try {
     drawn = run_isolated(
         [&](ChildChannel &) {
@@ -221,7 +230,7 @@ void draw_failure(const Target &t, const CheckOptions &options, Outcome &o) {
           report::render_trace_svg(trace, *t.driver, svg, ro);
           return svg.str();
         },
-        2 * options.case_timeout, options.fork_cases);
+        iso);
   } catch (const std::exception &e) { // --no-fork, or no fork at all
     o.svg_error = e.what();
     return;
@@ -241,7 +250,9 @@ void draw_failure(const Target &t, const CheckOptions &options, Outcome &o) {
 
 /// A plugin's ABI, and what it means for the RAM walk it was judged with.
 void print_abi(const Target &t) {
-  if (t.kind == "plugin")
+  if (!t.load_failure.empty())
+    std::printf("  the plugin did not load in a trial process: %s\n", t.load_failure.c_str());
+  else if (t.kind == "plugin")
     std::printf("  %s\n", abi_summary(*t.driver).c_str());
 }
 
@@ -264,9 +275,11 @@ void print_outcome(const CheckArgs &a, const Outcome &o) {
       std::printf("%s", r.stats.table().c_str());
     return;
   }
-  std::printf("%s: FAIL %s after %zu traces, %.1f s, profile %s%s%s\n", r.impl.c_str(),
-              r.failure->violation.invariant.c_str(), r.traces, r.seconds, r.profile.c_str(),
-              expectation.c_str(), surprise);
+  const std::string flaky =
+      r.failure->flaky ? fmt::format(" ({})", r.failure->flaky_note()) : std::string();
+  std::printf("%s: FAIL %s%s after %zu traces, %.1f s, profile %s%s%s\n", r.impl.c_str(),
+              r.failure->violation.invariant.c_str(), flaky.c_str(), r.traces, r.seconds,
+              r.profile.c_str(), expectation.c_str(), surprise);
   print_abi(o.target);
   if (a.quiet)
     return;
@@ -310,6 +323,8 @@ nlohmann::json outcome_json(const Outcome &o) {
     j["shrink_candidates"] = f.candidates;
     j["trace_index"] = f.trace_index;
     j["shrink_seconds"] = f.shrink_seconds;
+    if (f.flaky)
+      j["flaky"] = {{"failed", f.flaky->failed}, {"runs", f.flaky->runs}};
     if (!f.shrink_cut_short.empty())
       j["shrink_cut_short"] = f.shrink_cut_short;
     j["other_failures"] = nlohmann::json::array();
@@ -341,7 +356,10 @@ junit::TestSuite outcome_junit(const Outcome &o) {
         c.system_out = "caught as expected:\n" + describe_failure(r);
       } else {
         c.failed = true;
-        c.failure_message = fmt::format("{} violated: {}", inv.id, r.failure->violation.op);
+        c.failure_message =
+            fmt::format("{} violated{}: {}", inv.id,
+                        r.failure->flaky ? " (" + r.failure->flaky_note() + ")" : "",
+                        r.failure->violation.op);
         c.failure_text = describe_failure(r) + "\n" + o.trace_text;
       }
     } else if (!o.target.expect_pass && !r.failure && inv.id == o.target.expect_invariant) {
@@ -378,10 +396,12 @@ int run_check(const CheckArgs &a) {
   options.max_steps = a.steps;
   options.seed = a.seed;
   options.mode = mode;
-  options.case_timeout = std::chrono::milliseconds(a.case_timeout_ms);
+  options.case_timeout = a.isolation.options().timeout;
+  options.memory_limit_mib = a.isolation.memory_limit_mib;
+  options.reruns = a.reruns;
   options.shrink.candidates = a.shrink_candidates;
   options.shrink.time = std::chrono::seconds(a.shrink_seconds);
-  options.fork_cases = !a.no_fork;
+  options.fork_cases = !a.isolation.no_fork;
   options.layouts = a.machine.resolve();
   if (!a.layout_file.empty()) {
     try {
@@ -480,16 +500,16 @@ Run setup(CLI::App &app) {
   app.add_option("--json", a->json_file, "write one JSON object per implementation to FILE");
   app.add_option("--junit", a->junit_file,
                  "write JUnit XML to FILE (one test case per implementation and invariant)");
-  app.add_option("--case-timeout", a->case_timeout_ms,
-                 "milliseconds a single trace may run before it counts as a hang")
-      ->capture_default_str();
   app.add_option("--shrink-candidates", a->shrink_candidates,
                  "shrink candidates to try at most per failure")
       ->capture_default_str();
   app.add_option("--shrink-time", a->shrink_seconds, "seconds of shrinking at most per failure")
       ->capture_default_str();
-  app.add_flag("--no-fork", a->no_fork,
-               "run traces in this process (for debuggers; a crash then ends the run)");
+  app.add_option("--reruns", a->reruns,
+                 "runs of a failing trace again, each in a fresh process, before it counts; a "
+                 "failure that does not repeat every time is reported as flaky")
+      ->capture_default_str();
+  a->isolation.add_to(app);
   app.add_flag("--quiet,-q", a->quiet, "one line per implementation, no tables or traces");
   a->machine.add_to(app);
   return [a] { return run_check(*a); };

@@ -6,12 +6,21 @@
 // else `simple`.  With --expect the exit code says whether the verdict is
 // the one the header expects (that is how tests/traces/ runs the corpus).
 //
+// The trace runs in a child process, as a check's case does
+// (properties/isolation.hpp), with the same --case-timeout and
+// --memory-limit: a driver that crashes, exits or hangs gets the verdict it
+// gets from check, and cannot take replay down.  --repeat N runs it N
+// times, each in a fresh process, and says how often it failed: a verdict
+// that changes from run to run is reported as flaky.
+//
 // --layout FILE.layout replays the trace's operations on that layout instead
 // of the trace's own starting layout: "these ops, on this machine's layout".
 // The operations keep their addresses, so an op aimed at memory the new
 // layout lacks becomes an operation on absent memory, judged as such.
 #include "cli/command.hpp"
+#include "cli/isolation_args.hpp"
 #include "cli/machine_options.hpp"
+#include "properties/checker.hpp"
 #include "impl/registry.hpp"
 #include "properties/oracle.hpp"
 #include "properties/plugin.hpp"
@@ -19,7 +28,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <functional>
 #include <cstdio>
+#include <map>
+#include <vector>
 #include <optional>
 
 namespace busmap::cli {
@@ -33,7 +46,9 @@ struct ReplayOptions {
   std::string layout;
   bool verbose = false;
   bool expect = false;
+  std::size_t repeat = 1;
   MachineArgs machine;
+  IsolationArgs isolation;
 };
 
 std::string builtin_names() {
@@ -49,7 +64,7 @@ const busmap_driver &choose_driver(const ReplayOptions &o, const TraceFile &tf,
                                    std::optional<Plugin> &plugin) {
   if (!o.plugin.empty()) {
     try {
-      plugin.emplace(Plugin::open(o.plugin));
+      plugin.emplace(Plugin::open(o.plugin, o.isolation.options()));
     } catch (const PluginError &e) {
       throw BadInput(e.what());
     }
@@ -69,8 +84,50 @@ const busmap_driver &choose_driver(const ReplayOptions &o, const TraceFile &tf,
 std::string expectation(const Trace &t) {
   return t.expect_fail.empty() ? "pass" : "fail " + t.expect_fail;
 }
-std::string outcome(const Verdict &v) {
-  return v.pass() ? "pass" : "fail " + v.violation->invariant;
+std::string outcome(const TraceRun &r) {
+  return r.violation ? "fail " + r.violation->invariant : "pass";
+}
+
+/// The trace run `o.repeat` times; answers the outcome of each run.  The
+/// first run shows its steps as they go (and its journals with
+/// --verbose) and its report; a later run only when its outcome differs.
+std::vector<std::string> run_repeatedly(const ReplayOptions &o, const busmap_driver &driver,
+                                        const Trace &trace, Mode mode) {
+  const std::function<void(std::string_view)> show = [&](std::string_view text) {
+    if (o.verbose)
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    else if (text.starts_with('['))
+      std::printf("%.*s\n", static_cast<int>(text.find('\n')), text.data());
+  };
+  std::vector<std::string> outcomes;
+  for (std::size_t k = 0; k < std::max<std::size_t>(o.repeat, 1); ++k) {
+    const TraceRun r =
+        run_trace(driver, trace, mode, o.isolation.options(), k == 0 ? show : std::function<void(std::string_view)>());
+    outcomes.push_back(outcome(r));
+    if (k == 0 || outcomes.back() != outcomes.front()) {
+      if (k > 0)
+        std::printf("run %zu of %zu: %s\n", k + 1, o.repeat, outcomes.back().c_str());
+      // With --verbose the oracle's own report came with the steps.
+      if (!o.verbose || !r.violation || r.child_died || k > 0)
+        std::fputs(r.report.c_str(), stdout);
+    }
+    std::fflush(stdout);
+  }
+  return outcomes;
+}
+
+/// "fail crash" when every run gave it; else "flaky: fail crash in 3 of 10 runs, ...".
+std::string summary(const std::vector<std::string> &outcomes) {
+  std::map<std::string, std::size_t> count;
+  for (const auto &s : outcomes)
+    ++count[s];
+  if (count.size() == 1)
+    return outcomes.front();
+  std::string s = "flaky:";
+  for (const auto &[what, n] : count)
+    s += fmt::format("{} {} in {} of {} runs", s.back() == ':' ? "" : ",", what, n,
+                     outcomes.size());
+  return s;
 }
 
 int replay(const ReplayOptions &o) {
@@ -104,24 +161,15 @@ int replay(const ReplayOptions &o) {
                                              tf.trace.layout.blocks.size())
                                      .c_str(),
               tf.trace.profile.c_str());
-  OracleOptions options;
-  // Steps as they run; with --verbose their journals (notifier answers,
-  // firmware calls, allocations, log lines) and the failure report too.
-  options.trace_out = [&](std::string_view text) {
-    if (o.verbose)
-      std::fwrite(text.data(), 1, text.size(), stdout);
-    else if (text.starts_with('['))
-      std::printf("%.*s\n", static_cast<int>(text.find('\n')), text.data());
-  };
-  Verdict verdict = Oracle(driver, options).run(tf.trace, mode);
-  if (!o.verbose || verdict.pass())
-    std::fputs(verdict.describe().c_str(), stdout);
-
+  const std::vector<std::string> outcomes = run_repeatedly(o, driver, tf.trace, mode);
+  const std::string got = summary(outcomes);
+  if (o.repeat > 1)
+    std::printf("%zu runs: %s\n", outcomes.size(), got.c_str());
   if (!o.expect)
-    return verdict.pass() ? ExitOk : ExitFailed;
-  bool as_expected = outcome(verdict) == expectation(tf.trace);
-  std::printf("expected %s, got %s: %s\n", expectation(tf.trace).c_str(),
-              outcome(verdict).c_str(), as_expected ? "as expected" : "NOT as expected");
+    return got == "pass" ? ExitOk : ExitFailed;
+  bool as_expected = got == expectation(tf.trace);
+  std::printf("expected %s, got %s: %s\n", expectation(tf.trace).c_str(), got.c_str(),
+              as_expected ? "as expected" : "NOT as expected");
   return as_expected ? ExitOk : ExitFailed;
 }
 
@@ -141,7 +189,12 @@ Run setup(CLI::App &app) {
                "print every step's notifier answers, firmware calls, allocations and log lines");
   app.add_flag("--expect", o->expect,
                "exit 0 when the verdict is the one the header's `expect` line names, else 1");
+  app.add_option("--repeat", o->repeat,
+                 "run the trace N times, each in a fresh process, and say how often it failed")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
   o->machine.add_to(app, false);
+  o->isolation.add_to(app);
   return [o] { return replay(*o); };
 }
 

@@ -1,6 +1,7 @@
 // The simulated partition: notifier protocol, driver hosting and the C
 // callbacks of busmap_platform; see partition.hpp.
 #include "platform/partition.hpp"
+#include "platform/driver_call.hpp"
 
 #include <fmt/format.h>
 
@@ -113,6 +114,7 @@ bool Partition::load(const busmap_driver &driver) {
   if (!strand_.start([this, abi1] {
         if (abi1)
           cb_get_online_mems(this);
+        DriverCall in("load()");
         loaded_instance_ = driver_->load(&abi_);
         if (abi1)
           cb_put_online_mems(this);
@@ -149,12 +151,18 @@ void Partition::unload() {
   if (!instance_)
     return;
   note(JournalEntry::Kind::Driver, "unload()");
-  driver_->unload(instance_);
+  {
+    DriverCall in("unload()");
+    driver_->unload(instance_);
+  }
   instance_ = nullptr;
 }
 
 std::uint64_t Partition::translate(std::uint64_t phys_addr) {
-  return instance_ ? driver_->translate(instance_, phys_addr) : BUSMAP_INVALID;
+  if (!instance_)
+    return BUSMAP_INVALID;
+  DriverCall in("translate()");
+  return driver_->translate(instance_, phys_addr);
 }
 
 // --- The notifier chain. -------------------------------------------------
@@ -167,7 +175,11 @@ int Partition::notify_driver(busmap_mem_action action, const Block &b) {
   const std::uint64_t nr_pages = b.sections << to_pages;
   note(JournalEntry::Kind::Notify, fmt::format("notify({}, start_pfn={:#x}, nr_pages={:#x})",
                                               to_string(action), start_pfn, nr_pages));
-  const int answer = driver_->notify(instance_, action, start_pfn, nr_pages);
+  int answer;
+  {
+    DriverCall in(notify_call_name(action));
+    answer = driver_->notify(instance_, action, start_pfn, nr_pages);
+  }
   note(JournalEntry::Kind::Notify,
        fmt::format("  {} answered {}", to_string(action),
                    answer == BUSMAP_NOTIFY_OK ? "NOTIFY_OK" : "NOTIFY_BAD"));

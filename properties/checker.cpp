@@ -91,11 +91,7 @@ RunStats stats_from_json(const json &j) {
 // One case.
 //===--------------------------------------------------------------------===//
 
-struct CaseResult {
-  std::optional<Violation> violation;
-  std::size_t steps = 0;
-  RunStats stats;
-};
+using CaseResult = TraceRun;
 
 json violation_json(const Violation &v) {
   return {{"step", v.step},           {"op", v.op},         {"where", v.where},
@@ -117,49 +113,44 @@ Violation violation_from_json(const json &j) {
 
 /// Runs the oracle over `trace`, counting what every step did.
 std::string run_in_child(const busmap_driver &driver, const Trace &trace, Mode mode,
-                         ChildChannel &channel) {
+                         ChildChannel &channel, bool stream) {
   RunStats stats;
   OracleOptions oo;
   oo.on_step = [&](const StepRecord &r) {
     count_step(stats, r);
     channel.step_done();
   };
+  if (stream)
+    oo.trace_out = [&](std::string_view text) { channel.send_text(text); };
   Verdict verdict = Oracle(driver, oo).run(trace, mode);
-  json j = {{"steps", verdict.steps_run}, {"stats", to_json(stats)}};
+  json j = {{"steps", verdict.steps_run}, {"stats", to_json(stats)}, {"report", verdict.describe()}};
   if (verdict.violation)
     j["violation"] = violation_json(*verdict.violation);
   return j.dump();
 }
 
-CaseResult run_case(const busmap_driver &driver, const Trace &trace, const CheckOptions &options) {
-  Isolated iso = run_isolated(
-      [&](ChildChannel &ch) { return run_in_child(driver, trace, options.mode, ch); },
-      options.case_timeout, options.fork_cases);
-  CaseResult r;
-  if (iso.status == Isolated::Status::Finished) {
-    json j = json::parse(iso.payload);
-    r.steps = j.at("steps").get<std::size_t>();
-    r.stats = stats_from_json(j.at("stats"));
-    if (j.contains("violation"))
-      r.violation = violation_from_json(j.at("violation"));
-    return r;
-  }
-  // The child died or hung during step `steps_done` (0-based); past the
-  // last op, in what the end of the trace implies (Oracle: finish).
+/// The violation of a child that died or hung during step `steps_done`
+/// (0-based); past the last op, in what the end of the trace implies
+/// (Oracle: finish), which the driver callback it was in tells apart.
+Violation violation_of(const Isolated &iso, const Trace &trace) {
   Violation v;
   v.step = std::min(iso.steps_done, trace.ops.size());
-  v.op = v.step < trace.ops.size()
-             ? format_op(trace.ops[v.step])
-             : "the end of the trace (a window the trace left open closed, then the implicit "
-               "unload)";
-  v.where = "during the step";
+  if (v.step < trace.ops.size())
+    v.op = format_op(trace.ops[v.step]);
+  else if (iso.driver_call == "unload()")
+    v.op = "unload (implicit: the trace ended loaded)";
+  else
+    v.op = "the end of the trace (a window the trace left open closed, then the implicit unload)";
+  v.where = iso.driver_call.empty() ? "during the step" : "in " + iso.driver_call;
   const bool crashed = iso.status == Isolated::Status::Crashed;
   v.invariant = crashed ? inv::Crash : inv::Timeout;
   v.expected = crashed ? "the driver returns from every call" : "the step finishes";
   v.actual = iso.what;
-  r.violation = std::move(v);
-  r.steps = iso.steps_done + 1;
-  return r;
+  return v;
+}
+
+CaseResult run_case(const busmap_driver &driver, const Trace &trace, const CheckOptions &options) {
+  return run_trace(driver, trace, options.mode, options.isolation());
 }
 
 //===--------------------------------------------------------------------===//
@@ -192,7 +183,7 @@ std::optional<std::vector<CaseResult>> run_batch(const busmap_driver &driver,
         }
         return out.dump();
       },
-      options.case_timeout, options.fork_cases);
+      options.isolation());
   if (iso.status != Isolated::Status::Finished)
     return std::nullopt;
   std::vector<CaseResult> results;
@@ -218,6 +209,34 @@ std::vector<CaseResult> run_alone(const busmap_driver &driver,
       break;
   }
   return results;
+}
+
+/// How many of `options.reruns` fresh runs of `trace` fail with `signature`.
+std::size_t repeats(const busmap_driver &driver, const Trace &trace, const std::string &signature,
+                    const CheckOptions &options) {
+  std::size_t same = 0;
+  for (std::size_t k = 0; k < options.reruns; ++k) {
+    const CaseResult r = run_case(driver, trace, options);
+    same += r.violation && failure_signature(*r.violation) == signature;
+  }
+  return same;
+}
+
+/// A failure in what the end of the trace implies, the unload, is written
+/// as an `unload` line of its own when the trace with that line fails the
+/// same way at it: the trace then says what failed.  (Inside an open
+/// window an explicit unload is another operation, so the end stays implicit.)
+void make_end_explicit(const busmap_driver &driver, Failure &f, const CheckOptions &options) {
+  if (f.violation.step < f.shrunk.ops.size() || !f.violation.op.starts_with("unload"))
+    return;
+  Trace explicit_end = f.shrunk;
+  explicit_end.ops.push_back(Op{OpKind::Unload});
+  const CaseResult r = run_case(driver, explicit_end, options);
+  if (!r.violation || r.violation->step != f.shrunk.ops.size() ||
+      failure_signature(*r.violation) != failure_signature(f.violation))
+    return;
+  f.shrunk = std::move(explicit_end);
+  f.violation = *r.violation;
 }
 
 /// Candidates per child process.  A child stops at the first candidate
@@ -319,6 +338,10 @@ private:
       return false;
     if (failure_signature(*r.violation) != signature_) {
       note_other(c, *r.violation);
+      return false;
+    }
+    if (repeats(driver_, c, signature_, options_) < options_.reruns) {
+      ++f_.flaky_candidates; // it fails this way only some of the time
       return false;
     }
     f_.shrunk = c;
@@ -485,6 +508,45 @@ static void count_settings(const Profile &profile, const PlatformConfig &c, RunS
     stats.settings[fmt::format("phys_bits={}", c.phys_bits)] += 1;
 }
 
+IsolationOptions CheckOptions::isolation() const {
+  IsolationOptions o;
+  o.timeout = case_timeout;
+  o.fork_child = fork_cases;
+  o.memory_limit_mib = memory_limit_mib;
+  return o;
+}
+
+std::string Failure::flaky_note() const {
+  return flaky ? fmt::format("flaky: failed {} of {} runs", flaky->failed, flaky->runs) : "";
+}
+
+TraceRun run_trace(const busmap_driver &driver, const Trace &trace, Mode mode,
+                   const IsolationOptions &isolation,
+                   std::function<void(std::string_view)> trace_out) {
+  IsolationOptions o = isolation;
+  o.on_text = trace_out;
+  const bool stream = static_cast<bool>(trace_out);
+  Isolated iso = run_isolated(
+      [&](ChildChannel &ch) { return run_in_child(driver, trace, mode, ch, stream); }, o);
+  TraceRun r;
+  if (iso.status == Isolated::Status::Finished) {
+    json j = json::parse(iso.payload);
+    r.steps = j.at("steps").get<std::size_t>();
+    r.stats = stats_from_json(j.at("stats"));
+    r.report = j.at("report").get<std::string>();
+    if (j.contains("violation"))
+      r.violation = violation_from_json(j.at("violation"));
+    return r;
+  }
+  Verdict v;
+  v.violation = violation_of(iso, trace);
+  r.report = v.describe();
+  r.violation = std::move(v.violation);
+  r.steps = iso.steps_done + 1;
+  r.child_died = true;
+  return r;
+}
+
 CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
   CheckResult result;
   result.impl = driver.name ? driver.name : "?";
@@ -533,13 +595,19 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
       f.original = c.trace;
       f.shrunk = c.trace;
       f.violation = *r.violation;
-      const auto shrink_start = Clock::now();
-      const double cpu_start = cpu_seconds();
-      Shrinker s(driver, options, f, run_deadline);
-      shrink_tree(s, shrinkable);
-      shrink_concrete(s, f);
-      f.shrink_seconds = std::chrono::duration<double>(Clock::now() - shrink_start).count();
-      f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
+      if (std::size_t again = repeats(driver, c.trace, failure_signature(f.violation), options);
+          again < options.reruns) {
+        f.flaky = Flakiness{again + 1, options.reruns + 1};
+      } else {
+        const auto shrink_start = Clock::now();
+        const double cpu_start = cpu_seconds();
+        Shrinker s(driver, options, f, run_deadline);
+        shrink_tree(s, shrinkable);
+        shrink_concrete(s, f);
+        make_end_explicit(driver, f, options);
+        f.shrink_seconds = std::chrono::duration<double>(Clock::now() - shrink_start).count();
+        f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
+      }
       f.shrunk.expect_fail = f.violation.invariant;
       result.failure = std::move(f);
       break;
@@ -562,6 +630,7 @@ std::optional<Failure> shrink_trace(const busmap_driver &driver, const Trace &tr
   const double cpu_start = cpu_seconds();
   Shrinker s(driver, options, f, Clock::time_point::max());
   shrink_concrete(s, f);
+  make_end_explicit(driver, f, options);
   f.shrink_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
   f.shrunk.expect_fail = f.violation.invariant;
@@ -576,11 +645,19 @@ std::string describe_failure(const CheckResult &r) {
   v.violation = f.violation;
   std::string s = fmt::format("{}: FAILED invariant {} on generated trace #{} ({} ops)\n", r.impl,
                               f.violation.invariant, f.trace_index, f.original.ops.size());
-  s += fmt::format("shrunk to {} ops in {} steps ({} candidates tried, {:.2f} s){}\n",
+  if (f.flaky)
+    s += fmt::format("{}: the trace is not shrunk (a candidate must fail every time it runs); "
+                     "`busmap replay --repeat N` shows how often it fails\n",
+                     f.flaky_note());
+  else
+    s += fmt::format("shrunk to {} ops in {} steps ({} candidates tried, {:.2f} s){}\n",
                    f.shrunk.ops.size(), f.shrinks, f.candidates, f.shrink_seconds,
                    f.shrink_cut_short.empty() ? ""
                                               : "; shrinking stopped early by the " +
                                                     f.shrink_cut_short);
+  if (f.flaky_candidates)
+    s += fmt::format("{} shrink candidates failed the same way but not every time; not taken\n",
+                     f.flaky_candidates);
   s += v.describe();
   for (const OtherFailure &o : f.others)
     s += fmt::format("another failure seen while shrinking: invariant {} at step {} ({}), {}; "

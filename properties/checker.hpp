@@ -28,6 +28,7 @@
 
 #include "busmap/driver.h"
 #include "properties/generators.hpp"
+#include "properties/isolation.hpp"
 #include "properties/oracle.hpp"
 #include "properties/trace.hpp"
 
@@ -76,8 +77,16 @@ struct CheckOptions {
   /// run stops early and says so (a pass then covers fewer traces).
   std::chrono::seconds time_budget{0};
   std::chrono::milliseconds case_timeout{10000};
+  /// Each case's process's address-space limit, MiB (0: none).
+  std::uint64_t memory_limit_mib = DefaultMemoryLimitMiB;
+  /// How often a failing trace is run again, each time in a fresh process,
+  /// before it counts: a failure that does not repeat every time is
+  /// reported as flaky, and a shrink candidate that does not is not taken.
+  std::size_t reruns = 2;
   ShrinkBudget shrink;
   bool fork_cases = true; // false: run cases in this process (no crash isolation)
+  /// The isolation of one case, as the fields above say.
+  IsolationOptions isolation() const;
   Shard shard;
   /// Called now and then with a one-line status (for a terminal's progress line).
   std::function<void(const std::string &)> progress;
@@ -112,6 +121,11 @@ struct OtherFailure {
   Violation violation;
 };
 
+/// A failure that did not repeat every time its trace ran.
+struct Flakiness {
+  std::size_t failed = 0, runs = 0;
+};
+
 struct Failure {
   std::size_t trace_index = 0; // which generated trace failed first
   Trace original;
@@ -124,6 +138,13 @@ struct Failure {
   std::string shrink_cut_short; // empty, or which budget stopped shrinking early
   /// Other failures seen while shrinking, one per signature, in the order met.
   std::vector<OtherFailure> others;
+  /// Set when the first failure did not repeat in every rerun: then the
+  /// trace is the generated one, not shrunk (no candidate could be judged).
+  std::optional<Flakiness> flaky;
+  /// Shrink candidates that failed the same way but not in every rerun.
+  std::size_t flaky_candidates = 0;
+  /// "flaky: failed 2 of 3 runs", or empty.
+  std::string flaky_note() const;
 };
 
 struct CheckResult {
@@ -140,6 +161,24 @@ struct CheckResult {
 };
 
 CheckResult check(const busmap_driver &driver, const CheckOptions &options);
+
+/// One trace through the oracle in a child process (run_isolated), the way
+/// every command runs driver code: a crash, an exit() or a hang of the
+/// driver becomes the violation of the step it happened in, naming the
+/// driver callback it happened in.
+struct TraceRun {
+  std::optional<Violation> violation;
+  std::size_t steps = 0;
+  RunStats stats;
+  std::string report; // the verdict in Verdict::describe()'s words
+  bool child_died = false; // the violation is the child's crash or hang, not the oracle's
+};
+
+/// `trace_out` receives every step's text (OracleOptions::trace_out) from
+/// the child as it comes.
+TraceRun run_trace(const busmap_driver &driver, const Trace &trace, Mode mode,
+                   const IsolationOptions &isolation,
+                   std::function<void(std::string_view)> trace_out = {});
 
 /// Shrinks a concrete failing trace with the passes of properties/shrink.hpp
 /// alone (no generator tree), within options.shrink; nullopt when `trace`
