@@ -12,13 +12,13 @@
 #include "bench/measure.hpp"
 #include "cli/command.hpp"
 #include "cli/machine_options.hpp"
+#include "cli/output.hpp"
 #include "properties/trace_format.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <fstream>
 #include <optional>
 
 namespace busmap::cli {
@@ -86,12 +86,9 @@ Run setup(CLI::App &app) {
       o.lookups = 1u << 18;
       o.repeats = 2;
     }
-    std::ofstream out;
-    if (!json_file->empty()) {
-      out.open(*json_file);
-      if (!out)
-        throw BadInput(fmt::format("{}: cannot open for writing", *json_file));
-    }
+    // Fail before the measuring, not after it, when the report cannot be written.
+    if (!json_file->empty())
+      write_output_file(*json_file, "", "the JSON report");
     std::optional<bench::BenchLayout> file;
     if (!layout_file->empty())
       file = bench_layout(*layout_file, machine);
@@ -111,8 +108,8 @@ Run setup(CLI::App &app) {
       row["profile"] = machine.profile->name;
       j.push_back(std::move(row));
     }
-    if (out)
-      out << j.dump(2) << "\n";
+    if (!json_file->empty())
+      write_output_file(*json_file, j.dump(2) + "\n", "the JSON report");
     return ExitOk;
   };
 }

@@ -18,6 +18,7 @@
 #include "cli/command.hpp"
 #include "cli/isolation_args.hpp"
 #include "cli/machine_options.hpp"
+#include "cli/output.hpp"
 #include "impl/registry.hpp"
 #include "properties/checker.hpp"
 #include "properties/isolation.hpp"
@@ -31,11 +32,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
 
 namespace busmap::cli {
@@ -141,6 +143,19 @@ private:
   bool shown_ = false;
 };
 
+/// What a failure could not write to --out DIR: reported after the verdict
+/// (print_outcome, report_write_errors), never instead of it.
+struct WriteErrors {
+  std::vector<std::string> messages; // each once: a missing DIR fails every file alike
+  std::set<std::string> unwritten;   // paths
+  void add(const std::string &path, std::string message) {
+    unwritten.insert(path);
+    if (std::find(messages.begin(), messages.end(), message) == messages.end())
+      messages.push_back(std::move(message));
+  }
+  bool written(const std::string &path) const { return !path.empty() && !unwritten.count(path); }
+};
+
 struct Outcome {
   Target target;
   CheckResult result;
@@ -149,6 +164,8 @@ struct Outcome {
   std::string svg_file;  // empty when the picture could not be drawn
   std::string svg_error; // then: why
   std::vector<std::string> other_files; // DIR/<impl>.other-N.trace, one per other failure
+  WriteErrors write_errors;
+  bool trace_written() const { return write_errors.written(trace_file); }
   bool as_expected() const { return result.pass() == target.expect_pass; }
 };
 
@@ -163,20 +180,24 @@ std::string violated(const Violation &v) {
   return fmt::format("violated: {} at step {} ({}), {}", v.invariant, v.step + 1, v.op, v.where);
 }
 
-/// Writes `text` to DIR/<name>; answers the path.
-std::string write_in_out_dir(const CheckArgs &a, const std::string &name, const std::string &text) {
-  std::filesystem::create_directories(a.out_dir);
+/// Writes `text` to DIR/<name>; answers the path.  A file that cannot be
+/// written is kept in `errors`, not thrown: the failure it holds is printed
+/// first (print_outcome), the write error reported after it.
+std::string write_in_out_dir(const CheckArgs &a, const std::string &name, const std::string &text,
+                             WriteErrors &errors) {
   const std::string path = (std::filesystem::path(a.out_dir) / name).string();
-  std::ofstream out(path);
-  out << text;
-  if (!out)
-    throw BadInput(fmt::format("{}: cannot write the trace file", path));
+  std::string e = try_create_directories(a.out_dir);
+  if (e.empty())
+    e = try_write_file(path, text, "the trace file");
+  if (!e.empty())
+    errors.add(path, std::move(e));
   return path;
 }
 
 /// Writes DIR/<impl>.trace; answers its path and text.
 std::pair<std::string, std::string> write_failure(const CheckArgs &a, const Target &t,
-                                                  const CheckResult &r) {
+                                                  const CheckResult &r,
+                                                  WriteErrors &errors) {
   const Failure &f = *r.failure;
   std::string comment = fmt::format(
       "{}\n"
@@ -192,13 +213,14 @@ std::pair<std::string, std::string> write_failure(const CheckArgs &a, const Targ
   if (!t.plugin_path.empty())
     comment += "\nreplay with: busmap replay THIS_FILE --plugin " + t.plugin_path;
   const std::string text = write_trace(f.shrunk, comment, t.plugin_path.empty() ? r.impl : "");
-  return {write_in_out_dir(a, file_name_for(r.impl) + ".trace", text), text};
+  return {write_in_out_dir(a, file_name_for(r.impl) + ".trace", text, errors), text};
 }
 
 /// Writes DIR/<impl>.other-N.trace for each other failure seen while
 /// shrinking; answers their paths.
 std::vector<std::string> write_other_failures(const CheckArgs &a, const Target &t,
-                                              const CheckResult &r) {
+                                              const CheckResult &r,
+                                              WriteErrors &errors) {
   std::vector<std::string> paths;
   const auto &others = r.failure->others;
   for (std::size_t i = 0; i < others.size(); ++i) {
@@ -208,7 +230,8 @@ std::vector<std::string> write_other_failures(const CheckArgs &a, const Target &
     const std::string text =
         write_trace(others[i].trace, comment, t.plugin_path.empty() ? r.impl : "");
     paths.push_back(
-        write_in_out_dir(a, fmt::format("{}.other-{}.trace", file_name_for(r.impl), i + 1), text));
+        write_in_out_dir(a, fmt::format("{}.other-{}.trace", file_name_for(r.impl), i + 1), text,
+                         errors));
   }
   return paths;
 }
@@ -217,6 +240,10 @@ std::vector<std::string> write_other_failures(const CheckArgs &a, const Target &
 /// that just failed, which may crash or hang, so it runs in a child process
 /// like a case; a picture that cannot be drawn is reported, not fatal.
 void draw_failure(const Target &t, const CheckOptions &options, Outcome &o) {
+  if (!o.trace_written()) {
+    o.svg_error = "the trace file was not written";
+    return;
+  }
   const Trace &trace = o.result.failure->shrunk;
   report::RenderOptions ro;
   ro.title = o.trace_file;
@@ -240,9 +267,9 @@ void draw_failure(const Target &t, const CheckOptions &options, Outcome &o) {
     return;
   }
   const std::string path = std::filesystem::path(o.trace_file).replace_extension(".svg").string();
-  std::ofstream out(path, std::ios::binary);
-  if (!(out << drawn.payload)) {
-    o.svg_error = fmt::format("{}: cannot write", path);
+  if (auto e = try_write_file(path, drawn.payload, "the picture"); !e.empty()) {
+    o.svg_error = e;
+    o.write_errors.add(path, std::move(e));
     return;
   }
   o.svg_file = path;
@@ -281,19 +308,25 @@ void print_outcome(const CheckArgs &a, const Outcome &o) {
               r.failure->violation.invariant.c_str(), flaky.c_str(), r.traces, r.seconds,
               r.profile.c_str(), expectation.c_str(), surprise);
   print_abi(o.target);
-  if (a.quiet)
+  // Quiet or not, a trace that is in no file must reach the terminal.
+  if (a.quiet && o.trace_written())
     return;
   std::printf("%s", describe_failure(r).c_str());
-  std::printf("shrunk trace, written to %s:\n%s", o.trace_file.c_str(),
-              o.trace_text.c_str());
+  if (o.trace_written())
+    std::printf("shrunk trace, written to %s:\n%s", o.trace_file.c_str(), o.trace_text.c_str());
+  else
+    std::printf("shrunk trace, NOT written to %s (see the error below):\n%s",
+                o.trace_file.c_str(), o.trace_text.c_str());
   if (!o.svg_file.empty())
     std::printf("picture: %s\n", o.svg_file.c_str());
   else
     std::printf("picture not drawn: %s\n", o.svg_error.c_str());
-  std::printf("replay: busmap replay %s%s\n", o.trace_file.c_str(),
-              o.target.plugin_path.empty() ? "" : (" --plugin " + o.target.plugin_path).c_str());
+  if (o.trace_written())
+    std::printf("replay: busmap replay %s%s\n", o.trace_file.c_str(),
+                o.target.plugin_path.empty() ? "" : (" --plugin " + o.target.plugin_path).c_str());
   for (const auto &path : o.other_files)
-    std::printf("another failure seen while shrinking, written to %s\n", path.c_str());
+    std::printf("another failure seen while shrinking, %s %s\n",
+                o.write_errors.written(path) ? "written to" : "NOT written to", path.c_str());
 }
 
 nlohmann::json outcome_json(const Outcome &o) {
@@ -316,6 +349,8 @@ nlohmann::json outcome_json(const Outcome &o) {
     const Failure &f = *r.failure;
     j["invariant"] = f.violation.invariant;
     j["trace_file"] = o.trace_file;
+    if (!o.write_errors.messages.empty())
+      j["write_errors"] = o.write_errors.messages;
     if (!o.svg_file.empty())
       j["svg_file"] = o.svg_file;
     j["trace_steps"] = f.shrunk.ops.size();
@@ -371,11 +406,19 @@ junit::TestSuite outcome_junit(const Outcome &o) {
   return suite;
 }
 
-void write_file(const std::string &path, const std::string &text) {
-  std::ofstream out(path);
-  out << text;
-  if (!out)
-    throw BadInput(fmt::format("{}: cannot write", path));
+/// Every write error of the run, after the verdicts: exit 2 naming each file.
+void report_write_errors(const std::vector<Outcome> &outcomes,
+                         const std::vector<std::string> &report_errors) {
+  std::string all;
+  auto add = [&all](const std::vector<std::string> &errors) {
+    for (const auto &e : errors)
+      all += (all.empty() ? "" : "\nbusmap: ") + e;
+  };
+  for (const auto &o : outcomes)
+    add(o.write_errors.messages);
+  add(report_errors);
+  if (!all.empty())
+    throw BadInput(all);
 }
 
 int run_check(const CheckArgs &a) {
@@ -441,11 +484,11 @@ int run_check(const CheckArgs &a) {
     }
     ProgressLine progress;
     options.progress = progress.callback();
-    Outcome o{t, check(*t.driver, options), "", "", "", "", {}};
+    Outcome o{t, check(*t.driver, options), "", "", "", "", {}, {}};
     progress.clear();
     if (o.result.failure) {
-      std::tie(o.trace_file, o.trace_text) = write_failure(a, t, o.result);
-      o.other_files = write_other_failures(a, t, o.result);
+      std::tie(o.trace_file, o.trace_text) = write_failure(a, t, o.result, o.write_errors);
+      o.other_files = write_other_failures(a, t, o.result, o.write_errors);
       draw_failure(t, options, o);
     }
     print_outcome(a, o);
@@ -453,24 +496,30 @@ int run_check(const CheckArgs &a) {
     outcomes.push_back(std::move(o));
   }
 
+  std::vector<std::string> report_errors;
   if (!a.json_file.empty()) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto &o : outcomes)
       j.push_back(outcome_json(o));
-    write_file(a.json_file, j.dump(2) + "\n");
+    if (auto e = try_write_file(a.json_file, j.dump(2) + "\n", "the JSON report"); !e.empty())
+      report_errors.push_back(std::move(e));
   }
   if (!a.junit_file.empty()) {
     std::vector<junit::TestSuite> suites;
     for (const auto &o : outcomes)
       suites.push_back(outcome_junit(o));
-    write_file(a.junit_file, junit::to_xml(suites, fmt::format("busmap check --profile {}",
-                                                               options.layouts.profile->name)));
+    const std::string xml = junit::to_xml(suites, fmt::format("busmap check --profile {}",
+                                                              options.layouts.profile->name));
+    if (auto e = try_write_file(a.junit_file, xml, "the JUnit report"); !e.empty())
+      report_errors.push_back(std::move(e));
   }
   std::size_t unexpected = 0;
   for (const auto &o : outcomes)
     unexpected += !o.as_expected();
   std::printf("%zu of %zu implementations %s\n", outcomes.size() - unexpected, outcomes.size(),
               a.all ? "as expected" : "hold");
+  std::fflush(stdout);
+  report_write_errors(outcomes, report_errors);
   return unexpected ? ExitFailed : ExitOk;
 }
 

@@ -1,15 +1,16 @@
 // `busmap layout import --from sysfs|iomem|devicetree PATH [-o FILE.layout]`:
 // reads what a real machine says about its memory (layouts/import.hpp) and
 // writes it as a .layout file, the starting state `--layout` gives a run.
-// Decisions the importer took (rounding, skipped LMBs) go to stderr.
+// Decisions the importer took (rounding, skipped LMBs) go to stderr.  Standard
+// output is checked like a file (cli/main.cpp): `> /dev/full` is exit 2.
 #include "cli/command.hpp"
+#include "cli/output.hpp"
 #include "layouts/import.hpp"
 #include "properties/trace_format.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
 
 namespace busmap::cli {
@@ -59,9 +60,7 @@ int import_command(const ImportArgs &a) {
     std::fputs(text.c_str(), stdout);
     return ExitOk;
   }
-  std::ofstream out(a.out, std::ios::binary);
-  if (!(out << text))
-    throw BadInput(fmt::format("{}: cannot write", a.out));
+  write_output_file(a.out, text);
   std::uint64_t online = 0, sections = 0;
   for (const auto &b : r.layout.blocks) {
     online += b.state == BlockState::Online;

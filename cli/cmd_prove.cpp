@@ -10,6 +10,7 @@
 // hypotheses), every mutant refuted with a trace its driver fails, and the
 // cross-check proved.  A solver timeout is reported "unknown", never proved.
 #include "cli/command.hpp"
+#include "cli/output.hpp"
 #include "cli/prove_trace.hpp"
 #include "properties/junit.hpp"
 #include "properties/trace_format.hpp"
@@ -20,7 +21,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 
 namespace busmap::cli {
 namespace {
@@ -64,14 +64,13 @@ void write_trace_file(Row &row, const std::string &dir, std::size_t index) {
   if (row.replay->mutant_fails)
     trace.expect_fail = row.replay->invariant;
   row.trace_file = fmt::format("{}/{:02}-{}.trace", dir, index, driver);
-  std::ofstream f(row.trace_file);
-  f << write_trace(trace,
-                   fmt::format("Z3 counterexample to obligation '{}' for {}: {}",
-                               row.result.obligation, row.result.mutant,
-                               row.result.counterexample->describe()),
-                   driver);
-  if (!f)
-    throw BadInput(fmt::format("{}: cannot write the trace file", row.trace_file));
+  write_output_file(row.trace_file,
+                    write_trace(trace,
+                                fmt::format("Z3 counterexample to obligation '{}' for {}: {}",
+                                            row.result.obligation, row.result.mutant,
+                                            row.result.counterexample->describe()),
+                                driver),
+                    "the trace file");
 }
 
 nlohmann::json to_json(const Row &r) {
@@ -118,10 +117,7 @@ junit::TestCase to_junit(const Row &r) {
 }
 
 void write_report(const std::string &path, const std::string &text, const char *what) {
-  std::ofstream f(path);
-  f << text;
-  if (!f)
-    throw BadInput(fmt::format("{}: cannot write the {}", path, what));
+  write_output_file(path, text, fmt::format("the {}", what));
 }
 
 int prove(const ProveCliOptions &o) {

@@ -3,6 +3,7 @@
 // after step N (default: the step the oracle rejects, else the end); see
 // report/render.hpp for what is drawn.
 #include "cli/command.hpp"
+#include "cli/output.hpp"
 #include "impl/registry.hpp"
 #include "properties/plugin.hpp"
 #include "properties/trace_format.hpp"
@@ -11,7 +12,6 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -24,12 +24,6 @@ struct RenderArgs {
   std::optional<std::size_t> step;
 };
 
-bool is_layout_file(const std::string &path) {
-  std::ifstream in(path);
-  std::string first;
-  std::getline(in, first);
-  return first.starts_with("busmap-layout");
-}
 
 const busmap_driver &driver_for(const RenderArgs &a, const TraceFile &tf,
                                 std::optional<Plugin> &plugin) {
@@ -52,15 +46,17 @@ int render_command(const RenderArgs &a) {
   options.step = a.step;
   std::ostringstream svg;
   std::string summary;
+  // Read once, as a regular file: opening a FIFO to peek at its first line would block.
+  const std::string text = read_input(a.file);
   try {
-    if (is_layout_file(a.file)) {
+    if (text.starts_with("busmap-layout")) {
       if (a.step || !a.impl.empty() || !a.plugin.empty())
         throw BadInput(fmt::format("{}: a layout has no steps and no driver: --step, --impl "
                                    "and --plugin are for traces", a.file));
-      report::render_layout_svg(read_layout_file(a.file), svg, options);
+      report::render_layout_svg(parse_layout(text, a.file), svg, options);
       summary = "the layout";
     } else {
-      const TraceFile tf = read_trace_file_with_impl(a.file);
+      const TraceFile tf = parse_trace_file(text, a.file);
       std::optional<Plugin> plugin;
       const busmap_driver &driver = driver_for(a, tf, plugin);
       const auto r = report::render_trace_svg(tf.trace, driver, svg, options);
@@ -74,9 +70,7 @@ int render_command(const RenderArgs &a) {
   } catch (const std::invalid_argument &e) {
     throw BadInput(fmt::format("{}: {}", a.file, e.what()));
   }
-  std::ofstream out(a.out, std::ios::binary);
-  if (!(out << svg.str()))
-    throw BadInput(fmt::format("{}: cannot write", a.out));
+  write_output_file(a.out, svg.str());
   std::printf("wrote %s: %s\n", a.out.c_str(), summary.c_str());
   return ExitOk;
 }

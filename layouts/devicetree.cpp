@@ -16,6 +16,7 @@
 // when present, as the kernel does.  Every property is binary: errors name
 // the file and the byte offset of the entry at fault.
 #include "layouts/ranges.hpp"
+#include "platform/input_limits.hpp"
 
 #include <fmt/format.h>
 
@@ -27,9 +28,6 @@ namespace fs = std::filesystem;
 constexpr std::uint32_t DrconfAssigned = 0x8;
 constexpr std::uint32_t DrconfReserved = 0x80;
 constexpr std::size_t EntryBytes = 24; // the same for v1 cells and v2 sets
-// More LMBs than this (256 TiB of 256 MiB LMBs) is taken for a corrupt count:
-// a layout that large would make trace headers of a million lines.
-constexpr std::uint64_t MaxLmbs = 1ull << 20;
 
 /// A big-endian reader over a property's bytes.
 class Cells {
@@ -118,9 +116,10 @@ ImportResult import_drconf_node(const DrconfNode &node, const ImportOptions &opt
     if (e.lmbs > ((~0ull - e.base) >> config.block_shift) + 1)
       throw ImportError(fmt::format("{}: {} LMBs from {:#x} run past the top of the 64-bit "
                                     "address space", where, e.lmbs, e.base));
-    if ((total += e.lmbs) > MaxLmbs)
-      throw ImportError(fmt::format("{}: more than {} LMBs in all: a corrupt count", where,
-                                    MaxLmbs));
+    // Checked before the LMBs are made: a corrupt v2 count could ask for 2^32 per set.
+    if ((total += e.lmbs) > limits::MaxBlocks)
+      throw ImportError(fmt::format("{}: more than {} LMBs in all, the cap of limits::MaxBlocks "
+                                    "(a corrupt count?)", where, limits::MaxBlocks));
     if (e.flags & DrconfReserved) {
       reserved += e.lmbs;
       continue;

@@ -1,13 +1,10 @@
 // Source and machine-kind names, per-kind defaults, and the dispatch from a
 // --from name to its importer.
 #include "layouts/ranges.hpp"
+#include "platform/input_limits.hpp"
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace busmap::layouts {
 
@@ -51,14 +48,11 @@ const char *to_string(Source s) {
 const char *to_string(Arch a) { return a == Arch::X86_64 ? "x86-64" : "ppc64"; }
 
 std::string read_file(const std::filesystem::path &file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw ImportError(fmt::format("{}: cannot read: {}", file.string(), std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad())
-    throw ImportError(fmt::format("{}: read error", file.string()));
-  return std::move(text).str();
+  try {
+    return limits::read_input_file(file);
+  } catch (const limits::InputError &e) {
+    throw ImportError(e.what());
+  }
 }
 
 ImportResult import_layout(Source source, const std::filesystem::path &path,

@@ -50,8 +50,13 @@ IomemLine parse_line(std::string_view line, const std::string &where) {
 ImportResult import_iomem_text(std::string_view text, const std::string &name,
                                const ImportOptions &options) {
   PlatformConfig config = arch_defaults(options.arch.value_or(default_arch(Source::Iomem)));
-  if (options.block_shift)
+  if (options.block_shift) {
     config.block_shift = *options.block_shift;
+    if (config.block_shift < config.section_shift || config.block_shift > 40)
+      throw ImportError(fmt::format("{}: a block size of 2^{} bytes is outside [one section "
+                                    "(2^{}), 2^40]: blocks are whole sections",
+                                    name, config.block_shift, config.section_shift));
+  }
 
   std::vector<RamRange> ram;
   bool all_zero = true;

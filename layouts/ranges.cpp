@@ -2,6 +2,8 @@
 // block cutting shared by every importer (see ranges.hpp).
 #include "layouts/ranges.hpp"
 
+#include "platform/input_limits.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -53,11 +55,36 @@ SectionSpan round_to_sections(const RamRange &r, std::uint32_t shift, Rounding r
   return {std::uint64_t((first + size - 1) >> shift), std::uint64_t(end >> shift)};
 }
 
+/// The blocks cutting `spans` at multiples of `block_sections` makes.
+std::uint64_t count_blocks(const std::vector<SectionSpan> &spans, std::uint64_t block_sections) {
+  std::uint64_t blocks = 0;
+  for (const auto &s : spans)
+    blocks += (s.end - 1) / block_sections - s.first / block_sections + 1;
+  return blocks;
+}
+
+/// Refuses extents too large to check before a block is made of them: one
+/// range over the whole 64-bit space would be 2^37 blocks.
+void require_within_caps(const PlatformConfig &config, const std::vector<SectionSpan> &spans,
+                         const std::string &file) {
+  u128 sections = 0;
+  for (const auto &s : spans)
+    sections += s.end - s.first;
+  const std::uint64_t block_sections = 1ull << (config.block_shift - config.section_shift);
+  if (auto e = limits::size_error(count_blocks(spans, block_sections),
+                                  sections * config.hw_pages_per_section());
+      !e.empty())
+    throw ImportError(fmt::format("{}: the imported layout would have {}", file, e));
+}
+
 } // namespace
 
 Layout layout_from_extents(const PlatformConfig &config, std::vector<RamRange> ranges,
                            Rounding rounding, const std::string &file,
                            std::vector<std::string> &notes) {
+  // The block cutting below shifts by block_shift - section_shift.
+  if (auto why = config.validate(); !why.empty())
+    throw ImportError(fmt::format("{}: the imported layout is not usable: {}", file, why));
   sort_disjoint(ranges, file);
   const std::uint32_t shift = config.section_shift;
   const std::uint64_t mask = config.section_size() - 1;
@@ -83,6 +110,7 @@ Layout layout_from_extents(const PlatformConfig &config, std::vector<RamRange> r
     }
     spans.push_back(s);
   }
+  require_within_caps(config, spans, file);
 
   Layout layout;
   layout.config = config;

@@ -40,7 +40,9 @@ Layout layout_from_units(const PlatformConfig &config, std::vector<RamRange> ran
                          const std::string &file);
 
 /// Byte extents of online RAM: rounded to sections, merged where they touch, cut into
-/// blocks at multiples of the block size.  Adds a note per rounded range.
+/// blocks at multiples of the block size.  Adds a note per rounded range.  Throws,
+/// before any block is made, when the configuration is invalid or the result would
+/// exceed the caps of platform/input_limits.hpp.
 Layout layout_from_extents(const PlatformConfig &config, std::vector<RamRange> ranges,
                            Rounding rounding, const std::string &file,
                            std::vector<std::string> &notes);
@@ -48,7 +50,8 @@ Layout layout_from_extents(const PlatformConfig &config, std::vector<RamRange> r
 /// Throws an ImportError naming `file` when the layout is inconsistent.
 void require_valid(const Layout &layout, const std::string &file);
 
-/// The whole content of `file`; throws naming it when it cannot be read.
+/// The whole content of `file`, a regular file within limits::MaxFileBytes
+/// (platform/input_limits.hpp); throws naming it otherwise.
 std::string read_file(const std::filesystem::path &file);
 
 /// log2 of a power of two; throws naming `what` otherwise.

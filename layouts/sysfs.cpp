@@ -4,6 +4,7 @@
 // offline or going-offline.  Block N spans [N * size, (N + 1) * size).
 // Absent blocks have no directory; that is how holes appear.
 #include "layouts/ranges.hpp"
+#include "platform/input_limits.hpp"
 
 #include <fmt/format.h>
 
@@ -114,9 +115,13 @@ ImportResult import_sysfs(const fs::path &dir, const ImportOptions &options) {
                      .blocks = {}};
   std::error_code ec;
   std::vector<std::pair<std::uint64_t, fs::path>> dirs;
-  for (const auto &entry : fs::directory_iterator(dir, ec))
+  for (const auto &entry : fs::directory_iterator(dir, ec)) {
     if (auto n = block_number(entry.path().filename().string()); n && entry.is_directory())
       dirs.emplace_back(*n, entry.path());
+    if (dirs.size() > limits::MaxBlocks)
+      throw ImportError(fmt::format("{}: more than {} memoryN directories, the cap of "
+                                    "limits::MaxBlocks", dir.string(), limits::MaxBlocks));
+  }
   if (ec)
     throw ImportError(fmt::format("{}: cannot list: {}", dir.string(), ec.message()));
   std::sort(dirs.begin(), dirs.end()); // a missing file in the lowest block is named first

@@ -14,22 +14,20 @@
 //===----------------------------------------------------------------------===//
 #include "properties/trace_format.hpp"
 
+#include "platform/input_limits.hpp"
 #include "platform/profile.hpp"
 #include "properties/oracle.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <limits>
 #include <optional>
 #include <set>
-#include <sstream>
+#include <unordered_set>
 #include <variant>
 
 namespace busmap {
@@ -228,6 +226,7 @@ private:
   void read_block();
   void read_gigantic();
   void finish_layout();
+  void count_hw_pages(std::uint64_t sections, Origin at);
 
   // Operations.
   Op read_op(OpKind kind);
@@ -250,6 +249,8 @@ private:
   std::set<std::string, std::less<>> header_seen_;
   std::optional<Origin> last_config_;
   std::vector<Origin> block_origins_, gigantic_origins_;
+  std::unordered_set<std::uint64_t> gigantic_seen_; // a linear duplicate check
+  unsigned __int128 hw_pages_ = 0; // of the layout and every add so far (limits::MaxHwPages)
 };
 
 bool Reader::next_line() {
@@ -399,6 +400,9 @@ void Reader::read_block() {
   if (!have_sections || !have_state)
     fail(end_column(), fmt::format("expected {} to end the block line",
                                    have_sections ? "online or offline" : "sections=N"));
+  if (layout_.blocks.size() >= limits::MaxBlocks)
+    fail(tokens_[0].column, fmt::format("more than {} blocks, the cap of limits::MaxBlocks",
+                                        limits::MaxBlocks));
   layout_.blocks.push_back(b);
   block_origins_.push_back({line_no_, base.column});
 }
@@ -407,7 +411,10 @@ void Reader::read_gigantic() {
   const Token &base = arg(1, "the gigantic page's base address");
   std::uint64_t g = address(base);
   no_more_args(2, "end of line after the gigantic page address");
-  if (std::find(layout_.gigantic.begin(), layout_.gigantic.end(), g) != layout_.gigantic.end())
+  if (layout_.gigantic.size() >= limits::MaxGiganticPages)
+    fail(tokens_[0].column, fmt::format("more than {} gigantic pages, the cap of "
+                                        "limits::MaxGiganticPages", limits::MaxGiganticPages));
+  if (!gigantic_seen_.insert(g).second)
     fail(base.column, fmt::format("duplicate gigantic page {:#x}", g));
   layout_.gigantic.push_back(g);
   gigantic_origins_.push_back({line_no_, base.column});
@@ -434,6 +441,7 @@ void Reader::finish_layout() {
     pair.blocks.push_back(layout_.blocks[i]);
     if (auto e = pair.validate(); !e.empty())
       fail_at(block_origins_[i], "invalid layout: " + e);
+    count_hw_pages(layout_.blocks[i].sections, block_origins_[i]);
   }
   for (std::size_t i = 0; i < layout_.gigantic.size(); ++i) {
     Layout one{layout_.config, {}, {layout_.gigantic[i]}};
@@ -442,6 +450,14 @@ void Reader::finish_layout() {
   }
   if (auto e = layout_.validate(); !e.empty())
     fail_at(config_at, "invalid layout: " + e);
+}
+
+/// Adds `sections` of present memory, refusing at `at` a trace the harness
+/// could not check in a case timeout (a 2^40-section block would never end).
+void Reader::count_hw_pages(std::uint64_t sections, Origin at) {
+  hw_pages_ += static_cast<unsigned __int128>(sections) * layout_.config.hw_pages_per_section();
+  if (auto e = limits::size_error(0, hw_pages_); !e.empty())
+    fail_at(at, fmt::format("the {} holds {}", magic_ == TraceMagic ? "trace" : "layout", e));
 }
 
 bool Reader::read_trace_header_line(TraceFile &tf) {
@@ -641,7 +657,12 @@ TraceFile Reader::read_trace() {
       finish_layout();
       in_header = false;
     }
+    if (tf.trace.ops.size() >= limits::MaxOps)
+      fail(word.column, fmt::format("more than {} operations, the cap of limits::MaxOps",
+                                    limits::MaxOps));
     tf.trace.ops.push_back(read_op(*kind));
+    if (*kind == OpKind::Add)
+      count_hw_pages(tf.trace.ops.back().sections, Origin{line_no_, word.column});
   }
   if (in_header) {
     finish_layout();
@@ -662,17 +683,11 @@ Layout Reader::read_layout() {
 }
 
 std::string read_file(const std::string &path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw ParseError(path, 0, 0, "cannot read: is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw ParseError(path, 0, 0, fmt::format("cannot read: {}", std::strerror(errno)));
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad())
-    throw ParseError(path, 0, 0, "cannot read: I/O error");
-  return s.str();
+  try {
+    return limits::read_input_file(path);
+  } catch (const limits::InputError &e) {
+    throw ParseError(path, 0, 0, e.reason);
+  }
 }
 
 // --- Writer. -------------------------------------------------------------------

@@ -256,5 +256,35 @@ TEST(CheckCli, MalformedLayoutFileIsExitTwoNamingFileAndLine) {
   EXPECT_EQ(run("check --impl simple --traces 2 --layout " + (d / "missing.layout").string()), 2);
 }
 
+// Write errors (issue 15, finding 7): the verdict and the shrunk trace reach
+// the terminal first, then every file that could not be written is named
+// and the exit code is 2.  /dev/null/sub cannot be a directory even for root.
+TEST(CheckCli, AnUnwritableOutDirKeepsTheFailureOnTheTerminal) {
+  const auto [code, text] = run_capture("check --impl flat --traces 20 -q --out /dev/null/sub");
+  EXPECT_EQ(code, 2) << text;
+  EXPECT_NE(text.find("flat: FAIL footprint"), std::string::npos) << text;
+  EXPECT_NE(text.find("shrunk trace, NOT written to /dev/null/sub/flat.trace"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("expect fail footprint"), std::string::npos) << text; // the trace itself
+  EXPECT_EQ(text.find("replay: busmap replay"), std::string::npos) << text;
+  EXPECT_NE(text.find("busmap: /dev/null/sub: cannot create the directory: Not a directory"),
+            std::string::npos)
+      << text;
+  EXPECT_LT(text.find("flat: FAIL"), text.find("busmap: /dev/null/sub")) << text;
+}
+
+TEST(CheckCli, AReportThatCannotBeWrittenIsExitTwoAfterTheVerdict) {
+  const fs::path d = scratch("cli_full_reports");
+  const auto [code, text] = run_capture("check --impl simple --traces 2 -q --out " +
+                                        (d / "out").string() +
+                                        " --json /dev/full --junit /dev/full");
+  EXPECT_EQ(code, 2) << text;
+  EXPECT_NE(text.find("1 of 1 implementations hold"), std::string::npos) << text;
+  EXPECT_NE(text.find("busmap: /dev/full: cannot write the JSON report: No space left on device"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("/dev/full: cannot write the JUnit report"), std::string::npos) << text;
+}
+
 } // namespace
 } // namespace busmap
