@@ -77,7 +77,7 @@ std::vector<Target> select_targets(const CheckArgs &a, Mode mode,
   std::vector<Target> out;
   auto from_registry = [&](const Implementation &i, bool use_expectation) {
     const Expect e = mode == Mode::Strict ? i.strict : i.lenient;
-    Target t{i.driver, i.kind, true, "", ""};
+    Target t{i.driver, i.kind, true, "", "", ""};
     if (use_expectation && e == Expect::Fail) {
       t.expect_pass = false;
       t.expect_invariant = i.fails ? i.fails : "";
