@@ -169,6 +169,8 @@ Run setup(CLI::App &app) {
       } catch (const PluginError &e) {
         throw BadInput(e.what());
       }
+      if (const auto &failure = listed.plugins.back()->load_failure(); !failure.empty())
+        throw BadInput(fmt::format("{}: the plugin did not load: {}", path, failure));
       listed.paths.push_back(path);
     }
     if (*json)

@@ -1,8 +1,12 @@
 // `busmap render FILE.trace|FILE.layout -o OUT.svg [--step N] [--impl NAME |
 // --plugin PATH.so]`: a picture of a layout, or of a trace's partition
 // after step N (default: the step the oracle rejects, else the end); see
-// report/render.hpp for what is drawn.
+// report/render.hpp for what is drawn.  Drawing runs the driver's steps,
+// so it runs in a child process like a check's case (--case-timeout,
+// --memory-limit): a driver that crashes or hangs gets exit 1 and a
+// message, not a dead renderer.
 #include "cli/command.hpp"
+#include "cli/isolation_args.hpp"
 #include "cli/output.hpp"
 #include "impl/registry.hpp"
 #include "properties/plugin.hpp"
@@ -22,6 +26,7 @@ namespace {
 struct RenderArgs {
   std::string file, out, impl, plugin;
   std::optional<std::size_t> step;
+  IsolationArgs isolation;
 };
 
 
@@ -29,7 +34,7 @@ const busmap_driver &driver_for(const RenderArgs &a, const TraceFile &tf,
                                 std::optional<Plugin> &plugin) {
   if (!a.plugin.empty()) {
     try {
-      return plugin.emplace(Plugin::open(a.plugin)).driver();
+      return plugin.emplace(Plugin::open(a.plugin, a.isolation.options())).driver();
     } catch (const PluginError &e) {
       throw BadInput(e.what());
     }
@@ -38,6 +43,42 @@ const busmap_driver &driver_for(const RenderArgs &a, const TraceFile &tf,
   if (const Implementation *i = find_implementation(name))
     return *i->driver;
   throw BadInput(fmt::format("unknown implementation '{}' (busmap list shows them)", name));
+}
+
+/// Draws `trace` as `driver` runs it, in a child process: drawing runs
+/// every step of the driver, which may crash or hang (properties/isolation.hpp).
+/// Answers the summary line, or none (said on stderr) when the driver did
+/// not return: that is a verdict on the driver, exit 1, not bad input.
+std::optional<std::string> draw_in_child(const RenderArgs &a, const Trace &trace, const busmap_driver &driver,
+                          const report::RenderOptions &options, std::ostringstream &svg) {
+  const Isolated drawn = run_isolated(
+      [&](ChildChannel &) -> std::string {
+        std::ostringstream out;
+        report::RenderResult r;
+        try {
+          r = report::render_trace_svg(trace, driver, out, options);
+        } catch (const std::invalid_argument &e) {
+          return fmt::format("E{}: {}", a.file, e.what());
+        }
+        std::string summary =
+            fmt::format("{} after step {} of {}", driver.name, r.step, trace.ops.size());
+        if (r.violation)
+          summary += fmt::format(" (the oracle rejects step {}: {})", r.violation->step + 1,
+                                 r.violation->invariant);
+        return "K" + summary + '\n' + out.str();
+      },
+      a.isolation.options());
+  if (drawn.status != Isolated::Status::Finished) {
+    std::fprintf(stderr, "busmap render: %s: not drawn: %s did not return while the trace's "
+                         "steps ran: %s\n",
+                 a.file.c_str(), driver.name, drawn.what.c_str());
+    return std::nullopt;
+  }
+  if (drawn.payload.starts_with('E'))
+    throw BadInput(drawn.payload.substr(1));
+  const std::size_t eol = drawn.payload.find('\n');
+  svg << std::string_view(drawn.payload).substr(eol + 1);
+  return drawn.payload.substr(1, eol - 1);
 }
 
 int render_command(const RenderArgs &a) {
@@ -59,11 +100,10 @@ int render_command(const RenderArgs &a) {
       const TraceFile tf = parse_trace_file(text, a.file);
       std::optional<Plugin> plugin;
       const busmap_driver &driver = driver_for(a, tf, plugin);
-      const auto r = report::render_trace_svg(tf.trace, driver, svg, options);
-      summary = fmt::format("{} after step {} of {}", driver.name, r.step, tf.trace.ops.size());
-      if (r.violation)
-        summary += fmt::format(" (the oracle rejects step {}: {})", r.violation->step + 1,
-                               r.violation->invariant);
+      const auto drawn = draw_in_child(a, tf.trace, driver, options, svg);
+      if (!drawn)
+        return ExitFailed;
+      summary = *drawn;
     }
   } catch (const ParseError &e) {
     throw BadInput(e.what());
@@ -86,6 +126,7 @@ Run setup(CLI::App &app) {
                               "built-in implementation (default: the trace's impl, else simple)");
   app.add_option("--plugin", a->plugin, "driver shared object exporting busmap_driver_entry")
       ->excludes(impl);
+  a->isolation.add_to(app);
   return [a] { return render_command(*a); };
 }
 

@@ -1,5 +1,7 @@
 // Counterexample -> Trace, and the oracle's verdict on it (prove_trace.hpp).
 #include "cli/prove_trace.hpp"
+
+#include "properties/checker.hpp"
 #include "impl/registry.hpp"
 #include "properties/oracle.hpp"
 
@@ -93,12 +95,13 @@ TraceCheck check_trace(const Trace &trace, const std::string &mutant_driver) {
     out.detail = "no built-in driver '" + (mutant ? std::string("radix") : mutant_driver) + "'";
     return out;
   }
-  const Verdict bad = Oracle(*mutant->driver).run(trace, Mode::Strict);
-  out.mutant_fails = !bad.pass();
+  // Driver code, if built in: run as every command runs it (isolated).
+  const TraceRun bad = run_trace(*mutant->driver, trace, Mode::Strict, IsolationOptions{});
+  out.mutant_fails = bad.violation.has_value();
   if (out.mutant_fails)
     out.invariant = bad.violation->invariant;
-  const Verdict good = Oracle(*radix->driver).run(trace, Mode::Strict);
-  out.correct_passes = good.pass();
+  const TraceRun good = run_trace(*radix->driver, trace, Mode::Strict, IsolationOptions{});
+  out.correct_passes = !good.violation;
   if (!out.mutant_fails)
     out.detail = mutant_driver + " passes the trace";
   else if (!out.correct_passes)

@@ -232,8 +232,10 @@ void make_end_explicit(const busmap_driver &driver, Failure &f, const CheckOptio
   Trace explicit_end = f.shrunk;
   explicit_end.ops.push_back(Op{OpKind::Unload});
   const CaseResult r = run_case(driver, explicit_end, options);
+  const std::string signature = failure_signature(f.violation);
   if (!r.violation || r.violation->step != f.shrunk.ops.size() ||
-      failure_signature(*r.violation) != failure_signature(f.violation))
+      failure_signature(*r.violation) != signature ||
+      repeats(driver, explicit_end, signature, options) < options.reruns)
     return;
   f.shrunk = std::move(explicit_end);
   f.violation = *r.violation;
@@ -251,7 +253,7 @@ public:
            Clock::time_point run_deadline)
       : driver_(driver), options_(options), f_(f), run_deadline_(run_deadline),
         deadline_(std::min(Clock::now() + options.shrink.time, run_deadline)),
-        signature_(failure_signature(f.violation)) {
+        signature_(failure_signature(f.violation)), original_violation_(f.violation) {
     tried_.insert(write_trace(f.shrunk));
   }
 
@@ -305,6 +307,28 @@ public:
     return std::nullopt;
   }
 
+  /// Makes the shrunk trace one that fails the same way in every rerun:
+  /// the last accepted trace that does.  A candidate is taken on one
+  /// failing run, and checked here, once, instead of rerun as it is taken:
+  /// a deterministic driver (nearly all) then pays for one check of the
+  /// last trace, not one per shrink step.  The trace the shrink started
+  /// from was checked before shrinking began.
+  void keep_only_repeating() {
+    while (!accepted_.empty()) {
+      const auto &[trace, violation] = accepted_.back();
+      if (repeats(driver_, trace, signature_, options_) == options_.reruns) {
+        f_.shrunk = trace;
+        f_.violation = violation;
+        return;
+      }
+      ++f_.flaky_candidates;
+      --f_.shrinks;
+      accepted_.pop_back();
+    }
+    f_.shrunk = f_.original;
+    f_.violation = original_violation_;
+  }
+
   bool pass_on(const ShrinkPass &p) const {
     const auto &off = options_.shrink.passes_off;
     return std::find(off.begin(), off.end(), p.name) == off.end() &&
@@ -340,12 +364,9 @@ private:
       note_other(c, *r.violation);
       return false;
     }
-    if (repeats(driver_, c, signature_, options_) < options_.reruns) {
-      ++f_.flaky_candidates; // it fails this way only some of the time
-      return false;
-    }
     f_.shrunk = c;
     f_.violation = *r.violation;
+    accepted_.push_back({f_.shrunk, f_.violation});
     ++f_.shrinks;
     if (options_.progress)
       options_.progress(fmt::format("shrinking: {} ops after {} shrinks, {} candidates",
@@ -384,6 +405,9 @@ private:
   Clock::time_point run_deadline_, deadline_;
   std::string signature_;
   std::unordered_set<std::string> tried_; // the text of every trace run
+  Violation original_violation_;
+  /// Every trace taken as the shrunk one, in order, with its violation.
+  std::vector<std::pair<Trace, Violation>> accepted_;
 };
 
 /// Shrinks of a tree node taken from RapidCheck's lazy sequence a batch at
@@ -604,6 +628,7 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
         Shrinker s(driver, options, f, run_deadline);
         shrink_tree(s, shrinkable);
         shrink_concrete(s, f);
+        s.keep_only_repeating();
         make_end_explicit(driver, f, options);
         f.shrink_seconds = std::chrono::duration<double>(Clock::now() - shrink_start).count();
         f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
@@ -630,6 +655,7 @@ std::optional<Failure> shrink_trace(const busmap_driver &driver, const Trace &tr
   const double cpu_start = cpu_seconds();
   Shrinker s(driver, options, f, Clock::time_point::max());
   shrink_concrete(s, f);
+  s.keep_only_repeating();
   make_end_explicit(driver, f, options);
   f.shrink_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
@@ -656,7 +682,8 @@ std::string describe_failure(const CheckResult &r) {
                                               : "; shrinking stopped early by the " +
                                                     f.shrink_cut_short);
   if (f.flaky_candidates)
-    s += fmt::format("{} shrink candidates failed the same way but not every time; not taken\n",
+    s += fmt::format("{} shrunk trace(s) failed the same way in some reruns only and were "
+                     "dropped: this one failed in every rerun\n",
                      f.flaky_candidates);
   s += v.describe();
   for (const OtherFailure &o : f.others)

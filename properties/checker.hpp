@@ -18,6 +18,14 @@
 // one.  Shards therefore run disjoint sets of traces whose union is the
 // big run, and their statistics add up to the big run's.
 //
+// Flakiness: a driver whose verdict changes from process to process (a
+// thread race, a timer, an address it keys on) would send shrinking after
+// a failure it cannot show again.  The first failure is run again
+// CheckOptions::reruns times, each in a fresh process; when not every run
+// fails the same way it is reported flaky and not shrunk.  Shrinking takes
+// a candidate on one failing run, and at the end walks back from the last
+// trace taken to the last one that fails in every rerun.
+//
 // Statistics: RapidCheck's tags are per case; a user who wants to trust a
 // pass needs the run-level picture, so every case reports what it did
 // (operations, protocol paths taken, layout class) and the run adds it up.
@@ -81,7 +89,8 @@ struct CheckOptions {
   std::uint64_t memory_limit_mib = DefaultMemoryLimitMiB;
   /// How often a failing trace is run again, each time in a fresh process,
   /// before it counts: a failure that does not repeat every time is
-  /// reported as flaky, and a shrink candidate that does not is not taken.
+  /// reported as flaky, and the shrunk trace reported is the smallest one
+  /// taken while shrinking that failed the same way in every rerun.
   std::size_t reruns = 2;
   ShrinkBudget shrink;
   bool fork_cases = true; // false: run cases in this process (no crash isolation)
@@ -141,7 +150,8 @@ struct Failure {
   /// Set when the first failure did not repeat in every rerun: then the
   /// trace is the generated one, not shrunk (no candidate could be judged).
   std::optional<Flakiness> flaky;
-  /// Shrink candidates that failed the same way but not in every rerun.
+  /// Traces shrinking took that then failed the same way in some reruns
+  /// only (dropped: the report has the last one that failed in all).
   std::size_t flaky_candidates = 0;
   /// "flaky: failed 2 of 3 runs", or empty.
   std::string flaky_note() const;

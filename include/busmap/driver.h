@@ -24,9 +24,15 @@
  * path).  To build a driver against ABI 1 with this header, define
  * BUSMAP_ABI_VERSION to 1 before including it.
  *
- * Trust.  A plugin is trusted code, like a kernel module: the harness
- * isolates it against crashes, hangs and exits, not against a driver that
- * sets out to deceive the harness.
+ * Trust.  A plugin is trusted code, like a kernel module.  The harness
+ * runs it only in child processes (its constructors and
+ * busmap_driver_entry() included), each with a deadline, a memory limit,
+ * its own process group and captured output, so a driver that crashes,
+ * hangs, calls exit(), forks or floods stdout gets a verdict and cannot
+ * take the harness down.  It does not protect against a driver that sets
+ * out to deceive the harness: one that kills its parent, forges the
+ * answer on the harness's pipe or leaves its process group.  A plugin is
+ * loaded afresh in each case's process, so its global state is per case.
  */
 #ifndef BUSMAP_DRIVER_H
 #define BUSMAP_DRIVER_H

@@ -17,6 +17,11 @@
  *   load-print                 load() writes 8 MiB to stdout
  *   translate-flaky            one translation in about 3000 is wrong, at
  *                              random (time and pid seeded)
+ *   alternate                  every other process that loads the shared
+ *                              object translates everything wrong: the
+ *                              constructor counts processes in the file
+ *                              BUSMAP_TEST_STATE (the 2nd, 4th, ... are
+ *                              wrong), a flaky driver that is deterministic
  *
  * Unset or unknown: the example driver as it is.  Reading the mode from the
  * environment keeps it one shared object instead of one per misbehaviour.
@@ -37,6 +42,7 @@
 const struct busmap_driver *example_driver_entry(void);
 
 static struct busmap_driver table;
+static int wrong_in_this_process;
 static const struct busmap_driver *example;
 
 static int mode_is(const char *m)
@@ -67,8 +73,29 @@ static int recurse(int depth)
 
 static int (*volatile recurse_ptr)(int) = recurse;
 
+/* One more process has loaded us: answers how many have, this one included. */
+static long count_process(void)
+{
+	const char *path = getenv("BUSMAP_TEST_STATE");
+	long n = 0;
+	FILE *f = path ? fopen(path, "r") : NULL;
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	f = path ? fopen(path, "w") : NULL;
+	if (f) {
+		fprintf(f, "%ld\n", ++n);
+		fclose(f);
+	}
+	return n;
+}
+
 __attribute__((constructor)) static void misbehave_ctor(void)
 {
+	if (mode_is("alternate"))
+		wrong_in_this_process = count_process() % 2 == 0;
 	if (mode_is("ctor-segv"))
 		segv();
 	if (mode_is("ctor-hang"))
@@ -138,6 +165,8 @@ static uint64_t misbehave_translate(void *drv, uint64_t phys_addr)
 {
 	static unsigned seed;
 	uint64_t bus = example->translate(drv, phys_addr);
+	if (wrong_in_this_process && bus != BUSMAP_INVALID)
+		return bus + 1;
 	if (!mode_is("translate-flaky"))
 		return bus;
 	if (!seed)
