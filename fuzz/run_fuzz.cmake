@@ -13,9 +13,11 @@ if(NOT seconds MATCHES "^[0-9]+$")
   message(FATAL_ERROR "BUSMAP_FUZZ_SECONDS must be a whole number of seconds, not '${seconds}'")
 endif()
 file(MAKE_DIRECTORY ${WORK}/corpus)
-# Limits per input: 30 s (a layout at the importers' cap of 2^20 blocks takes about 1 s of
-# CPU under ASan; the rest is headroom for a machine shared with builds) and 2 GiB.
-set(limits -timeout=30 -rss_limit_mb=2048 -artifact_prefix=${WORK}/ -print_final_stats=1)
+# Limits per input: 120 s and 2 GiB.  A device tree at the importers' cap of
+# 2^20 LMBs takes about 4 s of CPU under ASan (both machine kinds), and up to
+# 40 s of wall time on a 2-core machine shared with builds; a hang or a
+# quadratic blow-up still shows.
+set(limits -timeout=120 -rss_limit_mb=2048 -artifact_prefix=${WORK}/ -print_final_stats=1)
 if(MODE STREQUAL "corpus")
   set(run ${TARGET} -runs=0 ${limits} ${WORK}/corpus ${SEEDS})
 else()
