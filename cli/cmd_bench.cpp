@@ -47,6 +47,8 @@ bench::BenchLayout bench_layout(const std::string &path, const LayoutFilter &mac
   }
   constexpr std::uint32_t BenchShift = 24;
   layout.config = admit(machine, layout.config, path);
+  if (auto e = layout.validate(); !e.empty()) // --config may change what its bounds derive from
+    throw BadInput(fmt::format("{}: invalid layout with --config: {}", path, e));
   if (layout.config.section_shift < BenchShift)
     throw BadInput(fmt::format("{}: sections of 2^{} bytes; the benchmarks need at least 16 MiB",
                                path, layout.config.section_shift));

@@ -453,6 +453,9 @@ int run_check(const CheckArgs &a) {
       throw BadInput(e.what());
     }
     options.layout->config = admit(options.layouts, options.layout->config, a.layout_file);
+    // --config may change what the layout's bounds derive from (hw_page_shift: its HW pages).
+    if (auto e = options.layout->validate(); !e.empty())
+      throw BadInput(fmt::format("{}: invalid layout with --config: {}", a.layout_file, e));
     options.layout_name = "file:" + std::filesystem::path(a.layout_file).filename().string();
   }
   try {
