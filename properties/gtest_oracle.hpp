@@ -19,7 +19,9 @@
 //
 // Environment knobs, so CI can run longer without rebuilding:
 // BUSMAP_TRACES (total traces, default 200), BUSMAP_STEPS, BUSMAP_SEED,
-// BUSMAP_MODE (strict|lenient), BUSMAP_CASE_TIMEOUT (milliseconds per case), and the machine: BUSMAP_PROFILE (a profile
+// BUSMAP_MODE (strict|lenient), BUSMAP_CASE_TIMEOUT (milliseconds per case),
+// BUSMAP_MEMORY_LIMIT (MiB per case, 0: none), BUSMAP_RERUNS (reruns of a
+// failure before it counts; docs/CHECKING.md "Isolation"), and the machine: BUSMAP_PROFILE (a profile
 // name, default portable), BUSMAP_CLASS (layout classes, comma separated)
 // and BUSMAP_CONFIG (KEY=VALUE settings, comma separated), as `busmap
 // check --profile/--class/--config` take them.  A bad value fails the test
@@ -61,6 +63,8 @@ inline CheckOptions oracle_options_from_env() {
   o.seed = number("BUSMAP_SEED", o.seed);
   o.case_timeout = std::chrono::milliseconds(
       number("BUSMAP_CASE_TIMEOUT", static_cast<std::uint64_t>(o.case_timeout.count())));
+  o.memory_limit_mib = number("BUSMAP_MEMORY_LIMIT", o.memory_limit_mib);
+  o.reruns = number("BUSMAP_RERUNS", o.reruns);
   if (const char *m = std::getenv("BUSMAP_MODE"); m && std::string(m) == "lenient")
     o.mode = Mode::Lenient;
   auto text = [](const char *name) {

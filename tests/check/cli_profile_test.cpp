@@ -83,6 +83,17 @@ std::string env_refusal(const char *name, const char *value) {
   return message;
 }
 
+TEST(ProfileCli, GtestEntryPointReadsTheIsolationFromTheEnvironment) {
+  ::setenv("BUSMAP_MEMORY_LIMIT", "512", 1);
+  ::setenv("BUSMAP_RERUNS", "5", 1);
+  const CheckOptions o = testing::oracle_options_from_env();
+  ::unsetenv("BUSMAP_MEMORY_LIMIT");
+  ::unsetenv("BUSMAP_RERUNS");
+  EXPECT_EQ(o.memory_limit_mib, 512u);
+  EXPECT_EQ(o.reruns, 5u);
+  EXPECT_EQ(o.isolation().memory_limit_mib, 512u);
+}
+
 TEST(ProfileCli, GtestEntryPointReadsTheMachineFromTheEnvironment) {
   ::setenv("BUSMAP_PROFILE", "x86-64", 1);
   ::setenv("BUSMAP_CLASS", "numa,dense", 1);
