@@ -72,6 +72,8 @@ std::vector<Entry> read_entries(const Cells &p, bool v2) {
   return entries;
 }
 
+const char *memory_property(bool v2) { return v2 ? "ibm,dynamic-memory-v2" : "ibm,dynamic-memory"; }
+
 fs::path drconf_node(const fs::path &path) {
   const fs::path inner = path / "ibm,dynamic-reconfiguration-memory";
   if (fs::is_directory(inner))
@@ -84,12 +86,11 @@ fs::path drconf_node(const fs::path &path) {
 
 } // namespace
 
-ImportResult import_devicetree(const fs::path &path, const ImportOptions &options) {
-  const fs::path node = drconf_node(path);
+ImportResult import_drconf_node(const DrconfNode &node, const ImportOptions &options) {
   const Arch arch = options.arch.value_or(default_arch(Source::DeviceTree));
   PlatformConfig config = arch_defaults(arch);
 
-  const Cells size_prop(read_file(node / "ibm,lmb-size"), (node / "ibm,lmb-size").string());
+  const Cells size_prop(node.lmb_size, (node.node / "ibm,lmb-size").string());
   if (size_prop.size() != 8)
     throw ImportError(fmt::format("{}: {} bytes, expected 8 (one 64-bit big-endian size)",
                                   size_prop.file(), size_prop.size()));
@@ -100,14 +101,12 @@ ImportResult import_devicetree(const fs::path &path, const ImportOptions &option
                                   "whole {} sections", size_prop.file(), lmb_size,
                                   config.section_size(), to_string(arch)));
 
-  const bool v2 = fs::exists(node / "ibm,dynamic-memory-v2");
-  const fs::path mem_file = node / (v2 ? "ibm,dynamic-memory-v2" : "ibm,dynamic-memory");
-  const Cells mem(read_file(mem_file), mem_file.string());
+  const Cells mem(node.dynamic_memory, (node.node / memory_property(node.v2)).string());
 
   ImportResult result;
   std::vector<RamRange> lmbs;
   std::uint64_t reserved = 0, unassigned = 0, total = 0;
-  for (const Entry &e : read_entries(mem, v2)) {
+  for (const Entry &e : read_entries(mem, node.v2)) {
     const std::string where = fmt::format("{}: byte {}", mem.file(), e.offset);
     if (e.lmbs == 0)
       throw ImportError(fmt::format("{}: an LMB set of zero LMBs", where));
@@ -146,6 +145,16 @@ ImportResult import_devicetree(const fs::path &path, const ImportOptions &option
     throw ImportError(fmt::format("{}: no LMB is assigned to the partition", mem.file()));
   result.layout = layout_from_units(config, std::move(lmbs), mem.file());
   return result;
+}
+
+ImportResult import_devicetree(const fs::path &path, const ImportOptions &options) {
+  const fs::path node = drconf_node(path);
+  const bool v2 = fs::exists(node / memory_property(true)); // v2 wins, as in the kernel
+  return import_drconf_node({.node = node,
+                             .lmb_size = read_file(node / "ibm,lmb-size"),
+                             .dynamic_memory = read_file(node / memory_property(v2)),
+                             .v2 = v2},
+                            options);
 }
 
 } // namespace busmap::layouts

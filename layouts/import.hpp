@@ -70,6 +70,23 @@ const char *to_string(Source s);
 const char *to_string(Arch a);
 
 ImportResult import_sysfs(const std::filesystem::path &dir, const ImportOptions &options = {});
+
+/// A copy of /sys/devices/system/memory already read into memory: what
+/// import_sysfs reads from a directory, and what the fuzz target builds
+/// from its input without touching the disk.  `dir` only names files in
+/// errors; blocks may come in any order, and entries not named memoryN are
+/// ignored, as in a directory listing.
+struct SysfsMemory {
+  struct Block {
+    std::string name;        // "memory12"
+    std::string phys_index;  // the files' contents
+    std::string state;
+  };
+  std::filesystem::path dir;
+  std::string block_size_bytes;
+  std::vector<Block> blocks;
+};
+ImportResult import_sysfs_memory(const SysfsMemory &memory, const ImportOptions &options = {});
 ImportResult import_iomem(const std::filesystem::path &file, const ImportOptions &options = {});
 /// The same from text already read; `name` is what errors call the file.
 ImportResult import_iomem_text(std::string_view text, const std::string &name,
@@ -78,6 +95,16 @@ ImportResult import_iomem_text(std::string_view text, const std::string &name,
 /// root (such as /proc/device-tree) that holds it.
 ImportResult import_devicetree(const std::filesystem::path &path,
                                const ImportOptions &options = {});
+
+/// The two properties of an ibm,dynamic-reconfiguration-memory node already
+/// read, byte for byte (as for SysfsMemory, `node` only names the files).
+struct DrconfNode {
+  std::filesystem::path node;
+  std::string lmb_size;       // ibm,lmb-size
+  std::string dynamic_memory; // ibm,dynamic-memory-v2 when v2, else ibm,dynamic-memory
+  bool v2 = false;
+};
+ImportResult import_drconf_node(const DrconfNode &node, const ImportOptions &options = {});
 
 ImportResult import_layout(Source source, const std::filesystem::path &path,
                            const ImportOptions &options = {});

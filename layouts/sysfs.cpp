@@ -24,8 +24,7 @@ std::string_view trimmed(std::string_view s) {
 }
 
 /// The one hex number a sysfs attribute file holds.
-std::uint64_t read_hex_attribute(const fs::path &file) {
-  const std::string text = read_file(file);
+std::uint64_t parse_hex_attribute(const std::string &text, const fs::path &file) {
   std::string_view v = trimmed(text);
   if (v.starts_with("0x") || v.starts_with("0X"))
     v.remove_prefix(2);
@@ -38,8 +37,8 @@ std::uint64_t read_hex_attribute(const fs::path &file) {
   return value;
 }
 
-BlockState read_state(const fs::path &file, std::vector<std::string> &notes) {
-  const std::string text = read_file(file);
+BlockState parse_state(const std::string &text, const fs::path &file,
+                       std::vector<std::string> &notes) {
   const std::string_view s = trimmed(text);
   if (s == "online")
     return BlockState::Online;
@@ -67,11 +66,11 @@ std::optional<std::uint64_t> block_number(const std::string &name) {
 
 } // namespace
 
-ImportResult import_sysfs(const fs::path &dir, const ImportOptions &options) {
+ImportResult import_sysfs_memory(const SysfsMemory &memory, const ImportOptions &options) {
   const Arch arch = options.arch.value_or(default_arch(Source::Sysfs));
   PlatformConfig config = arch_defaults(arch);
-  const fs::path size_file = dir / "block_size_bytes";
-  const std::uint64_t block_size = read_hex_attribute(size_file);
+  const fs::path size_file = memory.dir / "block_size_bytes";
+  const std::uint64_t block_size = parse_hex_attribute(memory.block_size_bytes, size_file);
   config.block_shift = exact_log2(block_size, size_file.string() + ":1: block_size_bytes");
   if (config.block_shift < config.section_shift)
     throw ImportError(fmt::format(
@@ -79,6 +78,41 @@ ImportResult import_sysfs(const fs::path &dir, const ImportOptions &options) {
         "section aligned (choose another --arch?)",
         size_file.string(), block_size, to_string(arch), config.section_size()));
 
+  std::vector<std::pair<std::uint64_t, const SysfsMemory::Block *>> numbered;
+  for (const auto &block : memory.blocks)
+    if (auto n = block_number(block.name))
+      numbered.emplace_back(*n, &block);
+  if (numbered.empty())
+    throw ImportError(fmt::format("{}: no memoryN directory: not a copy of "
+                                  "/sys/devices/system/memory?", memory.dir.string()));
+  std::sort(numbered.begin(), numbered.end());
+
+  ImportResult result;
+  std::vector<RamRange> blocks;
+  const std::uint64_t max_index = ~0ull >> config.block_shift;
+  for (const auto &[n, block] : numbered) {
+    const fs::path index_file = memory.dir / block->name / "phys_index";
+    const std::uint64_t index = parse_hex_attribute(block->phys_index, index_file);
+    if (index != n)
+      throw ImportError(fmt::format("{}:1: phys_index {:#x} disagrees with the directory "
+                                    "name {} (block {})", index_file.string(), index,
+                                    block->name, n));
+    if (index > max_index)
+      throw ImportError(fmt::format("{}:1: block {:#x} of {:#x} bytes lies beyond the 64-bit "
+                                    "address space", index_file.string(), index, block_size));
+    const std::uint64_t base = index << config.block_shift;
+    blocks.push_back({base, base + (block_size - 1),
+                      parse_state(block->state, memory.dir / block->name / "state",
+                                  result.notes),
+                      block->name});
+  }
+  result.layout = layout_from_units(config, std::move(blocks), memory.dir.string());
+  return result;
+}
+
+ImportResult import_sysfs(const fs::path &dir, const ImportOptions &options) {
+  SysfsMemory memory{.dir = dir, .block_size_bytes = read_file(dir / "block_size_bytes"),
+                     .blocks = {}};
   std::error_code ec;
   std::vector<std::pair<std::uint64_t, fs::path>> dirs;
   for (const auto &entry : fs::directory_iterator(dir, ec)) {
@@ -90,30 +124,11 @@ ImportResult import_sysfs(const fs::path &dir, const ImportOptions &options) {
   }
   if (ec)
     throw ImportError(fmt::format("{}: cannot list: {}", dir.string(), ec.message()));
-  if (dirs.empty())
-    throw ImportError(fmt::format("{}: no memoryN directory: not a copy of "
-                                  "/sys/devices/system/memory?", dir.string()));
-  std::sort(dirs.begin(), dirs.end());
-
-  ImportResult result;
-  std::vector<RamRange> blocks;
-  const std::uint64_t max_index = ~0ull >> config.block_shift;
-  for (const auto &[n, path] : dirs) {
-    const fs::path index_file = path / "phys_index";
-    const std::uint64_t index = read_hex_attribute(index_file);
-    const std::string name = path.filename().string();
-    if (index != n)
-      throw ImportError(fmt::format("{}:1: phys_index {:#x} disagrees with the directory "
-                                    "name {} (block {})", index_file.string(), index, name, n));
-    if (index > max_index)
-      throw ImportError(fmt::format("{}:1: block {:#x} of {:#x} bytes lies beyond the 64-bit "
-                                    "address space", index_file.string(), index, block_size));
-    const std::uint64_t base = index << config.block_shift;
-    blocks.push_back({base, base + (block_size - 1), read_state(path / "state", result.notes),
-                      name});
-  }
-  result.layout = layout_from_units(config, std::move(blocks), dir.string());
-  return result;
+  std::sort(dirs.begin(), dirs.end()); // a missing file in the lowest block is named first
+  for (const auto &[n, path] : dirs)
+    memory.blocks.push_back({path.filename().string(), read_file(path / "phys_index"),
+                             read_file(path / "state")});
+  return import_sysfs_memory(memory, options);
 }
 
 } // namespace busmap::layouts

@@ -729,6 +729,14 @@ void write_expectation(std::string &out, const Trace &trace) {
   out += fmt::format("expect fail {}\n", trace.expect_fail);
 }
 
+/// A portable trace whose configuration the portable profile does not admit
+/// comes from a version-1 file (which admits any configuration validate()
+/// accepts): only version 1 says that again, so it is written as version 1.
+bool needs_version_1(const Trace &trace) {
+  const Profile &portable = default_profile();
+  return trace.profile == portable.name && !portable.admits(trace.layout.config).empty();
+}
+
 } // namespace
 
 // --- Public API. -----------------------------------------------------------------
@@ -748,11 +756,13 @@ TraceFile read_trace_file_with_impl(const std::string &path) {
 Trace read_trace_file(const std::string &path) { return read_trace_file_with_impl(path).trace; }
 
 std::string write_trace(const Trace &trace, std::string_view comment, std::string_view impl) {
-  std::string out = fmt::format("{} {}\n", TraceMagic, TraceFormatVersion);
+  const bool v1 = needs_version_1(trace);
+  std::string out = fmt::format("{} {}\n", TraceMagic, v1 ? 1 : TraceFormatVersion);
   write_comment(out, comment);
   if (!impl.empty())
     out += fmt::format("impl {}\n", impl);
-  out += fmt::format("profile {}\n", trace.profile);
+  if (!v1)
+    out += fmt::format("profile {}\n", trace.profile);
   out += fmt::format("mode {}\n", to_string(trace.mode));
   write_expectation(out, trace);
   write_layout_body(out, trace.layout);

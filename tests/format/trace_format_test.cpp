@@ -175,6 +175,26 @@ TEST(TraceFormat, Version2NamesTheProfileAndVersion1IsPortable) {
   EXPECT_NO_THROW(parse_trace("busmap-trace 1\nconfig max_rpages=4096\nload\n", "old.trace"));
 }
 
+// Found by the trace fuzz target (fuzz/trace_reader.cpp): a version-1 trace
+// whose configuration the portable profile does not admit was read, but
+// written as version 2 with `profile portable`, which the reader refuses.
+TEST(TraceFormat, Version1OutsideThePortableProfileWritesBackAsVersion1) {
+  const std::string old = "busmap-trace 1\nconfig max_rpages=513\nblock 0x0 sections=16 online\n"
+                          "load\n";
+  const Trace v1 = parse_trace(old, "old.trace");
+  const std::string text = write_trace(v1);
+  EXPECT_EQ(text.rfind("busmap-trace 1\n", 0), 0u) << text;
+  EXPECT_EQ(text.find("\nprofile "), std::string::npos) << text;
+  Trace back;
+  ASSERT_NO_THROW(back = parse_trace(text, "back.trace")) << text;
+  EXPECT_EQ(back.layout.config.max_rpages, 513u);
+  EXPECT_EQ(write_trace(back), text);
+  // A configuration the profile admits is still written as version 2.
+  EXPECT_EQ(write_trace(parse_trace("busmap-trace 1\nload\n", "v1.trace")).rfind(
+                "busmap-trace 2\n", 0),
+            0u);
+}
+
 TEST(TraceFormat, WriterNotesTheExpectationForPeopleAndTheParser) {
   Trace t;
   t.expect_fail = "reclaimable";

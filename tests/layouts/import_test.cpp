@@ -3,6 +3,7 @@
 // granularities come out as the fixture describes them.
 #include "fixture_dir.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -148,6 +149,44 @@ TEST(ImportLayout, DispatchesOnTheSourceName) {
   EXPECT_FALSE(parse_source("acpi"));
   const auto r = import_layout(*parse_source("devicetree"), fixtures / "numa-far");
   EXPECT_EQ(r.layout.blocks.size(), 32u);
+}
+
+// The in-memory entry points (what the fuzz targets call) read what the
+// directory importers read: the same layout from the same bytes, and the
+// same file names in errors.
+TEST(InMemoryImport, SysfsFilesGiveTheDirectorysLayout) {
+  const auto dir = fixtures / "x86-pci-hole" / "sysfs";
+  SysfsMemory copy{.dir = dir, .block_size_bytes = read_file(dir / "block_size_bytes"),
+                   .blocks = {}};
+  for (int n : {41, 0, 40, 1}) // any order, as a listing gives them
+    copy.blocks.push_back({"memory" + std::to_string(n),
+                           read_file(dir / ("memory" + std::to_string(n)) / "phys_index"),
+                           read_file(dir / ("memory" + std::to_string(n)) / "state")});
+  copy.blocks.push_back({"power", "", ""}); // not a memoryN directory: ignored
+  const Layout l = import_sysfs_memory(copy).layout;
+  ASSERT_EQ(l.blocks.size(), 4u);
+  EXPECT_EQ(l.blocks[0].base, 0u);
+  EXPECT_EQ(l.blocks[3].base, 41 * 128 * MiB);
+  EXPECT_EQ(l.blocks[3].state, BlockState::Offline);
+  copy.blocks[2].state = "sleeping\n";
+  EXPECT_THAT(testing::import_error([&] { import_sysfs_memory(copy); }),
+              ::testing::HasSubstr("memory40/state:1: expected online, offline"));
+}
+
+TEST(InMemoryImport, DrconfPropertiesGiveTheNodesLayout) {
+  const auto node = fixtures / "numa-far" / "ibm,dynamic-reconfiguration-memory";
+  DrconfNode props{.node = node, .lmb_size = read_file(node / "ibm,lmb-size"),
+                   .dynamic_memory = read_file(node / "ibm,dynamic-memory-v2"), .v2 = true};
+  const Layout from_bytes = import_drconf_node(props).layout;
+  const Layout from_dir = import_devicetree(fixtures / "numa-far").layout;
+  ASSERT_EQ(from_bytes.blocks.size(), from_dir.blocks.size());
+  for (std::size_t i = 0; i < from_dir.blocks.size(); ++i) {
+    EXPECT_EQ(from_bytes.blocks[i].base, from_dir.blocks[i].base);
+    EXPECT_EQ(from_bytes.blocks[i].sections, from_dir.blocks[i].sections);
+  }
+  props.v2 = false; // v2 bytes read as v1: the count does not match the length
+  EXPECT_THAT(testing::import_error([&] { import_drconf_node(props); }),
+              ::testing::HasSubstr("ibm,dynamic-memory: "));
 }
 
 } // namespace
