@@ -42,8 +42,10 @@ void set_driver_call_board(DriverCallBoard *board);
 class DriverCall {
 public:
   explicit DriverCall(const char *what)
-      : board_(driver_call_board()),
-        outer_(board_.current.exchange(what, std::memory_order_relaxed)) {}
+      : board_(driver_call_board()), outer_(board_.current.load(std::memory_order_relaxed)) {
+    // One thread runs driver code at a time: a plain store, no locked exchange.
+    board_.current.store(what, std::memory_order_relaxed);
+  }
   ~DriverCall() { board_.current.store(outer_, std::memory_order_relaxed); }
   DriverCall(const DriverCall &) = delete;
   DriverCall &operator=(const DriverCall &) = delete;

@@ -60,9 +60,13 @@ std::string abi_summary(const busmap_driver &d) {
 namespace {
 
 /// Loads the plugin at `file` in this process and checks its table; null
-/// and `error` set when it is not a usable plugin.
+/// and `error` set when it is not a usable plugin.  Its constructors and
+/// entry point are driver code (the board names them), the loader's own
+/// memory is not the driver's.
 const busmap_driver *load_table(const std::string &path, const std::string &file, void **handle,
                                 std::string *error) {
+  const DriverCall in("loading the plugin (dlopen, its constructors, busmap_driver_entry())");
+  const driver_heap::PlatformCode not_a_callback;
   *handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!*handle) {
     const char *why = ::dlerror();
@@ -103,8 +107,6 @@ std::array<Slot, MaxPlugins> slots;
 const busmap_driver &real(std::size_t k) {
   Slot &s = slots[k];
   if (!s.real) {
-    DriverCall in("loading the plugin (dlopen, its constructors, busmap_driver_entry())");
-    const driver_heap::PlatformCode not_a_callback; // dlopen's memory is not the driver's
     std::string error;
     s.real = load_table(s.path, s.file, &s.handle, &error);
     if (!s.real) {
@@ -188,8 +190,6 @@ Plugin Plugin::open(const std::string &path, const IsolationOptions &isolation) 
   const std::size_t k = free_slot(path);
   const Isolated trial = run_isolated(
       [&](ChildChannel &) {
-        DriverCall in("loading the plugin (dlopen, its constructors, busmap_driver_entry())");
-    const driver_heap::PlatformCode not_a_callback; // dlopen's memory is not the driver's
         void *handle;
         std::string error;
         const busmap_driver *d = load_table(path, file, &handle, &error);
