@@ -92,8 +92,6 @@ RunStats stats_from_json(const json &j) {
 // One case.
 //===--------------------------------------------------------------------===//
 
-using CaseResult = TraceRun;
-
 json violation_json(const Violation &v) {
   return {{"step", v.step},           {"op", v.op},         {"where", v.where},
           {"invariant", v.invariant}, {"expected", v.expected}, {"actual", v.actual},
@@ -150,7 +148,7 @@ Violation violation_of(const Isolated &iso, const Trace &trace) {
   return v;
 }
 
-CaseResult run_case(const busmap_driver &driver, const Trace &trace, const CheckOptions &options) {
+TraceRun run_case(const busmap_driver &driver, const Trace &trace, const CheckOptions &options) {
   return run_trace(driver, trace, options.mode, options.isolation());
 }
 
@@ -164,7 +162,7 @@ CaseResult run_case(const busmap_driver &driver, const Trace &trace, const Check
 /// some other way, and one fork per candidate costs more than running most
 /// of them.  Empty when the child did not finish (a crash or a hang): then
 /// each candidate runs alone.
-std::optional<std::vector<CaseResult>> run_batch(const busmap_driver &driver,
+std::optional<std::vector<TraceRun>> run_batch(const busmap_driver &driver,
                                                  const std::vector<const Trace *> &batch,
                                                  const std::string &signature,
                                                  const CheckOptions &options) {
@@ -187,9 +185,9 @@ std::optional<std::vector<CaseResult>> run_batch(const busmap_driver &driver,
       options.isolation());
   if (iso.status != Isolated::Status::Finished)
     return std::nullopt;
-  std::vector<CaseResult> results;
+  std::vector<TraceRun> results;
   for (const auto &j : json::parse(iso.payload)) {
-    CaseResult r;
+    TraceRun r;
     r.steps = j.at("steps").get<std::size_t>();
     if (j.contains("violation"))
       r.violation = violation_from_json(j.at("violation"));
@@ -199,10 +197,10 @@ std::optional<std::vector<CaseResult>> run_batch(const busmap_driver &driver,
 }
 
 /// Each candidate in its own child, up to the first that fails with `signature`.
-std::vector<CaseResult> run_alone(const busmap_driver &driver,
+std::vector<TraceRun> run_alone(const busmap_driver &driver,
                                   const std::vector<const Trace *> &batch,
                                   const std::string &signature, const CheckOptions &options) {
-  std::vector<CaseResult> results;
+  std::vector<TraceRun> results;
   for (const Trace *t : batch) {
     results.push_back(run_case(driver, *t, options));
     const auto &v = results.back().violation;
@@ -217,7 +215,7 @@ std::size_t repeats(const busmap_driver &driver, const Trace &trace, const std::
                     const CheckOptions &options) {
   std::size_t same = 0;
   for (std::size_t k = 0; k < options.reruns; ++k) {
-    const CaseResult r = run_case(driver, trace, options);
+    const TraceRun r = run_case(driver, trace, options);
     same += r.violation && failure_signature(*r.violation) == signature;
   }
   return same;
@@ -232,7 +230,7 @@ void make_end_explicit(const busmap_driver &driver, Failure &f, const CheckOptio
     return;
   Trace explicit_end = f.shrunk;
   explicit_end.ops.push_back(Op{OpKind::Unload});
-  const CaseResult r = run_case(driver, explicit_end, options);
+  const TraceRun r = run_case(driver, explicit_end, options);
   const std::string signature = failure_signature(f.violation);
   if (!r.violation || r.violation->step != f.shrunk.ops.size() ||
       failure_signature(*r.violation) != signature ||
@@ -309,13 +307,15 @@ public:
   }
 
   /// Makes the shrunk trace one that fails the same way in every rerun:
-  /// the last accepted trace that does.  A candidate is taken on one
-  /// failing run, and checked here, once, instead of rerun as it is taken:
-  /// a deterministic driver (nearly all) then pays for one check of the
-  /// last trace, not one per shrink step.  The trace the shrink started
-  /// from was checked before shrinking began.
+  /// the last trace taken that does, else the one shrinking started from;
+  /// when that one does not either, the failure is flaky (and the trace
+  /// is the unshrunk one).  Candidates are taken on one failing run and
+  /// checked here, from the last back, instead of rerun as they are taken
+  /// or before shrinking begins: a deterministic driver (nearly all) then
+  /// pays for the reruns of one small trace, not of the large generated
+  /// one and every step.
   void keep_only_repeating() {
-    while (!accepted_.empty()) {
+    for (; !accepted_.empty(); accepted_.pop_back()) {
       const auto &[trace, violation] = accepted_.back();
       if (repeats(driver_, trace, signature_, options_) == options_.reruns) {
         f_.shrunk = trace;
@@ -324,10 +324,12 @@ public:
       }
       ++f_.flaky_candidates;
       --f_.shrinks;
-      accepted_.pop_back();
     }
     f_.shrunk = f_.original;
     f_.violation = original_violation_;
+    if (const std::size_t again = repeats(driver_, f_.original, signature_, options_);
+        again < options_.reruns)
+      f_.flaky = Flakiness{again + 1, options_.reruns + 1};
   }
 
   bool pass_on(const ShrinkPass &p) const {
@@ -353,7 +355,7 @@ private:
   /// candidates in one process is confirmed by the candidate alone, from a
   /// fresh process, before it is kept: a candidate before it may have left
   /// something in the driver's globals.
-  bool judge(const Trace &c, CaseResult r, bool fresh) {
+  bool judge(const Trace &c, TraceRun r, bool fresh) {
     const bool same = failure_signature(*r.violation) == signature_;
     if (!same && !worth_keeping(c, *r.violation))
       return false;
@@ -601,7 +603,7 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
     const rc::Random random(trace_seed(options.seed, i));
     rc::Shrinkable<GeneratedCase> shrinkable = gen(random, trace_size(i));
     const GeneratedCase c = shrinkable.value();
-    CaseResult r = run_case(driver, c.trace, options);
+    TraceRun r = run_case(driver, c.trace, options);
     ++result.traces;
     result.steps += r.steps;
     r.stats.layouts[c.layout_class] += 1;
@@ -620,20 +622,16 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
       f.original = c.trace;
       f.shrunk = c.trace;
       f.violation = *r.violation;
-      if (std::size_t again = repeats(driver, c.trace, failure_signature(f.violation), options);
-          again < options.reruns) {
-        f.flaky = Flakiness{again + 1, options.reruns + 1};
-      } else {
-        const auto shrink_start = Clock::now();
-        const double cpu_start = cpu_seconds();
-        Shrinker s(driver, options, f, run_deadline);
-        shrink_tree(s, shrinkable);
-        shrink_concrete(s, f);
-        s.keep_only_repeating();
+      const auto shrink_start = Clock::now();
+      const double cpu_start = cpu_seconds();
+      Shrinker s(driver, options, f, run_deadline);
+      shrink_tree(s, shrinkable);
+      shrink_concrete(s, f);
+      s.keep_only_repeating();
+      if (!f.flaky)
         make_end_explicit(driver, f, options);
-        f.shrink_seconds = std::chrono::duration<double>(Clock::now() - shrink_start).count();
-        f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
-      }
+      f.shrink_seconds = std::chrono::duration<double>(Clock::now() - shrink_start).count();
+      f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
       f.shrunk.expect_fail = f.violation.invariant;
       result.failure = std::move(f);
       break;
@@ -645,7 +643,7 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
 
 std::optional<Failure> shrink_trace(const busmap_driver &driver, const Trace &trace,
                                     const CheckOptions &options) {
-  CaseResult r = run_case(driver, trace, options);
+  TraceRun r = run_case(driver, trace, options);
   if (!r.violation)
     return std::nullopt;
   Failure f;
@@ -657,7 +655,8 @@ std::optional<Failure> shrink_trace(const busmap_driver &driver, const Trace &tr
   Shrinker s(driver, options, f, Clock::time_point::max());
   shrink_concrete(s, f);
   s.keep_only_repeating();
-  make_end_explicit(driver, f, options);
+  if (!f.flaky)
+    make_end_explicit(driver, f, options);
   f.shrink_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
   f.shrunk.expect_fail = f.violation.invariant;
@@ -673,7 +672,8 @@ std::string describe_failure(const CheckResult &r) {
   std::string s = fmt::format("{}: FAILED invariant {} on generated trace #{} ({} ops)\n", r.impl,
                               f.violation.invariant, f.trace_index, f.original.ops.size());
   if (f.flaky)
-    s += fmt::format("{}: the trace is not shrunk (a candidate must fail every time it runs); "
+    s += fmt::format("{}: the generated trace is reported, unshrunk (a shrunk trace must fail in "
+                     "every rerun); "
                      "`busmap replay --repeat N` shows how often it fails\n",
                      f.flaky_note());
   else

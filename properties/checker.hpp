@@ -19,12 +19,12 @@
 // big run, and their statistics add up to the big run's.
 //
 // Flakiness: a driver whose verdict changes from process to process (a
-// thread race, a timer, an address it keys on) would send shrinking after
-// a failure it cannot show again.  The first failure is run again
-// CheckOptions::reruns times, each in a fresh process; when not every run
-// fails the same way it is reported flaky and not shrunk.  Shrinking takes
-// a candidate on one failing run, and at the end walks back from the last
-// trace taken to the last one that fails in every rerun.
+// thread race, a timer, an address it keys on) gives failures it cannot
+// show again.  Shrinking takes a candidate on one failing run; at the end
+// the traces it took are run CheckOptions::reruns more times each, each
+// time in a fresh process, from the last back, and the first that fails
+// the same way every time is reported.  When none does, nor the generated
+// trace, the failure is reported flaky, with the generated trace.
 //
 // Statistics: RapidCheck's tags are per case; a user who wants to trust a
 // pass needs the run-level picture, so every case reports what it did
@@ -147,8 +147,8 @@ struct Failure {
   std::string shrink_cut_short; // empty, or which budget stopped shrinking early
   /// Other failures seen while shrinking, one per signature, in the order met.
   std::vector<OtherFailure> others;
-  /// Set when the first failure did not repeat in every rerun: then the
-  /// trace is the generated one, not shrunk (no candidate could be judged).
+  /// Set when neither a shrunk trace nor the generated one failed in every
+  /// rerun: then the trace is the generated one.
   std::optional<Flakiness> flaky;
   /// Traces shrinking took that then failed the same way in some reruns
   /// only (dropped: the report has the last one that failed in all).
