@@ -19,8 +19,8 @@ add_library(busmap_oracle INTERFACE)
 target_link_libraries(busmap_oracle INTERFACE busmap_properties)
 
 set(busmap_exported_targets
-  busmap_oracle busmap_abi busmap_platform busmap_model busmap_impl busmap_trace_format
-  busmap_properties)
+  busmap_oracle busmap_abi busmap_platform busmap_driver_heap busmap_model busmap_impl
+  busmap_trace_format busmap_properties)
 list(APPEND busmap_exported_targets busmap_layouts busmap_report)
 
 # Every library folder names the source tree as its include directory for

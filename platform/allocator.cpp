@@ -17,6 +17,11 @@ void *KernelAllocator::allocate(std::size_t bytes) {
     return nullptr;
   if (bytes > max_alloc_bytes_)
     return nullptr;
+  if (bytes > total_limit_ - std::min(live_bytes_, total_limit_)) {
+    const std::uint64_t wanted = bytes > ~live_bytes_ ? ~std::uint64_t{0} : live_bytes_ + bytes;
+    refused_total_ = std::max(refused_total_, wanted);
+    return nullptr;
+  }
   void *p = std::calloc(1, bytes == 0 ? 1 : bytes);
   if (!p)
     return nullptr;
@@ -45,6 +50,7 @@ void KernelAllocator::release(void *p) {
 void KernelAllocator::reset_peak() {
   peak_bytes_ = live_bytes_;
   largest_request_ = 0;
+  refused_total_ = 0;
 }
 
 void KernelAllocator::release_all() {

@@ -8,6 +8,10 @@
 //
 // A request above max_alloc_bytes is answered NULL, as a kernel would for
 // an absurd size, and remembered so the oracle can report what was asked.
+// So is a request that would take the live total past the total limit (the
+// oracle sets it to the footprint bound): a real kernel's kmalloc fails
+// under memory pressure, it does not hand one driver twenty gigabytes one
+// call at a time while the harness waits for the end of the step to look.
 //
 //===----------------------------------------------------------------------===//
 #ifndef BUSMAP_PLATFORM_ALLOCATOR_HPP
@@ -30,7 +34,8 @@ public:
   KernelAllocator(const KernelAllocator &) = delete;
   KernelAllocator &operator=(const KernelAllocator &) = delete;
 
-  /// Zeroed memory or nullptr (injected fault, or a request too large).
+  /// Zeroed memory or nullptr (injected fault, a request too large, or one
+  /// past the total limit).
   void *allocate(std::size_t bytes);
   void release(void *p);
 
@@ -39,6 +44,12 @@ public:
   void arm_fault(std::uint32_t nth, std::uint32_t count = 1) { fault_.arm(nth, count); }
   bool fault_armed() const { return fault_.armed(); }
   std::uint64_t faults_consumed() const { return fault_.consumed(); }
+
+  /// Requests that would take live_bytes() past `bytes` are refused.
+  void set_total_limit(std::uint64_t bytes) { total_limit_ = bytes; }
+  /// The largest live total a refused request would have reached since the
+  /// last reset_peak(); 0 when none was refused for the limit.
+  std::uint64_t refused_total() const { return refused_total_; }
 
   std::uint64_t live_bytes() const { return live_bytes_; }
   std::size_t live_allocations() const { return live_.size(); }
@@ -57,6 +68,8 @@ public:
 
 private:
   std::uint64_t max_alloc_bytes_;
+  std::uint64_t total_limit_ = ~std::uint64_t{0};
+  std::uint64_t refused_total_ = 0;
   std::unordered_map<void *, std::size_t> live_;
   std::unordered_map<void *, bool> freed_; // recently freed, to tell double from wild
   std::uint64_t live_bytes_ = 0, peak_bytes_ = 0, largest_request_ = 0;

@@ -8,16 +8,21 @@
 // so the parent still reads it after its child died; without a child the
 // board is ordinary memory that nothing reads.
 //
+// The same span is what driver_heap.hpp counts plain malloc in: a
+// DriverCall also marks the thread as running driver code.
+//
 // translate() runs millions of times per check, so marking costs two
-// pointer stores.  The names are string literals of the harness: after
-// fork the parent has the same image at the same address, so a pointer
-// written by the child means the same text in the parent.
+// pointer stores and a thread-local increment.  The names are string
+// literals of the harness: after fork the parent has the same image at the
+// same address, so a pointer written by the child means the same text in
+// the parent.
 //
 //===----------------------------------------------------------------------===//
 #ifndef BUSMAP_PLATFORM_DRIVER_CALL_HPP
 #define BUSMAP_PLATFORM_DRIVER_CALL_HPP
 
 #include "busmap/driver.h"
+#include "platform/driver_heap.hpp"
 
 #include <atomic>
 
@@ -46,6 +51,7 @@ public:
 private:
   DriverCallBoard &board_;
   const char *outer_;
+  driver_heap::DriverCode heap_;
 };
 
 /// "notify(GOING_ONLINE)" and so on: a literal per memory action.

@@ -1,7 +1,10 @@
 // The simulated partition: notifier protocol, driver hosting and the C
 // callbacks of busmap_platform; see partition.hpp.
 #include "platform/partition.hpp"
+
 #include "platform/driver_call.hpp"
+#include "platform/driver_heap.hpp"
+#include "platform/driver_text.hpp"
 
 #include <fmt/format.h>
 
@@ -44,6 +47,27 @@ std::string hcall_label(std::int64_t rc) {
   return name ? name : fmt::format("{}", rc);
 }
 
+/// The form of a platform callback the driver is handed: the callback
+/// itself, run as harness code, whatever the driver's code around it.
+template <auto Callback> struct AsPlatform;
+template <class R, class... Args, R (*Callback)(Args...)> struct AsPlatform<Callback> {
+  static R call(Args... args) {
+    const driver_heap::PlatformCode scope;
+    return Callback(args...);
+  }
+};
+
+/// rewrite_rx's translation callback is driver code called by the device.
+struct DriverXlate {
+  std::uint64_t (*xlate)(void *, std::uint64_t);
+  void *arg;
+  static std::uint64_t call(void *self, std::uint64_t phys) {
+    const auto &x = *static_cast<DriverXlate *>(self);
+    const DriverCall in("the xlate() given to rewrite_rx()");
+    return x.xlate(x.arg, phys);
+  }
+};
+
 } // namespace
 
 Partition::Partition(const Layout &layout)
@@ -55,23 +79,23 @@ Partition::Partition(const Layout &layout)
   abi_.max_rpages = config().max_rpages;
   abi_.max_mrs = config().max_mrs;
   abi_.bus_start = config().bus_start;
-  abi_.alloc = cb_alloc;
-  abi_.free = cb_free;
-  abi_.log = cb_log;
-  abi_.walk_ram = cb_walk_ram;
-  abi_.is_gigantic = cb_is_gigantic;
-  abi_.h_alloc_mr = cb_alloc_mr;
-  abi_.h_register_pages = cb_register_pages;
-  abi_.h_free_mr = cb_free_mr;
-  abi_.is_online = cb_is_online;
-  abi_.get_online_mems = cb_get_online_mems;
-  abi_.put_online_mems = cb_put_online_mems;
+  abi_.alloc = AsPlatform<cb_alloc>::call;
+  abi_.free = AsPlatform<cb_free>::call;
+  abi_.log = AsPlatform<cb_log>::call;
+  abi_.walk_ram = AsPlatform<cb_walk_ram>::call;
+  abi_.is_gigantic = AsPlatform<cb_is_gigantic>::call;
+  abi_.h_alloc_mr = AsPlatform<cb_alloc_mr>::call;
+  abi_.h_register_pages = AsPlatform<cb_register_pages>::call;
+  abi_.h_free_mr = AsPlatform<cb_free_mr>::call;
+  abi_.is_online = AsPlatform<cb_is_online>::call;
+  abi_.get_online_mems = AsPlatform<cb_get_online_mems>::call;
+  abi_.put_online_mems = AsPlatform<cb_put_online_mems>::call;
   abi_.max_sg = device_.max_sg();
-  abi_.post_tx = cb_post_tx;
-  abi_.post_rx = cb_post_rx;
-  abi_.stop_traffic = cb_stop_traffic;
-  abi_.start_traffic = cb_start_traffic;
-  abi_.rewrite_rx = cb_rewrite_rx;
+  abi_.post_tx = AsPlatform<cb_post_tx>::call;
+  abi_.post_rx = AsPlatform<cb_post_rx>::call;
+  abi_.stop_traffic = AsPlatform<cb_stop_traffic>::call;
+  abi_.start_traffic = AsPlatform<cb_start_traffic>::call;
+  abi_.rewrite_rx = AsPlatform<cb_rewrite_rx>::call;
 }
 
 // A run that ends early (a violation) still gives the driver its unload, so
@@ -106,7 +130,8 @@ std::uint32_t Partition::driver_abi() const {
 // window is open; without a window it runs to its end at once.
 bool Partition::load(const busmap_driver &driver) {
   driver_ = &driver;
-  note(JournalEntry::Kind::Driver, fmt::format("load({})", driver.name ? driver.name : "?"));
+  note(JournalEntry::Kind::Driver,
+       fmt::format("load({})", driver.name ? utf8_escaped(driver.name) : "?"));
   lock_depth_ = 0;
   // An ABI 1 driver predates the windows and has no lock to take: its load
   // runs under the hotplug lock on its behalf, so it is judged as before.
@@ -114,8 +139,11 @@ bool Partition::load(const busmap_driver &driver) {
   if (!strand_.start([this, abi1] {
         if (abi1)
           cb_get_online_mems(this);
-        DriverCall in("load()");
-        loaded_instance_ = driver_->load(&abi_);
+        {
+          // Only the driver's call: the put below is the harness's, on the driver's behalf.
+          DriverCall in("load()");
+          loaded_instance_ = driver_->load(&abi_);
+        }
         if (abi1)
           cb_put_online_mems(this);
       })) {
@@ -459,7 +487,7 @@ void Partition::cb_free(void *ctx, void *ptr) {
 
 void Partition::cb_log(void *ctx, int level, const char *msg) {
   Partition &p = self(ctx);
-  std::string text = msg ? msg : "(null)";
+  std::string text = msg ? utf8_escaped(msg) : "(null)";
   p.note(JournalEntry::Kind::Log, fmt::format("log<{}> {}", level, text));
   p.logs_.emplace_back(level, std::move(text));
 }
@@ -639,7 +667,9 @@ int Partition::cb_rewrite_rx(void *ctx, std::uint64_t (*xlate)(void *, std::uint
                              void *arg) {
   Partition &p = self(ctx);
   std::string why;
-  const int rc = p.device_.rewrite_rx(xlate, arg, why);
+  DriverXlate driver_xlate{xlate, arg};
+  const int rc = xlate ? p.device_.rewrite_rx(DriverXlate::call, &driver_xlate, why)
+                       : p.device_.rewrite_rx(xlate, arg, why);
   return device_answer(p, rc, "rewrite_rx()", why);
 }
 

@@ -3,6 +3,7 @@
 // object: the verdict, the number of steps run and the step statistics.
 #include "properties/checker.hpp"
 
+#include "platform/driver_text.hpp"
 #include "properties/generators.hpp"
 #include "properties/isolation.hpp"
 #include "properties/shrink.hpp"
@@ -573,7 +574,7 @@ TraceRun run_trace(const busmap_driver &driver, const Trace &trace, Mode mode,
 
 CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
   CheckResult result;
-  result.impl = driver.name ? driver.name : "?";
+  result.impl = driver.name ? utf8_escaped(driver.name) : "?";
   const auto start = Clock::now();
   const auto run_deadline = options.time_budget.count() > 0 ? start + options.time_budget
                                                             : Clock::time_point::max();

@@ -7,6 +7,7 @@
 #include "properties/isolation.hpp"
 
 #include "platform/driver_call.hpp"
+#include "platform/driver_text.hpp"
 
 #include <fmt/format.h>
 
@@ -232,8 +233,8 @@ std::string with_output(std::string what, const Isolated &out) {
                                     : std::string_view(out.output);
   if (out.output_bytes > tail.size())
     return fmt::format("{}; the last {} of the {} bytes it wrote:\n{}", what, tail.size(),
-                       out.output_bytes, tail);
-  return fmt::format("{}; its last output:\n{}", what, tail);
+                       out.output_bytes, utf8_escaped(tail));
+  return fmt::format("{}; its last output:\n{}", what, utf8_escaped(tail));
 }
 
 /// A descriptor that becomes readable when process `pid` ends (-1 where the
@@ -384,7 +385,7 @@ Isolated run_isolated(const IsolatedBody &body, const IsolationOptions &options)
     out.what = with_output(describe_status(status, out.driver_call), out);
   } else if (decoder.tag() == 'E') {
     out.status = Isolated::Status::Crashed;
-    out.what = "the harness threw: " + out.payload;
+    out.what = "the harness threw: " + utf8_escaped(out.payload);
     out.payload.clear();
   }
   return out;

@@ -5,10 +5,21 @@
 
 namespace busmap::junit {
 
+namespace {
+
+/// U+FFFE and U+FFFF: valid UTF-8, but not characters XML 1.0 allows.
+bool xml_noncharacter(std::string_view rest) {
+  return rest.size() >= 3 && rest.substr(0, 2) == "\xEF\xBF" &&
+         (rest[2] == '\xBE' || rest[2] == '\xBF');
+}
+
+} // namespace
+
 std::string escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char ch : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
     const unsigned char u = static_cast<unsigned char>(ch);
     switch (ch) {
     case '&': out += "&amp;"; break;
@@ -17,11 +28,17 @@ std::string escape(std::string_view text) {
     case '"': out += "&quot;"; break;
     case '\'': out += "&apos;"; break;
     default:
-      // XML 1.0 allows no control characters but tab, newline and return.
-      if (u < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
+      // XML 1.0 allows no control characters but tab, newline and return,
+      // and not U+FFFE or U+FFFF (text is valid UTF-8 by the time it is
+      // here: platform/driver_text.hpp).
+      if (u < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') {
         out += '?';
-      else
+      } else if (xml_noncharacter(text.substr(i))) {
+        out += '?';
+        i += 2;
+      } else {
         out += ch;
+      }
     }
   }
   return out;

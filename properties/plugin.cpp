@@ -3,6 +3,8 @@
 #include "properties/plugin.hpp"
 
 #include "platform/driver_call.hpp"
+#include "platform/driver_heap.hpp"
+#include "platform/driver_text.hpp"
 
 #include <fmt/format.h>
 
@@ -102,6 +104,7 @@ const busmap_driver &real(std::size_t k) {
   Slot &s = slots[k];
   if (!s.real) {
     DriverCall in("loading the plugin (dlopen, its constructors, busmap_driver_entry())");
+    const driver_heap::PlatformCode not_a_callback; // dlopen's memory is not the driver's
     std::string error;
     s.real = load_table(s.path, s.file, &s.handle, &error);
     if (!s.real) {
@@ -186,6 +189,7 @@ Plugin Plugin::open(const std::string &path, const IsolationOptions &isolation) 
   const Isolated trial = run_isolated(
       [&](ChildChannel &) {
         DriverCall in("loading the plugin (dlopen, its constructors, busmap_driver_entry())");
+    const driver_heap::PlatformCode not_a_callback; // dlopen's memory is not the driver's
         void *handle;
         std::string error;
         const busmap_driver *d = load_table(path, file, &handle, &error);
@@ -199,18 +203,18 @@ Plugin Plugin::open(const std::string &path, const IsolationOptions &isolation) 
   busmap_driver &t = s.stand_in;
   std::string failure;
   if (trial.status == Isolated::Status::Finished && trial.payload.starts_with('E')) {
-    throw PluginError(trial.payload.substr(1));
+    throw PluginError(utf8_escaped(trial.payload.substr(1)));
   } else if (trial.status == Isolated::Status::Finished) {
     const auto f = split_fields(std::string_view(trial.payload).substr(1));
-    s.name = f.at(0);
-    s.description = f.at(1);
+    s.name = utf8_escaped(f.at(0)); // names and descriptions go into every report
+    s.description = utf8_escaped(f.at(1));
     t.abi_version = static_cast<std::uint32_t>(std::stoul(f.at(2)));
     t.flags = static_cast<std::uint32_t>(std::stoul(f.at(3)));
     fill_stand_in(k, t, f.at(4) == "1", f.at(5) == "1", std::make_index_sequence<MaxPlugins>());
   } else {
     // Judged where it happens again: in the load of every case.
     failure = trial.what;
-    s.name = std::filesystem::path(path).stem().string();
+    s.name = utf8_escaped(std::filesystem::path(path).stem().string());
     s.description = "did not load: " + failure;
     t.abi_version = BUSMAP_ABI_CURRENT;
     fill_stand_in(k, t, false, false, std::make_index_sequence<MaxPlugins>());

@@ -19,6 +19,10 @@
 //     the stand-in's load() loads it again in the case's child, where it
 //     does what it did, as a `crash` or `timeout` of the trace's load.
 //
+// The stand-in's name and description are the plugin's made valid UTF-8
+// (platform/driver_text.hpp): they go into every report, and a Latin-1
+// name must not break the JSON or the XML.
+//
 //===----------------------------------------------------------------------===//
 #ifndef BUSMAP_PROPERTIES_PLUGIN_HPP
 #define BUSMAP_PROPERTIES_PLUGIN_HPP

@@ -5,9 +5,10 @@
 #include "impl/drivers.hpp"
 #include "platform/firmware.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
-#include <set>
 
 namespace busmap::testing {
 namespace {
@@ -42,14 +43,21 @@ std::int64_t free_busy_is_done(void *ctx, std::uint64_t handle) {
   return hcall_is_busy(rc) ? BUSMAP_H_SUCCESS : rc;
 }
 
-// eHEA's ehea_rem_mr: a failed free is logged and never tried again.
-std::set<std::uint64_t> given_up;
+// eHEA's ehea_rem_mr: a failed free is logged and never tried again.  The
+// handles given up on live in a fixed array, not a std::set: a set node is
+// plain malloc by driver code, held past unload, which footprint counts.
+std::array<std::uint64_t, 16> given_up{};
+std::size_t given_up_count = 0;
+bool gave_up(std::uint64_t handle) {
+  const auto end = given_up.begin() + std::min(given_up_count, given_up.size());
+  return std::find(given_up.begin(), end, handle) != end;
+}
 std::int64_t free_once(void *ctx, std::uint64_t handle) {
-  if (given_up.count(handle))
+  if (gave_up(handle))
     return BUSMAP_H_HARDWARE; // what the first try answered: no second call
   const std::int64_t rc = real_free_mr(ctx, handle);
   if (rc != BUSMAP_H_SUCCESS && !hcall_is_busy(rc)) {
-    given_up.insert(handle);
+    given_up[given_up_count++ % given_up.size()] = handle;
     real_log(ctx, BUSMAP_LOG_ERR, "simple-free-once: destroy MR failed");
   }
   return rc;
@@ -73,7 +81,7 @@ template <SimpleBug Bug> busmap_platform wrap_platform(const busmap_platform &p)
   if (Bug == SimpleBug::LeaksOnFailure)
     w.log = log_and_leak;
   if (Bug == SimpleBug::GivesUpOnAFailedFree) {
-    given_up.clear();
+    given_up_count = 0;
     w.h_free_mr = free_once;
   }
   return w;

@@ -59,5 +59,33 @@ TEST(KernelAllocator, AbsurdRequestsAreRefusedAndRemembered) {
   EXPECT_EQ(a.live_bytes(), 0u);
 }
 
+// Issue 15: twenty large requests were all granted before the footprint
+// check at the end of the step; the running total stops them at the limit.
+TEST(KernelAllocator, TheRunningTotalStopsAtTheLimit) {
+  KernelAllocator a(1 << 30);
+  a.set_total_limit(1000);
+  void *p = a.allocate(600);
+  ASSERT_NE(p, nullptr);
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(a.allocate(500), nullptr) << "request " << i;
+  EXPECT_EQ(a.live_bytes(), 600u);
+  EXPECT_EQ(a.refused_total(), 1100u);
+  void *q = a.allocate(400); // exactly up to the limit is granted
+  EXPECT_NE(q, nullptr);
+  a.release(p);
+  a.release(q);
+  a.reset_peak();
+  EXPECT_EQ(a.refused_total(), 0u);
+}
+
+TEST(KernelAllocator, ARefusedTotalSaturatesInsteadOfWrapping) {
+  KernelAllocator a(~std::uint64_t{0});
+  a.set_total_limit(1000);
+  void *p = a.allocate(10);
+  EXPECT_EQ(a.allocate(~std::size_t{0} - 5), nullptr);
+  EXPECT_EQ(a.refused_total(), ~std::uint64_t{0});
+  a.release(p);
+}
+
 } // namespace
 } // namespace busmap
