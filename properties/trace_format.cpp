@@ -556,6 +556,11 @@ void Reader::read_op_options(Op &op, std::size_t from,
                                "'sticky'");
     } else if (key == "sticky")
       op.count = FaultPlan::Sticky;
+    else if (key == "len") {
+      op.len = static_cast<std::uint32_t>(number(t.value(), "len", MaxFrameBytes));
+      if (op.len == 0)
+        fail(t.value().column, fmt::format("len counts bytes, 1..{}; found len=0", MaxFrameBytes));
+    }
     else if (key == "code")
       op.code = hcall_code(t.value());
     else if (key == "veto")
