@@ -378,7 +378,7 @@ const Malformed malformed[] = {
     {"gigantic extra", H + "gigantic 0x0 0x0\n", 2, 14, "unexpected '0x0'"},
     {"unknown operation", H + "load\nfrobnicate 0x0\n", 3, 1,
      "expected an operation (load, unload, add, online, offline, remove, translate, "
-     "fault-alloc, fault-hcall), found 'frobnicate'"},
+     "fault-alloc, fault-hcall, xmit, rx, dma), found 'frobnicate'"},
     {"control bytes", H + "\x01\x02\n", 2, 1, "found '\\x01\\x02'"},
     {"header after operations", H + "load\nblock 0x0 sections=1 online\n", 3, 1,
      "header line 'block' after the first operation"},
