@@ -62,6 +62,9 @@ Trace sample_trace() {
            {OpKind::FaultHcall, 0, 0, Veto::None, false, 2, BUSMAP_H_HARDWARE},
            {OpKind::Offline, 0x10000000},
            {OpKind::Remove, 0x10000000},
+           {OpKind::Rx, 0x2000},
+           {.kind = OpKind::Xmit, .addr = 0xfff000, .len = 9014},
+           {OpKind::Dma},
            {OpKind::Unload}};
   return t;
 }
@@ -82,7 +85,13 @@ std::string trace_format_text() {
          "  fault-alloc nth=K [count=N|sticky]    the K-th allocation from now fails\n"
          "  fault-hcall nth=K code=C [count=N|sticky]\n"
          "                                        the K-th firmware call answers C; count=N:\n"
-         "                                        N calls in a row, sticky: every one from the K-th\n\n"
+         "                                        N calls in a row, sticky: every one from the K-th\n"
+         "  xmit ADDR [len=N]                     the stack sends N bytes (default 1514, at most\n"
+         "                                        65536): the driver's xmit() posts descriptors\n"
+         "  rx ADDR [len=N]                       the stack posts a receive buffer: refill_rx()\n"
+         "  dma                                   the device performs every posted transfer\n"
+         "                                        (transmits complete, receive buffers consumed);\n"
+         "                                        a no-op for a driver without a data path\n\n"
          "This example is written by the program's own trace writer:\n\n" +
          write_trace(sample_trace(), "an example: one operation of each kind", "simple") +
          "\ndocs/TRACE_FORMAT.md has every field; `busmap replay FILE.trace` runs one.\n";

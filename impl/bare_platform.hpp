@@ -68,6 +68,15 @@ public:
     abi_.is_online = [](void *, std::uint64_t) { return 1; };
     abi_.get_online_mems = [](void *) {};
     abi_.put_online_mems = [](void *) {};
+    // A device with no traffic: nothing is ever posted, so quiescing is free.
+    abi_.max_sg = 16;
+    abi_.post_tx = [](void *, const std::uint64_t *, const std::uint32_t *, std::uint32_t) {
+      return -1;
+    };
+    abi_.post_rx = [](void *, std::uint64_t, std::uint32_t) { return -1; };
+    abi_.stop_traffic = [](void *) {};
+    abi_.start_traffic = [](void *) {};
+    abi_.rewrite_rx = [](void *, std::uint64_t (*)(void *, std::uint64_t), void *) { return 0; };
     abi_.h_alloc_mr = [](void *ctx, std::uint64_t, std::uint64_t length, std::uint64_t *handle) {
       auto &self = *static_cast<BarePlatform *>(ctx);
       ++self.calls_.alloc_mr;

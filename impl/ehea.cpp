@@ -11,6 +11,10 @@
 // block's pages out (after GOING_ONLINE) but the device cannot reach them:
 // the oracle's strict mode reports it, lenient mode accepts it.
 //
+// Its data path is eHEA's: the ports are stopped around every
+// re-registration and the receive queues rewritten, but a transmit of
+// memory the map misses posts the miss value to the adapter.
+//
 // One deviation from the original: eHEA masked each index with 0x1FFF, so a
 // section number above 39 bits aliased a low one (harmless on the machines
 // it ran on).  Here such a section is simply outside the table; the aliasing
@@ -177,6 +181,10 @@ struct EheaPolicy : impl::RadixPolicy {
   // eHEA takes no hotplug lock around it.
   static constexpr bool map_only_online = false;
   static constexpr bool lock_at_load = false;
+  // ehea_xmit() writes what ehea_map_vaddr() answers into the descriptor
+  // unchecked, the miss value included; ehea_rereg_mrs() stops the ports
+  // (STOP_XFER), re-registers, rewrites the receive queues and restarts.
+  static constexpr impl::DataPathRules data_path{.post_misses = true};
 };
 
 } // namespace

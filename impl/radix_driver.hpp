@@ -22,6 +22,11 @@
 // inoperable: no MR, an empty map, every translation a miss, never a wrong
 // one.  Sections inside gigantic pages are never mapped.
 //
+// The data path (impl/data_path.hpp) is the same for every policy: every
+// re-registration quiesces the device, rewrites posted receive buffers and
+// restarts; the map is only ever changed by the notifier, so xmit and
+// refill_rx see the map before or after an event, never half of one.
+//
 // `RadixPolicy` is the correct driver; every mutant of impl/mutants/ that is
 // a variant of it derives from it and shadows one member, so the zoo is a
 // list of one-line differences, not copies.
@@ -30,6 +35,7 @@
 #ifndef BUSMAP_IMPL_RADIX_DRIVER_HPP
 #define BUSMAP_IMPL_RADIX_DRIVER_HPP
 
+#include "impl/data_path.hpp"
 #include "impl/mr_register.hpp"
 #include "impl/online_walk.hpp"
 #include "impl/radix_map.hpp"
@@ -90,14 +96,16 @@ struct RadixPolicy : RegisterRules {
   /// false: load without get_online_mems(), so a load inside an open
   /// window builds its map from a block in mid-operation.
   static constexpr bool lock_at_load = true;
+  /// The data path (impl/data_path.hpp): drop misses, quiesce, rewrite, restart.
+  static constexpr DataPathRules data_path{};
 };
 
 template <class P> class CanonicalDriver {
 public:
   static constexpr busmap_driver table(const char *name, const char *description) {
-    return {BUSMAP_ABI_VERSION, name,    description, BUSMAP_DRIVER_CANONICAL,
-            &load_cb,           &unload_cb, &notify_cb, &translate_cb,
-            nullptr,            nullptr}; // no data path
+    return {BUSMAP_ABI_VERSION, name,      description, BUSMAP_DRIVER_CANONICAL,
+            &load_cb,           &unload_cb, &notify_cb,  &translate_cb,
+            &xmit_cb,           &refill_rx_cb};
   }
 
 private:
@@ -131,6 +139,16 @@ private:
   }
   static std::uint64_t translate_cb(void *drv, std::uint64_t addr) {
     return static_cast<const CanonicalDriver *>(drv)->map_.translate(addr);
+  }
+  static int xmit_cb(void *drv, std::uint64_t phys, std::uint32_t len) {
+    auto *d = static_cast<const CanonicalDriver *>(drv);
+    return xmit_buffer(d->p_, [d](std::uint64_t a) { return d->map_.translate(a); }, phys, len,
+                       P::data_path);
+  }
+  static int refill_rx_cb(void *drv, std::uint64_t phys, std::uint32_t len) {
+    auto *d = static_cast<const CanonicalDriver *>(drv);
+    return refill_rx_buffer(d->p_, [d](std::uint64_t a) { return d->map_.translate(a); }, phys,
+                            len, P::data_path);
   }
 
   void log(int level, const char *msg) const {
@@ -172,6 +190,7 @@ private:
   }
 
   void destroy() {
+    p_.stop_traffic(p_.ctx); // close the port before its MR goes
     mr_release_retrying(p_, mr_);
     map_.clear();
     if (buf_)
@@ -243,6 +262,7 @@ private:
 
   int inoperable(const char *why) {
     log(BUSMAP_LOG_ERR, why);
+    p_.stop_traffic(p_.ctx); // and it stays stopped: there is nothing to reach
     mr_release_retrying(p_, mr_);
     map_.clear();
     counted_ = 0;
@@ -317,10 +337,19 @@ private:
     return Change::Done;
   }
 
+  /// The new MR over the map, with the device quiesced around it.
   std::int64_t reregister() {
-    const std::int64_t rc = mr_reregister<P>(p_, mr_, counted_, buf_, [&](auto &&fn) {
-      map_.for_each_present([&](std::uint64_t s, std::uint32_t) { return fn(s); });
-    });
+    const std::int64_t rc = quiesced_reregister(
+        p_, P::data_path, rereg_failed_,
+        [&] {
+          return mr_reregister<P>(p_, mr_, counted_, buf_, [&](auto &&fn) {
+            map_.for_each_present([&](std::uint64_t s, std::uint32_t) { return fn(s); });
+          });
+        },
+        [](void *self, std::uint64_t phys) {
+          return static_cast<const CanonicalDriver *>(self)->map_.translate(phys);
+        },
+        this);
     if (rc != BUSMAP_H_SUCCESS && P::free_mr_again_on_error)
       p_.h_free_mr(p_.ctx, mr_.handle); // the bug: mr_reregister already freed it
     return rc;
@@ -332,6 +361,7 @@ private:
   std::uint64_t *buf_ = nullptr;
   std::uint64_t counted_ = 0; // sections the MR declares
   bool inoperable_ = false;
+  bool rereg_failed_ = false; // a re-registration failed once (DataPathRules)
 };
 
 } // namespace busmap::impl

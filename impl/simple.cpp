@@ -9,7 +9,9 @@
 // Timing follows strict mode: a block is mapped when GOING_ONLINE arrives
 // (its pages reach the allocator before ONLINE) and unmapped when
 // GOING_OFFLINE arrives (before migration), and each CANCEL undoes the
-// matching GOING.  A failed update answers NOTIFY_BAD after restoring the old
+// matching GOING.  Its data path is impl/data_path.hpp's: every
+// re-registration stops traffic, and restarts it with the receive buffers
+// rewritten once the new MR is in place.  A failed update answers NOTIFY_BAD after restoring the old
 // map; a failure that cannot be refused (a CANCEL, or a failed restore)
 // leaves the driver logged as inoperable with no MR and every lookup a miss.
 //
@@ -17,6 +19,7 @@
 #include "impl/drivers.hpp"
 
 #include "busmap/layout_arith.hpp"
+#include "impl/data_path.hpp"
 #include "impl/mr_register.hpp"
 #include "impl/online_walk.hpp"
 
@@ -35,7 +38,18 @@ struct Simple {
   SectionArray map;
   busmap::impl::MrState mr;
   bool inoperable = false;
+  bool rereg_failed = false; // for DataPathRules; the correct rules ignore it
 };
+
+// The bus address of addr over the sorted array `a`: its rank in it.
+std::uint64_t lookup(const Simple &d, const SectionArray &a, std::uint64_t addr) {
+  const std::uint64_t shift = d.p->section_shift;
+  const std::uint64_t s = busmap::arith::section_of(addr, shift);
+  const std::uint64_t *begin = a.at, *end = a.at + a.count;
+  const std::uint64_t *it = std::lower_bound(begin, end, s);
+  const std::uint64_t slot = it != end && *it == s ? std::uint64_t(it - begin) : BUSMAP_INVALID;
+  return busmap::arith::translate_slot(d.p->bus_start, slot, shift, addr);
+}
 
 void log_err(const busmap_platform *p, const char *what) {
   p->log(p->ctx, BUSMAP_LOG_ERR, what);
@@ -48,19 +62,32 @@ void release(const busmap_platform *p, SectionArray &a) {
 
 // --- The MR over a sorted section array. ----------------------------------
 
-// Replaces the MR by one over `a` (impl/mr_register.hpp); the page buffer
-// comes from the platform like every other byte the driver holds.
+// Replaces the MR by one over `a` (impl/mr_register.hpp) with the device
+// quiesced (impl/data_path.hpp), receive buffers rewritten over `a`; the
+// page buffer comes from the platform like every other byte the driver holds.
 std::int64_t register_mr(Simple &d, const SectionArray &a) {
   const busmap_platform &p = *d.p;
   auto *buf = static_cast<std::uint64_t *>(
       p.alloc(p.ctx, sizeof(std::uint64_t) * busmap::impl::register_buffer_entries(p)));
   if (!buf)
     return BUSMAP_H_RESOURCE;
-  const std::int64_t rc =
-      busmap::impl::mr_reregister(p, d.mr, a.count, buf, [&](auto &&fn) {
-        for (std::size_t i = 0; i < a.count && fn(a.at[i]); ++i) {
-        }
-      });
+  struct Over {
+    const Simple *d;
+    const SectionArray *a;
+  } over{&d, &a};
+  const std::int64_t rc = busmap::impl::quiesced_reregister(
+      p, busmap::impl::DataPathRules{}, d.rereg_failed,
+      [&] {
+        return busmap::impl::mr_reregister(p, d.mr, a.count, buf, [&](auto &&fn) {
+          for (std::size_t i = 0; i < a.count && fn(a.at[i]); ++i) {
+          }
+        });
+      },
+      [](void *arg, std::uint64_t phys) {
+        const auto *o = static_cast<const Over *>(arg);
+        return lookup(*o->d, *o->a, phys);
+      },
+      &over);
   p.free(p.ctx, buf);
   return rc;
 }
@@ -155,6 +182,7 @@ void *simple_load(const busmap_platform *p) {
 void simple_unload(void *drv) {
   auto *d = static_cast<Simple *>(drv);
   const busmap_platform *p = d->p;
+  p->stop_traffic(p->ctx); // close the port before its MR goes
   busmap::impl::mr_release_retrying(*p, d->mr);
   release(p, d->map);
   p->free(p->ctx, d);
@@ -178,6 +206,7 @@ int update(Simple &d, std::uint64_t start_pfn, std::uint64_t nr_pages, bool add,
   if (can_veto)
     return BUSMAP_NOTIFY_BAD;
   if (!d.inoperable) { // the change was refused but cannot be vetoed
+    d.p->stop_traffic(d.p->ctx); // for good: nothing left to reach
     busmap::impl::mr_release_retrying(*d.p, d.mr);
     log_err(d.p, "simple: cannot apply a cancel event; driver inoperable");
     d.inoperable = true;
@@ -201,14 +230,19 @@ int simple_notify(void *drv, busmap_mem_action action, std::uint64_t start_pfn,
 
 std::uint64_t simple_translate(void *drv, std::uint64_t addr) {
   const auto &d = *static_cast<const Simple *>(drv);
-  const std::uint64_t shift = d.p->section_shift;
-  if (d.inoperable)
-    return BUSMAP_INVALID;
-  const std::uint64_t s = busmap::arith::section_of(addr, shift);
-  const std::uint64_t *begin = d.map.at, *end = d.map.at + d.map.count;
-  const std::uint64_t *it = std::lower_bound(begin, end, s);
-  const std::uint64_t slot = it != end && *it == s ? std::uint64_t(it - begin) : BUSMAP_INVALID;
-  return busmap::arith::translate_slot(d.p->bus_start, slot, shift, addr);
+  return d.inoperable ? BUSMAP_INVALID : lookup(d, d.map, addr);
+}
+
+int simple_xmit(void *drv, std::uint64_t phys, std::uint32_t len) {
+  const auto &d = *static_cast<const Simple *>(drv);
+  return busmap::impl::xmit_buffer(
+      *d.p, [&](std::uint64_t a) { return simple_translate(drv, a); }, phys, len, {});
+}
+
+int simple_refill_rx(void *drv, std::uint64_t phys, std::uint32_t len) {
+  const auto &d = *static_cast<const Simple *>(drv);
+  return busmap::impl::refill_rx_buffer(
+      *d.p, [&](std::uint64_t a) { return simple_translate(drv, a); }, phys, len, {});
 }
 
 } // namespace
@@ -225,8 +259,8 @@ const busmap_driver simple = {
     simple_unload,
     simple_notify,
     simple_translate,
-    nullptr, // xmit: no data path
-    nullptr, // refill_rx
+    simple_xmit,
+    simple_refill_rx,
 };
 
 } // namespace busmap::drivers

@@ -184,6 +184,9 @@ void Partition::unload() {
     driver_->unload(instance_);
   }
   instance_ = nullptr;
+  if (!device_.tx().empty() || !device_.rx().empty() || device_.stopped())
+    note(JournalEntry::Kind::Device, "the driver's queues are destroyed with it: device reset");
+  device_.reset();
 }
 
 std::uint64_t Partition::translate(std::uint64_t phys_addr) {
@@ -360,6 +363,8 @@ OpOutcome Partition::migrate(std::uint64_t base) {
            fmt::format("kernel refuses: the pages of {:#x} are migrated already", base));
     return out;
   }
+  if (pinned_by_device(window_->block))
+    return end_window(base, false); // its migration fails: CANCEL_OFFLINE
   window_->migrated = true;
   note(JournalEntry::Kind::Kernel,
        fmt::format("pages of {:#x} migrated, its sections offline", base));
@@ -382,6 +387,15 @@ OpOutcome Partition::end_window(std::uint64_t base, bool cancel) {
            fmt::format("kernel refuses: the offline of {:#x} cannot fail after migration", base));
     return out;
   }
+  // Linux's offline_pages() cannot migrate a page the device holds (its
+  // reference is elevated, so migrate_pages() fails): the offline fails
+  // after GOING_OFFLINE and CANCEL_OFFLINE is sent.
+  const bool pinned = w.offline && !cancel && !w.migrated && pinned_by_device(w.block);
+  if (pinned) {
+    note(JournalEntry::Kind::Kernel,
+         fmt::format("page migration of {:#x} fails: the device holds pages of it", base));
+    cancel = true;
+  }
   window_.reset();
   Block *b = memory_.find(base);
   if (!w.offline) {
@@ -395,8 +409,10 @@ OpOutcome Partition::end_window(std::uint64_t base, bool cancel) {
     broadcast(cancel ? BUSMAP_MEM_CANCEL_OFFLINE : BUSMAP_MEM_OFFLINE, w.block);
     out.note = cancel ? "migration failed, offline cancelled" : "offline";
   }
-  out.path = !cancel ? "completed" : w.offline ? "cancelled by a migration failure"
-                                               : "cancelled after GOING_ONLINE";
+  out.path = !cancel   ? "completed"
+             : pinned  ? "cancelled, pages pinned by the device"
+             : w.offline ? "cancelled by a migration failure"
+                         : "cancelled after GOING_ONLINE";
   resume_parked_load(out);
   return out;
 }
@@ -557,6 +573,16 @@ std::int64_t Partition::cb_register_pages(void *ctx, std::uint64_t handle,
 std::int64_t Partition::cb_free_mr(void *ctx, std::uint64_t handle) {
   Partition &p = self(ctx);
   const bool was_orphan = p.firmware_.orphaned(handle);
+  const auto live = p.firmware_.live_mrs().find(handle);
+  if (live != p.firmware_.live_mrs().end() && !was_orphan) {
+    const std::size_t seen = p.device_.unquiesced().size();
+    p.device_.before_free(live->second);
+    if (p.device_.unquiesced().size() != seen)
+      p.note(JournalEntry::Kind::Device,
+             fmt::format("MR {} freed while traffic runs: the device holds {} entr{} into it",
+                         handle, p.device_.unquiesced().size() - seen,
+                         p.device_.unquiesced().size() - seen == 1 ? "y" : "ies"));
+  }
   std::int64_t rc = p.firmware_.free_mr(handle);
   p.note(JournalEntry::Kind::Hcall,
          fmt::format("h_free_mr(MR {}) -> {}{}", handle, hcall_label(rc),
@@ -651,10 +677,16 @@ int Partition::cb_post_rx(void *ctx, std::uint64_t bus, std::uint32_t len) {
   return device_answer(p, rc, fmt::format("post_rx(bus {:#x}, {} bytes)", bus, len), why);
 }
 
+// In-flight transmits finish before the queues stop (netif_tx_stop_all_queues
+// and eHEA's STOP_XFER wait for the send queue to drain).
 void Partition::cb_stop_traffic(void *ctx) {
   Partition &p = self(ctx);
+  const std::size_t done = p.device_.stopped() ? 0 : p.device_.complete_tx(p.firmware_, p.memory_);
   p.device_.stop();
-  p.note(JournalEntry::Kind::Device, "stop_traffic()");
+  p.note(JournalEntry::Kind::Device,
+         done ? fmt::format("stop_traffic(): {} in-flight transmit entr{} read first", done,
+                            done == 1 ? "y" : "ies")
+              : std::string("stop_traffic()"));
 }
 
 void Partition::cb_start_traffic(void *ctx) {
@@ -671,6 +703,71 @@ int Partition::cb_rewrite_rx(void *ctx, std::uint64_t (*xlate)(void *, std::uint
   const int rc = xlate ? p.device_.rewrite_rx(DriverXlate::call, &driver_xlate, why)
                        : p.device_.rewrite_rx(xlate, arg, why);
   return device_answer(p, rc, "rewrite_rx()", why);
+}
+
+} // namespace busmap
+
+namespace busmap {
+
+// --- The stack's side of the data path, and the device's transfers. -------
+
+bool Partition::pinned_by_device(const Block &b) const {
+  return device_.pins(b.first_section, b.first_section + b.sections, config().section_shift);
+}
+
+bool Partition::has_data_path() const {
+  return driver_ && driver_->abi_version >= 2 && driver_->xmit && driver_->refill_rx;
+}
+
+OpOutcome Partition::hand_buffer(bool rx, std::uint64_t phys, std::uint32_t len) {
+  OpOutcome out;
+  const char *what = rx ? "refill_rx" : "xmit";
+  if (!instance_) {
+    refuse(out, "not loaded", fmt::format("stack: no driver loaded, {} not called", what));
+    return out;
+  }
+  if (len == 0 || phys + (len - 1) < phys) {
+    refuse(out, "refused, the buffer wraps past 2^64",
+           fmt::format("stack: a buffer of {} bytes at {:#x} does not exist", len, phys));
+    return out;
+  }
+  if (!has_data_path()) {
+    refuse(out, "no data path",
+           fmt::format("stack: the driver has no data path (ABI {}{}): {} not called",
+                       driver_->abi_version, driver_->abi_version >= 2 ? ", NULL xmit/refill_rx" : "",
+                       what));
+    return out;
+  }
+  note(JournalEntry::Kind::Driver, fmt::format("{}({:#x}, {} bytes)", what, phys, len));
+  device_.posting_for(phys);
+  int rc;
+  {
+    DriverCall in(rx ? "refill_rx()" : "xmit()");
+    rc = rx ? driver_->refill_rx(instance_, phys, len) : driver_->xmit(instance_, phys, len);
+  }
+  device_.posting_for(std::nullopt);
+  out.path = rc == 0 ? "posted" : "dropped by the driver";
+  out.note = fmt::format("  {} answered {}", what, rc);
+  note(JournalEntry::Kind::Driver, out.note);
+  return out;
+}
+
+OpOutcome Partition::xmit(std::uint64_t phys, std::uint32_t len) { return hand_buffer(false, phys, len); }
+OpOutcome Partition::refill_rx(std::uint64_t phys, std::uint32_t len) {
+  return hand_buffer(true, phys, len);
+}
+
+OpOutcome Partition::dma() {
+  OpOutcome out;
+  const bool posted = !device_.tx().empty() || !device_.rx().empty();
+  const std::size_t n = device_.perform(firmware_, memory_);
+  out.path = !posted ? "nothing posted"
+             : n     ? "transfers performed"
+                     : "traffic stopped, nothing transferred";
+  out.note = fmt::format("device: {} entr{} transferred{}", n, n == 1 ? "y" : "ies",
+                         posted && !n ? " (traffic is stopped)" : "");
+  note(JournalEntry::Kind::Device, out.note);
+  return out;
 }
 
 } // namespace busmap

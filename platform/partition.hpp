@@ -62,7 +62,9 @@ struct OpOutcome {
   /// holds its pages"; for split operations "window
   /// opened", "migrated", "refused by the kernel, another hotplug operation
   /// in progress", "refused by the kernel, no such operation in progress",
-  /// "refused by the kernel, migration already done"; for an offline of a
+  /// "refused by the kernel, migration already done"; "cancelled, pages pinned
+  /// by the device" (an offline whose block holds pages the device holds:
+  /// its migration fails); for an offline of a
   /// block with a gigantic page "refused by the kernel, a gigantic page
   /// cannot be isolated".
   std::string path = "completed";
@@ -131,6 +133,20 @@ public:
   OpOutcome end_window(std::uint64_t base, bool cancel);
   const std::optional<HotplugWindow> &window() const { return window_; }
 
+  // --- The data path (ABI 2; platform/device.hpp). --------------------------
+  /// The stack hands the driver a buffer to send (xmit) or to receive into
+  /// (refill_rx).  Path "posted", "dropped by the driver", "no data path"
+  /// (NULL xmit/refill_rx or an ABI 1 driver: nothing is called), "not
+  /// loaded", "refused, the buffer wraps past 2^64".
+  OpOutcome xmit(std::uint64_t phys, std::uint32_t len);
+  OpOutcome refill_rx(std::uint64_t phys, std::uint32_t len);
+  /// The device performs every posted transfer (Device::perform).  Path
+  /// "transfers performed", "traffic stopped, nothing transferred",
+  /// "nothing posted".
+  OpOutcome dma();
+  /// The hosted driver has a data path (ABI 2, xmit and refill_rx set).
+  bool has_data_path() const;
+
   // --- State, for the oracle. ----------------------------------------------
   Memory &memory() { return memory_; }
   const Memory &memory() const { return memory_; }
@@ -155,6 +171,8 @@ private:
                        busmap_mem_action cancel, Veto veto, OpOutcome &out);
   bool refuse_while_window(OpOutcome &out);
   void refuse(OpOutcome &out, std::string path, std::string note);
+  bool pinned_by_device(const Block &b) const;
+  OpOutcome hand_buffer(bool rx, std::uint64_t phys, std::uint32_t len);
   void finish_load(); // after load() returned on the strand
   void resume_parked_load(OpOutcome &out);
   int notify_chain(busmap_mem_action action, const Block &b, Veto veto, OpOutcome &out);

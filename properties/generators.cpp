@@ -452,6 +452,7 @@ private:
   void arm_fault(FaultBefore kind, const StepGene &g);
   static Op fault_op(OpKind kind, const StepGene &g);
   void translate(const StepGene &g);
+  void data_path(const StepGene &g, OpKind kind);
   bool add(const StepGene &g);
   void on_absent(const StepGene &g);
   void dispatch(const StepGene &g);
@@ -546,6 +547,32 @@ void Concretizer::translate(const StepGene &g) {
   emit(op);
 }
 
+// A buffer where the data path has something to get right: the start of
+// an online section, one that runs over a section's end (into the next
+// section, another block or nothing), one across a kernel page boundary,
+// memory that is not there (to be dropped), or the top of the space.  The
+// block is usually the one touched last, so a buffer lands in memory an
+// event is about to offline.  Lengths: the default frame, a minimum one,
+// a jumbo one and a 64 KiB GSO packet.
+void Concretizer::data_path(const StepGene &g, OpKind kind) {
+  static constexpr std::uint32_t lens[] = {DefaultFrameBytes, 60, 9014, MaxFrameBytes};
+  Op op{kind};
+  op.len = lens[(g.section >> 8) % std::size(lens)];
+  Known *k = g.probe <= Probe::Inner ? choose({BlockState::Online}, g.pick) : nullptr;
+  if (k) {
+    const std::uint64_t base = addr(k->first + g.section % k->sections);
+    const std::uint64_t page = 1ull << c_.page_shift;
+    op.addr = g.probe == Probe::First  ? base
+              : g.probe == Probe::Last ? base + c_.section_size() - op.len / 2
+                                       : base + page - op.len / 3;
+  } else {
+    auto gaps = absent_addresses();
+    op.addr = g.probe == Probe::Absent && !gaps.empty() ? gaps[g.pick % gaps.size()]
+                                                         : top_address(g.pick) & ~0xfffull;
+  }
+  emit(op);
+}
+
 void Concretizer::hotplug(OpKind kind, std::initializer_list<BlockState> preferred,
                           const StepGene &g) {
   Known *k = choose(preferred, g.pick);
@@ -596,6 +623,11 @@ void Concretizer::window(const StepGene &g, Intent inside) {
   if (inside == Intent::LoadInOfflineWindow)
     emit({OpKind::Load});
   emit({OpKind::Translate, base + (g.section % 2 ? 0x1040 : 0)});
+  // The data path in the window: a buffer the stack hands over in the block
+  // itself (an online's may be posted and must survive a cancel's rewrite;
+  // an offline's must be dropped).
+  if (g.section & 4)
+    emit({offline ? OpKind::Xmit : OpKind::Rx, base + 0x1040});
   if (inside == Intent::UnloadInOnlineWindow)
     emit({OpKind::Unload});
   loaded_ = inside == Intent::LoadInOfflineWindow || (loaded_ && inside != Intent::UnloadInOnlineWindow);
@@ -732,6 +764,9 @@ void Concretizer::dispatch(const StepGene &g) {
   case Intent::SplitHotplug:
   case Intent::LoadInOfflineWindow:
   case Intent::UnloadInOnlineWindow: return window(g, g.intent);
+  case Intent::Xmit: return data_path(g, OpKind::Xmit);
+  case Intent::Rx: return data_path(g, OpKind::Rx);
+  case Intent::Dma: return emit({OpKind::Dma});
   }
 }
 
@@ -752,7 +787,8 @@ const char *to_string(Intent i) {
       "translate",     "online",        "offline",       "remove",    "add",
       "fault-alloc",   "fault-hcall",   "reload",        "online-again", "offline-again",
       "remove-online", "on-absent",     "load-again",    "add-online",
-      "split-hotplug", "load-in-offline-window", "unload-in-online-window"};
+      "split-hotplug", "load-in-offline-window", "unload-in-online-window",
+      "xmit",          "rx",            "dma"};
   return names[static_cast<std::size_t>(i)];
 }
 
@@ -820,7 +856,10 @@ rc::Gen<StepGene> gen_step() {
                                   {5, Intent::AddOnline},
                                   {3, Intent::SplitHotplug},
                                   {3, Intent::LoadInOfflineWindow},
-                                  {2, Intent::UnloadInOnlineWindow}});
+                                  {2, Intent::UnloadInOnlineWindow},
+                                  {4, Intent::Xmit},
+                                  {4, Intent::Rx},
+                                  {4, Intent::Dma}});
   // Most faults hit one of the next few calls; some reach deep into a
   // re-registration (8 calls per 16 MiB section) or a big table build.
   auto nth = weighted_gen<std::uint32_t>({{7, between<std::uint32_t>(1, 8)},

@@ -72,9 +72,13 @@ enum class Intent {
   SplitHotplug,         // online/offline in phases, translations in the window
   LoadInOfflineWindow,  // (unload,) GOING_OFFLINE, load, translate, OFFLINE or cancel
   UnloadInOnlineWindow, // (load,) GOING_ONLINE, translate, unload, ONLINE or cancel
+  // The data path (see Concretizer::data_path for the addresses).
+  Xmit, // the stack sends a buffer
+  Rx,   // the stack posts a receive buffer
+  Dma,  // the device performs what is posted
 };
 const char *to_string(Intent i);
-inline constexpr std::size_t IntentCount = 17;
+inline constexpr std::size_t IntentCount = 20;
 
 /// Which address a Translate intent probes.
 enum class Probe { First, Last, Inner, Absent, Top };

@@ -1,7 +1,7 @@
 //===- properties/hotplug_op.hpp - trace ops on a partition -------*- C++ -*-===//
 //
 // The one place that maps an `online`/`offline` trace op, atomic or one
-// phase of a split operation, and a fault op onto the partition's calls,
+// phase of a split operation, a data-path op, and a fault op onto the partition's calls,
 // so the oracle and the renderer perform them the same way.
 //
 //===----------------------------------------------------------------------===//
@@ -18,6 +18,8 @@ namespace busmap {
 /// Performs an Online or Offline op; `cp` is called at the checkpoint
 /// inside an atomic one.
 OpOutcome perform_hotplug(Partition &part, const Op &op, const Partition::Checkpoint &cp);
+/// Performs an Xmit, Rx or Dma op (the stack's and the device's side).
+OpOutcome perform_data_path(Partition &part, const Op &op);
 /// Arms the fault of a FaultAlloc or FaultHcall op.
 void arm_fault(Partition &part, const Op &op);
 /// What the end of a trace still implies, one op at a time: the kernel

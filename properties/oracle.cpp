@@ -44,6 +44,19 @@ const std::vector<Invariant> &invariants() {
        "leaked; no veto or failed load without a fault"},
       {inv::VetoPolicy, "9. Veto policy",
        "a driver that rejects hotplug leaves its state unchanged and logs why"},
+      {inv::DmaMiss, "10. Device safety: every transfer reaches a page",
+       "every entry the device transfers carries a bus address a complete live MR has a page at, "
+       "never the miss value"},
+      {inv::DmaMisdirected, "10. Device safety: the page it was posted for",
+       "every transfer lands on the page (and offset) the stack handed over: the layout did not "
+       "change under a posted entry"},
+      {inv::DmaNotLive, "10. Device safety: into DMA-live memory",
+       "a transfer at dma reaches only memory that is online or going online"},
+      {inv::DmaUnquiesced, "10. Device safety: quiesce first",
+       "no MR the device holds entries into is freed while traffic runs"},
+      {inv::TrafficStopped, "10. Device safety: traffic restarted",
+       "after a step outside a hotplug window, a driver that holds a complete live MR has traffic "
+       "running"},
       {inv::Canonical, "Canonical layout",
        "translate(p) equals the rank-based address over the mapped sections; one MR at the bus "
        "start of their total size"},
@@ -140,6 +153,9 @@ private:
 
   // Checks, in invariant order.
   void check_misuse();
+  void check_device();
+  void judge_transfer(const DmaTransfer &t) const;
+  void check_traffic();
   void check_unloaded();
   void check_mrs();
   void check_registered_pages();
@@ -197,6 +213,7 @@ private:
   bool inoperable_ = false; // after a logged fault: no MR, no translation; until load
   std::size_t logs_at_load_ = 0;
   std::size_t misuse_seen_ = 0;
+  std::size_t transfers_seen_ = 0, unquiesced_seen_ = 0; // the device's facts judged
   std::size_t refusals_mark_ = 0;
   std::string current_where_; // the look in progress, for the report
   // The model's sets for the partition as it is now; see refresh().
@@ -241,6 +258,7 @@ Verdict Run::execute_steps() {
     try {
       path = perform(op);
       look(where);
+      check_traffic();
       current_where_.clear();
     } catch (Found &f) {
       verdict.violation = violation(i, op, where, f);
@@ -304,6 +322,7 @@ std::optional<Violation> Run::finish(Verdict &verdict) {
     try {
       perform(*close);
       look(where);
+      check_traffic();
     } catch (Found &f) {
       Violation v = violation(trace_.ops.size(), *close, where, f);
       v.op += label;
@@ -352,6 +371,10 @@ std::string Run::perform(const Op &op) {
     arm_fault(part_, op);
     part_.note(JournalEntry::Kind::Kernel, describe_fault(op));
     return {};
+  case OpKind::Xmit:
+  case OpKind::Rx:
+  case OpKind::Dma:
+    return perform_data_path(part_, op).path;
   }
   return {};
 }
@@ -502,6 +525,7 @@ void Run::look(std::string_view where) {
   current_where_ = std::string(where);
   refresh();
   check_misuse();
+  check_device();
   if (part_.loading()) { // mid-load: only what the firmware holds is judged
     check_mrs();
     check_registered_pages();
@@ -565,6 +589,92 @@ void Run::check_misuse() {
     misuse_seen_ = all.size();
     throw Found{inv::CleanFailure, "every free and MR call names something live", what};
   }
+}
+
+// --- Invariant 10: the device's data path (platform/device.hpp). -----------
+
+/// "transmit entry posted for 0x1000 (bus 0x8000000000001000, 1514 bytes)".
+static std::string describe_entry(bool rx, const PostedBuffer &e) {
+  return fmt::format("{} entry {}(bus {}, {} bytes)", rx ? "receive" : "transmit",
+                     e.from_stack ? fmt::format("posted for {} ", hex(e.phys)) : std::string(),
+                     e.bus == BUSMAP_INVALID ? std::string("BUSMAP_INVALID") : hex(e.bus), e.len);
+}
+
+// The facts the device recorded since the last look, oldest first: an MR
+// freed under running traffic is the cause of what its entries then reach,
+// so it is judged first.
+void Run::check_device() {
+  const Device &d = part_.device();
+  if (unquiesced_seen_ < d.unquiesced().size()) {
+    const UnquiescedFree &u = d.unquiesced()[unquiesced_seen_];
+    unquiesced_seen_ = d.unquiesced().size();
+    transfers_seen_ = d.transfers().size();
+    throw Found{inv::DmaUnquiesced,
+                fmt::format("traffic stopped before MR {} is freed: the device holds entries into it",
+                            u.mr),
+                fmt::format("MR {} freed while traffic runs; the device holds the {}", u.mr,
+                            describe_entry(u.rx, u.entry))};
+  }
+  while (transfers_seen_ < d.transfers().size())
+    judge_transfer(d.transfers()[transfers_seen_++]);
+}
+
+void Run::judge_transfer(const DmaTransfer &t) const {
+  const std::string entry = describe_entry(t.rx, t.entry);
+  const std::string expected =
+      fmt::format("the device reaches {} through bus {} in a complete live MR",
+                  t.entry.from_stack ? hex(t.posted) : std::string("a page"), hex(t.bus));
+  switch (t.reach) {
+  case DmaTransfer::Reach::NoMr:
+    if (t.entry.bus == BUSMAP_INVALID)
+      throw Found{inv::DmaMiss,
+                  "no entry carries the miss value: a buffer the map misses is dropped, not posted",
+                  fmt::format("the {} carries the miss value", entry)};
+    throw Found{inv::DmaMiss, expected,
+                fmt::format("no live MR contains bus {} ({})", hex(t.bus), entry)};
+  case DmaTransfer::Reach::IncompleteMr:
+    throw Found{inv::DmaMiss, expected,
+                fmt::format("MR {} holding bus {} is incomplete ({})", t.mr, hex(t.bus), entry)};
+  case DmaTransfer::Reach::NoPage:
+    throw Found{inv::DmaMiss, expected,
+                fmt::format("MR {} has no page at bus {} ({})", t.mr, hex(t.bus), entry)};
+  case DmaTransfer::Reach::Page:
+    break;
+  }
+  if (t.entry.from_stack && t.landed != t.posted)
+    throw Found{inv::DmaMisdirected, expected,
+                fmt::format("it reaches {} through MR {}: the {} points at another page now",
+                            hex(t.landed), t.mr, entry)};
+  // In-flight transmits read at stop_traffic() are read inside the event
+  // being delivered, whose phase change the kernel has already made; the
+  // stack's buffer was live when posted (docs/ORACLE.md).
+  const bool live = t.landed_phase &&
+                    (*t.landed_phase == Phase::Online || *t.landed_phase == Phase::GoingOnline);
+  if (!live && !t.at_stop)
+    throw Found{inv::DmaNotLive,
+                fmt::format("the device reaches only DMA-live memory ({})", entry),
+                fmt::format("it reaches {}, {}", hex(t.landed),
+                            t.landed_phase ? fmt::format("in a block that is {}",
+                                                         to_string(*t.landed_phase))
+                                           : std::string("not partition memory"))};
+}
+
+// A liveness rule, judged after a step with no hotplug window open: a
+// driver that stopped the device and is operational again (it holds a
+// complete live MR) has restarted it.  Linux's dev_watchdog reports such a
+// queue as a transmit timeout; nothing else ever restarts it.
+void Run::check_traffic() {
+  if (!part_.loaded() || part_.window() || !part_.device().stopped() || !part_.has_data_path())
+    return;
+  const Firmware &fw = part_.firmware();
+  for (const auto &[h, mr] : fw.live_mrs())
+    if (!fw.orphaned(h) && mr.complete()) {
+      current_where_ = "after the step, with no hotplug operation in progress";
+      throw Found{inv::TrafficStopped,
+                  "traffic running: the driver is operational (a complete live MR) and no hotplug "
+                  "operation is in progress",
+                  fmt::format("the device is stopped while the driver holds MR {}", h)};
+    }
 }
 
 void Run::check_unloaded() {

@@ -51,6 +51,12 @@ inline constexpr const char *Reclaimable = "reclaimable";    // 6
 inline constexpr const char *Footprint = "footprint";        // 7
 inline constexpr const char *CleanFailure = "clean-failure"; // 8
 inline constexpr const char *VetoPolicy = "veto-policy";     // 9
+// 10, device safety (the data path), and its liveness:
+inline constexpr const char *DmaMiss = "dma-miss";               // no page reached
+inline constexpr const char *DmaMisdirected = "dma-misdirected"; // another page reached
+inline constexpr const char *DmaNotLive = "dma-not-live";        // a page not DMA-live
+inline constexpr const char *DmaUnquiesced = "dma-unquiesced";   // MR freed under traffic
+inline constexpr const char *TrafficStopped = "traffic-stopped"; // never restarted
 inline constexpr const char *Canonical = "canonical";        // exact layout
 inline constexpr const char *Crash = "crash";                // driver crashed (isolation)
 inline constexpr const char *Timeout = "timeout";            // driver hung (isolation)

@@ -20,6 +20,9 @@ const char *to_string(OpKind k) {
   case OpKind::Translate: return "translate";
   case OpKind::FaultAlloc: return "fault-alloc";
   case OpKind::FaultHcall: return "fault-hcall";
+  case OpKind::Xmit: return "xmit";
+  case OpKind::Rx: return "rx";
+  case OpKind::Dma: return "dma";
   }
   return "?";
 }
@@ -71,6 +74,14 @@ OpOutcome perform_hotplug(Partition &part, const Op &op, const Partition::Checkp
   return {};
 }
 
+OpOutcome perform_data_path(Partition &part, const Op &op) {
+  switch (op.kind) {
+  case OpKind::Xmit: return part.xmit(op.addr, op.len);
+  case OpKind::Rx: return part.refill_rx(op.addr, op.len);
+  default: return part.dma();
+  }
+}
+
 static std::string hcall_code_name(std::int64_t code) {
   const char *name = hcall_name(code);
   return name ? name : fmt::format("{}", code);
@@ -81,6 +92,13 @@ std::string format_op(const Op &op) {
   switch (op.kind) {
   case OpKind::Load:
   case OpKind::Unload:
+  case OpKind::Dma:
+    break;
+  case OpKind::Xmit:
+  case OpKind::Rx:
+    s += fmt::format(" {:#x}", op.addr);
+    if (op.len != DefaultFrameBytes)
+      s += fmt::format(" len={}", op.len);
     break;
   case OpKind::Add:
     s += fmt::format(" {:#x} sections={}", op.addr, op.sections);

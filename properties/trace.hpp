@@ -3,8 +3,9 @@
 // A trace is what the oracle runs: a starting layout and a sequence of
 // operations, each one thing that happens to a partition (the hypervisor
 // assigns or reclaims a block, the kernel onlines or offlines one with its
-// veto and cancel paths, a device translates an address, a fault is armed,
-// the driver is loaded or unloaded).  The same structure is generated and
+// veto and cancel paths, a device translates an address, the stack sends or
+// posts a buffer and the device transfers it, a fault is armed, the driver
+// is loaded or unloaded).  The same structure is generated and
 // shrunk by RapidCheck, written to and read from .trace files, and built by
 // hand in tests, so a shrunk counterexample maps one to one onto a file.
 //
@@ -31,7 +32,17 @@ enum class OpKind {
   Translate,  // a device asks for the bus address of addr
   FaultAlloc, // the nth allocation from now fails (and `count`-1 after it)
   FaultHcall, // the nth firmware call from now answers `code` (and `count`-1 after it)
+  // The data path (ABI 2; a no-op noted in the journal for a driver without one).
+  Xmit, // the stack sends `len` bytes at addr: driver->xmit()
+  Rx,   // the stack posts a receive buffer of `len` bytes at addr: driver->refill_rx()
+  Dma,  // the device performs every posted transfer (platform/device.hpp)
 };
+
+/// The default `len` of xmit and rx: an Ethernet frame of a 1500-byte MTU
+/// with its 14-byte header (the FCS is the adapter's).
+inline constexpr std::uint32_t DefaultFrameBytes = 1514;
+/// The longest buffer the stack hands over: a 64 KiB GSO packet.
+inline constexpr std::uint32_t MaxFrameBytes = 65536;
 
 /// Which part of an online or offline an op is.  Atomic is the whole
 /// operation (the short spelling); the others split it into a window that
@@ -56,6 +67,7 @@ struct Op {
   std::uint32_t count = 1;    // FaultAlloc, FaultHcall: calls that fail in a row;
                               // FaultPlan::Sticky (0): every one from the nth on
   HotplugPhase phase = HotplugPhase::Atomic; // Online, Offline
+  std::uint32_t len = DefaultFrameBytes;     // Xmit, Rx: buffer length in bytes
 
   friend bool operator==(const Op &, const Op &) = default;
 };

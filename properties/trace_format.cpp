@@ -110,16 +110,15 @@ const HcallCode hcall_codes[] = {
     {"H_PARAMETER", BUSMAP_H_PARAMETER}, {"H_RESOURCE", BUSMAP_H_RESOURCE},
 };
 
-const char *const op_names[] = {"load", "unload", "add", "online", "offline",
-                                "remove", "translate", "fault-alloc", "fault-hcall"};
-const OpKind op_kinds[] = {OpKind::Load,   OpKind::Unload,    OpKind::Add,
-                           OpKind::Online, OpKind::Offline,   OpKind::Remove,
-                           OpKind::Translate, OpKind::FaultAlloc, OpKind::FaultHcall};
+const OpKind op_kinds[] = {OpKind::Load,       OpKind::Unload,     OpKind::Add,
+                           OpKind::Online,     OpKind::Offline,    OpKind::Remove,
+                           OpKind::Translate,  OpKind::FaultAlloc, OpKind::FaultHcall,
+                           OpKind::Xmit,       OpKind::Rx,         OpKind::Dma};
 
 std::optional<OpKind> find_op(std::string_view word) {
-  for (std::size_t i = 0; i < std::size(op_names); ++i)
-    if (word == op_names[i])
-      return op_kinds[i];
+  for (OpKind k : op_kinds)
+    if (word == to_string(k))
+      return k;
   return std::nullopt;
 }
 
@@ -557,6 +556,11 @@ void Reader::read_op_options(Op &op, std::size_t from,
                                "'sticky'");
     } else if (key == "sticky")
       op.count = FaultPlan::Sticky;
+    else if (key == "len") {
+      op.len = static_cast<std::uint32_t>(number(t.value(), "len", MaxFrameBytes));
+      if (op.len == 0)
+        fail(t.value().column, fmt::format("len counts bytes, 1..{}; found len=0", MaxFrameBytes));
+    }
     else if (key == "code")
       op.code = hcall_code(t.value());
     else if (key == "veto")
@@ -608,7 +612,8 @@ Op Reader::read_op(OpKind kind) {
   Op op;
   op.kind = kind;
   bool takes_address = kind != OpKind::Load && kind != OpKind::Unload &&
-                       kind != OpKind::FaultAlloc && kind != OpKind::FaultHcall;
+                       kind != OpKind::FaultAlloc && kind != OpKind::FaultHcall &&
+                       kind != OpKind::Dma;
   std::size_t from = 1;
   if (takes_address) {
     op.addr = address(arg(1, "a hex address"));
@@ -619,6 +624,8 @@ Op Reader::read_op(OpKind kind) {
   case OpKind::Online: read_op_options(op, from, {"phase", "veto"}, {}); break;
   case OpKind::Offline: read_op_options(op, from, {"phase", "veto", "migrate-fail"}, {}); break;
   case OpKind::FaultAlloc: read_op_options(op, from, {"nth", "count", "sticky"}, {"nth"}); break;
+  case OpKind::Xmit:
+  case OpKind::Rx: read_op_options(op, from, {"len"}, {}); break;
   case OpKind::FaultHcall:
     read_op_options(op, from, {"nth", "code", "count", "sticky"}, {"nth", "code"});
     break;
@@ -646,7 +653,7 @@ TraceFile Reader::read_trace() {
                                       quote(word.text)));
       fail(word.column,
            fmt::format("expected {}an operation (load, unload, add, online, offline, remove, "
-                       "translate, fault-alloc, fault-hcall), found {}",
+                       "translate, fault-alloc, fault-hcall, xmit, rx, dma), found {}",
                        in_header ? "a header line (impl, profile, mode, expect, config, block, "
                                    "gigantic) "
                                    "or "

@@ -34,6 +34,9 @@ void replay_op(Partition &part, const busmap_driver &driver, const Op &op) {
     return;
   case OpKind::FaultAlloc:
   case OpKind::FaultHcall: arm_fault(part, op); return;
+  case OpKind::Xmit:
+  case OpKind::Rx:
+  case OpKind::Dma: perform_data_path(part, op); return;
   }
 }
 
@@ -48,7 +51,9 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> op_focus(const Op &op, co
     if (const Block *b = m.containing(s))
       return std::pair{b->first_section, b->first_section + b->sections};
     return std::pair{s, s + 1};
-  case OpKind::Translate: return std::pair{s, s + 1};
+  case OpKind::Translate:
+  case OpKind::Xmit:
+  case OpKind::Rx: return std::pair{s, s + 1};
   default: return std::nullopt;
   }
 }

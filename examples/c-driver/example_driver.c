@@ -266,11 +266,105 @@ static int walk_online(struct example_map *map)
 }
 #endif
 
+/* --- The data path (ABI 2) ------------------------------------------------ */
+
+static uint64_t example_translate(void *drv, uint64_t phys_addr);
+
+#if BUSMAP_ABI_VERSION >= 2
+#define EXAMPLE_MAX_ENTRIES 32	/* a 64 KiB packet crosses at most 17 4 KiB pages */
+
+static void stop_traffic(struct example_map *map)
+{
+	map->p->stop_traffic(map->p->ctx);
+}
+
+static uint64_t rx_xlate(void *arg, uint64_t phys_addr)
+{
+	return example_translate(arg, phys_addr);
+}
+
+/*
+ * The MR is replaced with the port stopped: in-flight sends finish through
+ * the old MR, and posted receive buffers get their new bus addresses (or
+ * are handed back when their memory is no longer mapped) before traffic
+ * restarts.  Without an MR the port stays stopped until a rebuild works.
+ */
+static int rebuild(struct example_map *map)
+{
+	const struct busmap_platform *p = map->p;
+	int rc;
+
+	stop_traffic(map);
+	rc = rebuild_mr(map);
+	if (rc == 0) {
+		p->rewrite_rx(p->ctx, rx_xlate, map);
+		p->start_traffic(p->ctx);
+	}
+	return rc;
+}
+
+/* One descriptor, split where bus addresses stop being contiguous. */
+static int example_xmit(void *drv, uint64_t phys_addr, uint32_t len)
+{
+	struct example_map *map = drv;
+	const struct busmap_platform *p = map->p;
+	uint64_t bus[EXAMPLE_MAX_ENTRIES], page = (uint64_t)1 << p->hw_page_shift;
+	uint32_t lens[EXAMPLE_MAX_ENTRIES], n = 0, done = 0, chunk;
+	uint32_t limit = p->max_sg < EXAMPLE_MAX_ENTRIES ? p->max_sg : EXAMPLE_MAX_ENTRIES;
+	uint64_t at, b;
+
+	while (done < len) {
+		at = phys_addr + done;
+		chunk = (uint32_t)(page - (at & (page - 1)));
+		if (chunk > len - done)
+			chunk = len - done;
+		b = example_translate(map, at);
+		if (b == BUSMAP_INVALID)
+			return -1;	/* not mapped: drop the packet */
+		if (n > 0 && bus[n - 1] + lens[n - 1] == b) {
+			lens[n - 1] += chunk;
+		} else {
+			if (n == limit)
+				return -1;	/* too scattered for one descriptor */
+			bus[n] = b;
+			lens[n++] = chunk;
+		}
+		done += chunk;
+	}
+	return p->post_tx(p->ctx, bus, lens, n);
+}
+
+static int example_refill_rx(void *drv, uint64_t phys_addr, uint32_t len)
+{
+	struct example_map *map = drv;
+	const struct busmap_platform *p = map->p;
+	uint64_t b = example_translate(map, phys_addr), last;
+
+	if (b == BUSMAP_INVALID || len == 0)
+		return -1;
+	last = phys_addr + (len - 1);
+	if (example_translate(map, last) != b + (len - 1))
+		return -1;	/* not one contiguous run of bus space */
+	return p->post_rx(p->ctx, b, len);
+}
+#else
+static void stop_traffic(struct example_map *map)
+{
+	(void)map;
+}
+
+static int rebuild(struct example_map *map)
+{
+	return rebuild_mr(map);
+}
+#endif
+
 static void example_unload(void *drv)
 {
 	struct example_map *map = drv;
 	const struct busmap_platform *p = map->p;
 
+	stop_traffic(map);	/* close the port before its MR goes */
 	if (drop_mr(map))
 		example_log(map, "example: h_free_mr failed at unload");
 	free_if(p, map->sections);
@@ -289,7 +383,7 @@ static void *example_load(const struct busmap_platform *p)
 	map->p = p;
 	map->page_buf = p->alloc(p->ctx, p->max_rpages * sizeof(*map->page_buf));
 	if (!map->page_buf || walk_online(map) ||
-	    rebuild_mr(map)) {
+	    rebuild(map)) {
 		example_log(map, "example: load failed");
 		example_unload(map);
 		return NULL;
@@ -318,6 +412,7 @@ static int example_notify(void *drv, enum busmap_mem_action action,
 		return BUSMAP_NOTIFY_OK;	/* ONLINE, OFFLINE: already done */
 	}
 	if (changed < 0 && action == BUSMAP_MEM_CANCEL_OFFLINE) {
+		stop_traffic(map);	/* for good: nothing left to reach */
 		if (drop_mr(map))
 			example_log(map, "example: h_free_mr failed");
 		example_log(map, "example: driver inoperable until reloaded");
@@ -326,7 +421,7 @@ static int example_notify(void *drv, enum busmap_mem_action action,
 	if (map->stale)
 		return BUSMAP_NOTIFY_OK;	/* maps nothing, blocks nothing */
 	/* Unchanged but without an MR: an earlier rebuild failed, try again. */
-	if (changed < 0 || ((changed || !map->has_mr) && rebuild_mr(map)))
+	if (changed < 0 || ((changed || !map->has_mr) && rebuild(map)))
 		return BUSMAP_NOTIFY_BAD;
 	return BUSMAP_NOTIFY_OK;
 }
@@ -355,8 +450,8 @@ static const struct busmap_driver example_driver = {
 	.notify = example_notify,
 	.translate = example_translate,
 #if BUSMAP_ABI_VERSION >= 2
-	.xmit = NULL,		/* no data path */
-	.refill_rx = NULL,
+	.xmit = example_xmit,
+	.refill_rx = example_refill_rx,
 #endif
 };
 

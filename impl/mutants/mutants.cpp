@@ -39,6 +39,10 @@ std::span<const Implementation> builtin_mutants() {
       mutant(maps_offline_at_load, "exact-miss"),
       mutant(loads_without_hotplug_lock, "reclaimable"),
       mutant(rpages_512_hardcoded, "clean-failure"),
+      mutant(mr_freed_before_stop, "dma-unquiesced"),
+      mutant(miss_posted, "dma-miss"),
+      mutant(rx_not_rewritten, "dma-misdirected"),
+      mutant(no_restart_after_failure, "traffic-stopped"),
   };
   return table;
 }

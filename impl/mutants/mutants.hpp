@@ -19,7 +19,8 @@ extern const busmap_driver rank_off_by_one, insert_rerank_off_by_one, no_rerank_
     empty_block_leaked, chunk_513, final_chunk_dropped, declared_length_long,
     gigantic_not_skipped, no_readd_on_cancel_offline, unmap_at_offline,
     partial_update_on_alloc_failure, mr_double_free_on_error, maps_offline_at_load,
-    loads_without_hotplug_lock, rpages_512_hardcoded;
+    loads_without_hotplug_lock, rpages_512_hardcoded, mr_freed_before_stop, miss_posted,
+    rx_not_rewritten, no_restart_after_failure;
 
 } // namespace busmap::mutants
 

@@ -103,6 +103,20 @@ struct MrDoubleFreeOnError : RadixPolicy {
   static constexpr bool free_mr_again_on_error = true;
 };
 
+// The data path (impl/data_path.hpp), one rule off each.
+struct MrFreedBeforeStop : RadixPolicy {
+  static constexpr impl::DataPathRules data_path{.stop_before_free = false};
+};
+struct MissPosted : RadixPolicy {
+  static constexpr impl::DataPathRules data_path{.post_misses = true};
+};
+struct RxNotRewritten : RadixPolicy {
+  static constexpr impl::DataPathRules data_path{.rewrite_rx = false};
+};
+struct NoRestartAfterFailure : RadixPolicy {
+  static constexpr impl::DataPathRules data_path{.restart_after_failure = false};
+};
+
 } // namespace
 
 #define BUSMAP_RADIX_MUTANT(var, Policy, name, bug)                                           \
@@ -165,6 +179,17 @@ BUSMAP_RADIX_MUTANT(partial_update_on_alloc_failure, PartialUpdateOnAllocFailure
                     "an allocation fails");
 BUSMAP_RADIX_MUTANT(mr_double_free_on_error, MrDoubleFreeOnError, "mr-double-free-on-error",
                     "on a failed registration, frees the already freed MR handle again");
+
+BUSMAP_RADIX_MUTANT(mr_freed_before_stop, MrFreedBeforeStop, "mr-freed-before-stop",
+                    "re-registers first and stops traffic after: the MR is freed while the "
+                    "device holds entries into it");
+BUSMAP_RADIX_MUTANT(miss_posted, MissPosted, "miss-posted",
+                    "xmit posts the miss value for memory the map misses instead of dropping");
+BUSMAP_RADIX_MUTANT(rx_not_rewritten, RxNotRewritten, "rx-not-rewritten",
+                    "posted receive buffers keep their old bus addresses after a re-registration");
+BUSMAP_RADIX_MUTANT(no_restart_after_failure, NoRestartAfterFailure, "no-restart-after-failure",
+                    "once a re-registration failed, traffic is never restarted, even when the "
+                    "restored MR is in place");
 
 #undef BUSMAP_RADIX_MUTANT
 

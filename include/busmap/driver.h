@@ -174,8 +174,13 @@ struct busmap_platform {
 	 * Rewrite every posted receive buffer's bus address: xlate is called
 	 * with the physical address the buffer was posted for and answers its
 	 * new bus address, as eHEA rewrites its receive queues after a
-	 * re-registration.  Answers the number of buffers rewritten.  Only
-	 * while traffic is stopped; else -1 and nothing changes.
+	 * re-registration.  A buffer xlate answers BUSMAP_INVALID for (its
+	 * memory is no longer mapped, e.g. going offline) is taken back from
+	 * the device and given back to the stack, as a driver drops a
+	 * receive buffer it can no longer map.  Answers the number of buffers
+	 * still posted.  Only while traffic is stopped; else -1 and nothing
+	 * changes.  The device transfers nothing while stopped: no packet is
+	 * received and no transmit is read until start_traffic().
 	 */
 	int (*rewrite_rx)(void *ctx, uint64_t (*xlate)(void *arg, uint64_t phys_addr),
 			  void *arg);

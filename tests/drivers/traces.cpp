@@ -170,6 +170,16 @@ const std::map<std::string, Trace> &catching_traces() {
     add("maps-offline-at-load", inv::ExactMiss, gap().load());
     add("loads-without-hotplug-lock", inv::Reclaimable,
         gap().phase(OpKind::Offline, GiB, HotplugPhase::Going).load());
+    // The data path (issue 12): a buffer posted across a re-registration.
+    add("mr-freed-before-stop", inv::DmaUnquiesced, gap().load().op({OpKind::Rx, 0x1000}).online(LMB));
+    add("miss-posted", inv::DmaMiss,
+        TraceBuilder().block(0, LMB).load().op({OpKind::Xmit, 4 * GiB}).op({OpKind::Dma}));
+    // The block onlined below the buffer moves it up one rank.
+    add("rx-not-rewritten", inv::DmaMisdirected,
+        gap().load().op({OpKind::Rx, GiB + 0x1000}).online(LMB).op({OpKind::Dma}));
+    // The new MR's h_alloc_mr fails: vetoed and restored, but left stopped.
+    add("no-restart-after-failure", inv::TrafficStopped,
+        gap().load().fault_hcall(2, BUSMAP_H_RESOURCE).online(LMB));
     // Error paths.
     add("partial-update-on-alloc-failure", inv::DeviceView,
         TraceBuilder().block(0, LMB).block(High / 2, LMB, BlockState::Offline)

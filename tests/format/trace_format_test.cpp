@@ -134,6 +134,20 @@ TEST(TraceFormat, PersistentFaultsReadAndWriteBack) {
   expect_same_trace(tf.trace, parse_trace_file(write_trace(tf), "back.trace").trace);
 }
 
+TEST(TraceFormat, DataPathOpsReadAndWriteBack) {
+  const std::string text = "busmap-trace 2\nxmit 0xfff000 len=9014\nrx 0x2000\nxmit 0x10 len=1514\ndma\n";
+  TraceFile tf = parse_trace_file(text, "data.trace");
+  ASSERT_EQ(tf.trace.ops.size(), 4u);
+  EXPECT_EQ(tf.trace.ops[0].kind, OpKind::Xmit);
+  EXPECT_EQ(tf.trace.ops[0].len, 9014u);
+  EXPECT_EQ(tf.trace.ops[1].kind, OpKind::Rx);
+  EXPECT_EQ(tf.trace.ops[1].len, DefaultFrameBytes);
+  EXPECT_EQ(format_op(tf.trace.ops[0]), "xmit 0xfff000 len=9014");
+  EXPECT_EQ(format_op(tf.trace.ops[2]), "xmit 0x10") << "len=1514 is the default";
+  EXPECT_EQ(format_op(tf.trace.ops[3]), "dma");
+  expect_same_trace(tf.trace, parse_trace_file(write_trace(tf), "back.trace").trace);
+}
+
 TEST(TraceFormat, DefaultsWhenTheHeaderOmitsThem) {
   TraceFile tf = parse_trace_file("busmap-trace 1\nload\n", "min.trace");
   EXPECT_EQ(tf.impl, "");
@@ -253,8 +267,10 @@ Op arbitrary_op(OpKind kind) {
     o.nth = *rc::gen::inRange<std::uint32_t>(1, ~0u);
   if (kind == OpKind::FaultHcall)
     o.code = *rc::gen::arbitrary<std::int64_t>();
+  if (kind == OpKind::Xmit || kind == OpKind::Rx)
+    o.len = *rc::gen::inRange<std::uint32_t>(1, MaxFrameBytes + 1);
   if (kind == OpKind::Load || kind == OpKind::Unload || kind == OpKind::FaultAlloc ||
-      kind == OpKind::FaultHcall)
+      kind == OpKind::FaultHcall || kind == OpKind::Dma)
     o.addr = 0;
   return o;
 }
@@ -266,7 +282,8 @@ RC_GTEST_PROP(TraceFormatProperty, WriteThenParseGivesTheSameTrace, ()) {
   t.expect_fail = *rc::gen::element<std::string>("", "device-view", "canonical", "timeout");
   auto kinds = *rc::gen::container<std::vector<OpKind>>(rc::gen::element(
       OpKind::Load, OpKind::Unload, OpKind::Add, OpKind::Online, OpKind::Offline, OpKind::Remove,
-      OpKind::Translate, OpKind::FaultAlloc, OpKind::FaultHcall));
+      OpKind::Translate, OpKind::FaultAlloc, OpKind::FaultHcall, OpKind::Xmit, OpKind::Rx,
+      OpKind::Dma));
   for (OpKind k : kinds)
     t.ops.push_back(arbitrary_op(k));
   std::string text = write_trace(t, "generated");
@@ -361,7 +378,7 @@ const Malformed malformed[] = {
     {"gigantic extra", H + "gigantic 0x0 0x0\n", 2, 14, "unexpected '0x0'"},
     {"unknown operation", H + "load\nfrobnicate 0x0\n", 3, 1,
      "expected an operation (load, unload, add, online, offline, remove, translate, "
-     "fault-alloc, fault-hcall), found 'frobnicate'"},
+     "fault-alloc, fault-hcall, xmit, rx, dma), found 'frobnicate'"},
     {"control bytes", H + "\x01\x02\n", 2, 1, "found '\\x01\\x02'"},
     {"header after operations", H + "load\nblock 0x0 sections=1 online\n", 3, 1,
      "header line 'block' after the first operation"},
@@ -384,6 +401,11 @@ const Malformed malformed[] = {
     {"translate bad hex digit", H + "translate 0x12g4\n", 2, 11, "expected a hex address"},
     {"fault-alloc without nth", H + "fault-alloc\n", 2, 12, "expected nth=..."},
     {"fault-alloc nth zero", H + "fault-alloc nth=0\n", 2, 17, "nth counts from 1"},
+    {"xmit without address", H + "xmit\n", 2, 5, "expected a hex address"},
+    {"xmit len zero", H + "xmit 0x1000 len=0\n", 2, 17, "len counts bytes, 1..65536"},
+    {"xmit len too long", H + "xmit 0x1000 len=65537\n", 2, 17, "out of range"},
+    {"rx unknown option", H + "rx 0x1000 size=64\n", 2, 11, "expected len=N"},
+    {"dma takes nothing", H + "dma 0x1000\n", 2, 5, "expected end of line"},
     {"fault-alloc nth overflow", H + "fault-alloc nth=4294967296\n", 2, 17, "out of range"},
     {"fault-alloc count zero", H + "fault-alloc nth=1 count=0\n", 2, 25, "spelled 'sticky'"},
     {"fault-alloc count and sticky", H + "fault-alloc nth=1 count=2 sticky\n", 2, 33,
