@@ -76,6 +76,8 @@ void count_step(RunStats &stats, const StepRecord &r) {
     stats.paths["fault consumed: a firmware call failed"] += r.hcall_faults;
   if (r.alloc_faults)
     stats.paths["fault consumed: an allocation failed"] += r.alloc_faults;
+  for (const auto &race : r.race_paths)
+    ++stats.paths[race];
 }
 
 json to_json(const RunStats &s) { return {{"ops", s.ops}, {"paths", s.paths}, {"layouts", s.layouts}}; }

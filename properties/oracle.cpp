@@ -57,6 +57,9 @@ const std::vector<Invariant> &invariants() {
       {inv::TrafficStopped, "10. Device safety: traffic restarted",
        "after a step outside a hotplug window, a driver that holds a complete live MR has traffic "
        "running"},
+      {inv::Race, "11. Race safety",
+       "a translation racing an event, at any callback the driver makes while handling it, "
+       "answers right for the map before or after the event (or a miss where either allows one)"},
       {inv::Canonical, "Canonical layout",
        "translate(p) equals the rank-based address over the mapped sections; one MR at the bus "
        "start of their total size"},
@@ -148,6 +151,15 @@ private:
   std::string do_unload();
   OpOutcome do_hotplug(const Op &op);
   std::string judge_load(bool ok);
+  void arm_races(const Op &op);
+  void judge_races(const Op &op, StepRecord &record);
+  /// The answer the oracle's probe logic accepts at `addr` now, and whether
+  /// a miss is also right there.
+  struct RaceBound {
+    std::uint64_t bus = BUSMAP_INVALID;
+    bool may_miss = true;
+  };
+  RaceBound race_bound(std::uint64_t addr, bool inoperable);
   std::string loaded_after_window(const OpOutcome &out);
   void judge_answer(const Op &op);
 
@@ -216,6 +228,7 @@ private:
   std::size_t transfers_seen_ = 0, unquiesced_seen_ = 0; // the device's facts judged
   std::size_t refusals_mark_ = 0;
   std::string current_where_; // the look in progress, for the report
+  std::vector<RaceBound> races_before_; // per race of the step, as the step began
   // The model's sets for the partition as it is now; see refresh().
   SectionSet must_map_, window_;
   /// The addresses every look probes (see check_probes).
@@ -255,11 +268,14 @@ Verdict Run::execute_steps() {
     const std::uint64_t alloc_faults = part_.allocator().faults_consumed();
     const std::uint64_t hcall_faults = part_.firmware().faults_consumed();
     std::string path;
+    StepRecord record;
     try {
+      arm_races(op);
       path = perform(op);
       look(where);
       check_traffic();
       current_where_.clear();
+      judge_races(op, record);
     } catch (Found &f) {
       verdict.violation = violation(i, op, where, f);
       verdict.steps_run = i + 1;
@@ -268,7 +284,7 @@ Verdict Run::execute_steps() {
       return verdict;
     }
     if (options_.on_step) {
-      StepRecord r;
+      StepRecord &r = record;
       r.index = i;
       r.op = &op;
       if (!path.empty())
@@ -457,6 +473,60 @@ OpOutcome Run::do_hotplug(const Op &op) {
     throw Found{inv::VetoPolicy, "the driver logs why it vetoes hotplug",
                 "no log message since load"};
   return out;
+}
+
+// --- Races (issue 12 section 2). -------------------------------------------------
+
+// The driver's answer at `addr` in the state it is in, judged by the
+// oracle's own probe (so a wrong before or after answer is that state's
+// violation, not the race's), and whether the probe would accept a miss.
+Run::RaceBound Run::race_bound(std::uint64_t addr, bool inoperable) {
+  refresh();
+  current_where_ = fmt::format("the translation of {}, which a race of the step reads", hex(addr));
+  probe(addr, inoperable);
+  current_where_.clear();
+  const std::uint64_t section = addr >> config_.section_shift;
+  return {part_.translate(addr), inoperable || !boost::icl::contains(must_map_, section)};
+}
+
+// Before the step: what each race's address translates to in the map
+// before the event; then the races go to the partition.
+void Run::arm_races(const Op &op) {
+  races_before_.clear();
+  std::vector<RacePoint> points;
+  for (const Race &r : op.races) {
+    races_before_.push_back(part_.loaded() ? race_bound(r.addr, inoperable_) : RaceBound{});
+    points.push_back({r.at, r.addr});
+  }
+  part_.arm_races(std::move(points));
+}
+
+// After the step held: every racing answer is the answer before or after
+// the event, or a miss where either state allows one.
+void Run::judge_races(const Op &op, StepRecord &record) {
+  const auto &answers = part_.race_answers();
+  for (std::size_t i = 0; i < op.races.size(); ++i) {
+    const Race &r = op.races[i];
+    auto ran = std::find_if(answers.begin(), answers.end(),
+                            [&](const RaceAnswer &a) { return a.at == r.at && a.addr == r.addr; });
+    if (ran == answers.end()) {
+      record.race_paths.push_back("race past the step's preemption points: no-op");
+      continue;
+    }
+    record.race_paths.push_back(fmt::format("race inside {}()", ran->callback));
+    const RaceBound before = races_before_[i];
+    const RaceBound after =
+        part_.loaded() ? race_bound(r.addr, excused()) : RaceBound{};
+    if (ran->bus == before.bus || ran->bus == after.bus ||
+        (ran->bus == BUSMAP_INVALID && (before.may_miss || after.may_miss)))
+      continue;
+    current_where_ = fmt::format("race {} inside {}() of the step", r.at, ran->callback);
+    throw Found{inv::Race,
+                fmt::format("translate({}) on a second thread answers the map before ({}) or after "
+                            "({}) the event",
+                            hex(r.addr), hex(before.bus), hex(after.bus)),
+                hex(ran->bus)};
+  }
 }
 
 // A load parked in get_online_mems() ended with the window: judged as a

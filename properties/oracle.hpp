@@ -57,6 +57,7 @@ inline constexpr const char *DmaMisdirected = "dma-misdirected"; // another page
 inline constexpr const char *DmaNotLive = "dma-not-live";        // a page not DMA-live
 inline constexpr const char *DmaUnquiesced = "dma-unquiesced";   // MR freed under traffic
 inline constexpr const char *TrafficStopped = "traffic-stopped"; // never restarted
+inline constexpr const char *Race = "race-answer";           // 11
 inline constexpr const char *Canonical = "canonical";        // exact layout
 inline constexpr const char *Crash = "crash";                // driver crashed (isolation)
 inline constexpr const char *Timeout = "timeout";            // driver hung (isolation)
@@ -94,6 +95,9 @@ struct StepRecord {
   std::string path;                 // "<op>: <path>", empty for translate and faults
   std::uint64_t alloc_faults = 0;   // injected faults consumed during the step
   std::uint64_t hcall_faults = 0;
+  /// Per race of the step: "race inside <callback>()" or "race past the
+  /// step's N preemption points: no-op", for the run statistics.
+  std::vector<std::string> race_paths;
 };
 
 struct OracleOptions {
