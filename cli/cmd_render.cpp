@@ -7,6 +7,7 @@
 // message, not a dead renderer.
 #include "cli/command.hpp"
 #include "cli/isolation_args.hpp"
+#include "cli/numbers.hpp"
 #include "cli/output.hpp"
 #include "impl/registry.hpp"
 #include "properties/plugin.hpp"
@@ -121,7 +122,8 @@ Run setup(CLI::App &app) {
   app.add_option("-o,--output", a->out, "the SVG file to write")->required();
   app.add_option("--step", a->step,
                  "draw the partition after this many operations (0: the starting layout; "
-                 "default: the failing step, else the end)");
+                 "default: the failing step, else the end)")
+      ->transform(whole_number());
   auto *impl = app.add_option("--impl", a->impl,
                               "built-in implementation (default: the trace's impl, else simple)");
   app.add_option("--plugin", a->plugin, "driver shared object exporting busmap_driver_entry")

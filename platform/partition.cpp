@@ -524,6 +524,7 @@ OpOutcome Partition::remove_block(std::uint64_t base) {
   }
   SectionSet range;
   range += b->range();
+  // [fw-reclaim-held]
   auto holders = firmware_.holders(range);
   // A driver's MR goes first in the report; an orphan is the firmware's own.
   std::stable_partition(holders.begin(), holders.end(),

@@ -172,6 +172,13 @@ struct CheckResult {
 
 CheckResult check(const busmap_driver &driver, const CheckOptions &options);
 
+/// The first generated trace below `limit` that fails, among those the
+/// run's shard does not own (they are another part's); no shrinking.  The
+/// gtest entry point asks it so that only the part owning the run's first
+/// failure prints the full report.
+std::optional<std::size_t> first_failure_elsewhere(const busmap_driver &driver,
+                                                   const CheckOptions &options, std::size_t limit);
+
 /// One trace through the oracle in a child process (run_isolated), the way
 /// every command runs driver code: a crash, an exit() or a hang of the
 /// driver becomes the violation of the step it happened in, naming the
