@@ -14,8 +14,14 @@
 // It also lets gtest_discover_tests run the parts in parallel.
 //
 // A failure is reported with ADD_FAILURE (non-fatal) and carries the
-// violated invariant and the shrunk trace in the trace file format; paste
-// it into a .trace file and `busmap replay` it.
+// violated invariant and the shrunk trace in the trace file format.
+//
+// The failure database (properties/failure_db.hpp), as `busmap check`
+// keeps it: every part first replays its share of the failures kept in
+// BUSMAP_DB (default .busmap/failures in the test's working directory;
+// BUSMAP_DB=off: none), and a new shrunk failure is written there; the
+// report names the file and the commands that replay it.  `busmap check
+// --db DIR --prune` (or deleting the file) drops a kept failure once fixed.
 //
 // Environment knobs, so CI can run longer without rebuilding:
 // BUSMAP_TRACES (total traces, default 200), BUSMAP_STEPS, BUSMAP_SEED,
@@ -34,6 +40,7 @@
 #define BUSMAP_PROPERTIES_GTEST_ORACLE_HPP
 
 #include "properties/checker.hpp"
+#include "properties/failure_db.hpp"
 #include "properties/machine_filter.hpp"
 #include "properties/trace_format.hpp"
 
@@ -42,6 +49,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -82,25 +91,76 @@ inline CheckOptions oracle_options_from_env() {
   return o;
 }
 
-/// Runs the checker on `driver`; a failure is a non-fatal gtest failure
-/// with the invariant, the report and the shrunk trace.
-inline void expect_oracle_holds(const busmap_driver &driver, const CheckOptions &options) {
-  const CheckResult r = check(driver, options);
+/// The failure database BUSMAP_DB names (default .busmap/failures), or
+/// none for BUSMAP_DB=off.
+inline std::optional<FailureDb> oracle_db_from_env() {
+  const char *v = std::getenv("BUSMAP_DB");
+  const std::string dir = v && *v ? v : DefaultFailureDb;
+  if (dir == "off")
+    return std::nullopt;
+  return FailureDb(dir);
+}
+
+/// How to run a kept failure again: this test binary with the database,
+/// which replays kept failures first, and `busmap replay` when the driver
+/// is also built as a plugin.
+inline std::string replay_commands(const std::string &kept, const FailureDb &db) {
+  std::error_code ec;
+  const std::string exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string suite = info ? info->test_suite_name() : "*";
+  return fmt::format("replay: BUSMAP_DB={} {} --gtest_filter='{}.*'\n"
+                     "    or: busmap replay {} --plugin YOUR_DRIVER.so (the driver built as a plugin)",
+                     db.dir(), exe.empty() ? "THIS_TEST" : exe, suite, kept);
+}
+
+/// Runs the checker on `driver`, the kept failures of `db` first (none:
+/// generated traces only); a failure is a non-fatal gtest failure with the
+/// invariant, the report, the shrunk trace, and where it was kept.
+inline void expect_oracle_holds(const busmap_driver &driver, const CheckOptions &options,
+                                const std::optional<FailureDb> &db = std::nullopt) {
+  CheckResult r;
+  std::string kept_file, kept_note;
+  const std::string found_by = fmt::format(
+      "found by: the gtest oracle entry point, BUSMAP_SEED={} BUSMAP_TRACES={} BUSMAP_STEPS={} "
+      "BUSMAP_MODE={}",
+      options.seed, options.traces, options.max_steps,
+      options.mode == Mode::Strict ? "strict" : "lenient");
+  try {
+    if (db) {
+      DbCheck c = check_with_db(driver, options, *db, false, found_by);
+      r = std::move(c.result);
+      kept_file = std::move(c.kept_file);
+      kept_note = describe_replay(c.kept, false);
+    } else {
+      r = check(driver, options);
+    }
+  } catch (const std::runtime_error &e) { // the database could not be written
+    ADD_FAILURE() << e.what();
+    return;
+  }
+  if (!kept_note.empty())
+    std::printf("%s: %s\n", r.impl.c_str(), kept_note.c_str());
   if (!r.pass())
     ADD_FAILURE() << describe_failure(r) << "\nfound from seed " << options.seed
-                  << " (BUSMAP_SEED=" << options.seed << " runs the same traces again)"
-                  << "\nshrunk trace (save as a .trace file and run "
-                  << "`busmap replay` on it):\n"
-                  << write_trace(r.failure->shrunk, "found by the gtest oracle entry point", r.impl);
+                  << " (BUSMAP_SEED=" << options.seed << " runs the same traces again)\n"
+                  << (kept_file.empty()
+                          ? std::string("not written: BUSMAP_DB=off (save it as a .trace file "
+                                        "and `busmap replay` it)")
+                          : "shrunk trace written to " + kept_file + "\n" +
+                                replay_commands(kept_file, *db))
+                  << "\nshrunk trace:\n"
+                  << write_trace(r.failure->shrunk, found_by, r.impl);
   else if (!r.run_cut_short.empty())
     std::printf("note: %s\n", r.run_cut_short.c_str());
 }
 
 /// Part `part` of OracleParts of the run `options` describes.
 inline void expect_oracle_part_holds(const busmap_driver &driver, unsigned part,
-                                     CheckOptions options) {
+                                     CheckOptions options,
+                                     const std::optional<FailureDb> &db = std::nullopt) {
   options.shard = Shard{part, OracleParts};
-  expect_oracle_holds(driver, options);
+  expect_oracle_holds(driver, options, db);
 }
 
 /// The same for the run the environment describes; a bad BUSMAP_* value
@@ -113,7 +173,7 @@ inline void expect_oracle_part_holds(const busmap_driver &driver, unsigned part)
     ADD_FAILURE() << e.what();
     return;
   }
-  expect_oracle_part_holds(driver, part, std::move(options));
+  expect_oracle_part_holds(driver, part, std::move(options), oracle_db_from_env());
 }
 
 class OracleTest : public ::testing::TestWithParam<unsigned> {};
