@@ -105,6 +105,30 @@ std::optional<Refusal> Firmware::bad_page(std::uint64_t phys) const {
   return std::nullopt;
 }
 
+namespace {
+
+// How many of the n pages from pages[0] on continue pages[0]'s run: each the
+// page after the one before it, inside pages[0]'s section.  Drivers hand over
+// whole sections in order, so the common answer is "up to the section's end
+// or the call's": that is checked first by one branch-free pass the compiler
+// vectorizes, and only a run that breaks early is scanned page by page.
+std::uint32_t consecutive_run(const std::uint64_t *pages, std::uint32_t n,
+                              std::uint32_t page_shift, std::uint64_t in_section) {
+  const std::uint64_t to_section_end = ((in_section - (pages[0] & in_section)) >> page_shift) + 1;
+  const auto m = static_cast<std::uint32_t>(std::min<std::uint64_t>(n, to_section_end));
+  std::uint64_t differ = 0;
+  for (std::uint32_t k = 0; k < m; ++k)
+    differ |= pages[k] ^ (pages[0] + (std::uint64_t{k} << page_shift));
+  if (differ == 0)
+    return m;
+  std::uint32_t end = 1;
+  while (end < m && pages[end] == pages[end - 1] + (1ull << page_shift))
+    ++end;
+  return end;
+}
+
+} // namespace
+
 std::int64_t Firmware::register_pages(std::uint64_t handle, const std::uint64_t *pages,
                                       std::uint32_t count) {
   ++calls_.register_pages;
@@ -130,15 +154,12 @@ std::int64_t Firmware::register_pages(std::uint64_t handle, const std::uint64_t 
   // run's first: only the first of each run is looked up (a registration is
   // millions of pages, and this loop is most of the time of a big case).
   const std::uint32_t page_shift = config_.hw_page_shift;
-  const std::uint64_t page_bytes = 1ull << page_shift;
   const std::uint64_t in_section = (1ull << config_.section_shift) - 1;
   std::vector<RegExtent> runs;
   for (std::uint32_t i = 0; i < count;) {
     if (auto bad = bad_page(pages[i]))
       return refuse(BUSMAP_H_PARAMETER, bad->rule, "h_register_pages: " + bad->why);
-    std::uint32_t end = i + 1;
-    while (end < count && pages[end] == pages[end - 1] + page_bytes && (pages[end] & in_section) != 0)
-      ++end;
+    std::uint32_t end = consecutive_run(pages + i, count - i, page_shift, in_section) + i;
     runs.push_back({mr.registered_pages + i, pages[i] >> page_shift, end - i});
     i = end;
   }
