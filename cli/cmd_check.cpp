@@ -12,16 +12,26 @@
 //
 // A failure prints the shrunk trace and its verdict and writes it to
 // DIR/<impl>.trace for `busmap replay`, with its picture beside it in
-// DIR/<impl>.svg, and each other failure seen while shrinking to
-// DIR/<impl>.other-N.trace; --json and --junit write machine reports.  Sharding
-// follows GoogleTest's environment variables.
+// DIR/<impl>.svg and the timeline of every step in DIR/<impl>.timeline.svg,
+// and each other failure seen while shrinking to DIR/<impl>.other-N.trace;
+// an implementation that now passes has those files of an earlier run
+// removed, so DIR holds only current failures.  --json and --junit write
+// machine reports.  Sharding follows GoogleTest's environment variables.
+//
+// The failure database (properties/failure_db.hpp): before generating,
+// the failures kept in --db DIR (default $BUSMAP_DB, else
+// .busmap/failures; --no-db or BUSMAP_DB=off: none) are replayed, and
+// every new shrunk failure is kept there; --prune removes the kept ones
+// that now hold.
 #include "cli/command.hpp"
 #include "cli/isolation_args.hpp"
 #include "cli/machine_options.hpp"
 #include "cli/numbers.hpp"
 #include "cli/output.hpp"
 #include "impl/registry.hpp"
+#include "platform/driver_text.hpp"
 #include "properties/checker.hpp"
+#include "properties/failure_db.hpp"
 #include "properties/isolation.hpp"
 #include "properties/junit.hpp"
 #include "properties/ktap.hpp"
@@ -63,6 +73,8 @@ struct CheckArgs {
   bool quiet = false;
   bool stats = false; // the statistics tables of a passing run
   bool ktap = false;  // KTAP on stdout, the human report on stderr
+  std::string db_dir;
+  bool no_db = false, prune = false;
   IsolationArgs isolation;
   MachineArgs machine;
 };
@@ -116,12 +128,7 @@ std::vector<Target> select_targets(const CheckArgs &a, Mode mode,
   return out;
 }
 
-std::string file_name_for(std::string_view impl) {
-  std::string s;
-  for (char c : impl)
-    s += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
-  return s.empty() ? "impl" : s;
-}
+std::string file_name_for(std::string_view impl) { return file_stem_for(impl); }
 
 /// Progress on a terminal: one line, rewritten in place.
 class ProgressLine {
@@ -168,6 +175,9 @@ struct Outcome {
   std::string trace_text;
   std::string svg_file;  // empty when the picture could not be drawn
   std::string svg_error; // then: why
+  std::string timeline_file; // DIR/<impl>.timeline.svg, empty when not drawn
+  std::string kept_note;     // what replaying the failure database found
+  std::string kept_file;     // where the failure was kept in it
   std::vector<std::string> other_files; // DIR/<impl>.other-N.trace, one per other failure
   WriteErrors write_errors;
   bool trace_written() const { return write_errors.written(trace_file); }
@@ -241,43 +251,79 @@ std::vector<std::string> write_other_failures(const CheckArgs &a, const Target &
   return paths;
 }
 
-/// Draws DIR/<impl>.svg beside the trace file.  Drawing runs the driver
-/// that just failed, which may crash or hang, so it runs in a child process
-/// like a case; a picture that cannot be drawn is reported, not fatal.
+/// Draws one picture of the failing trace in a child process: drawing
+/// runs the driver that just failed, which may crash or hang.  Answers the
+/// SVG, or none with `error` set.
+using Draw = report::RenderResult (*)(const Trace &, const busmap_driver &, std::ostream &,
+                                      const report::RenderOptions &);
+std::optional<std::string> draw_isolated(Draw draw, const Target &t, const Trace &trace,
+                                         const report::RenderOptions &ro,
+                                         const CheckOptions &options, std::string &error) {
+  IsolationOptions iso = options.isolation();
+  iso.timeout *= 2; // the picture runs every step, then draws
+  Isolated drawn;
+  try {
+    drawn = run_isolated(
+        [&](ChildChannel &) {
+          std::ostringstream svg;
+          draw(trace, *t.driver, svg, ro);
+          return svg.str();
+        },
+        iso);
+  } catch (const std::exception &e) { // --no-fork, or no fork at all
+    error = e.what();
+    return std::nullopt;
+  }
+  if (drawn.status != Isolated::Status::Finished) {
+    error = drawn.what;
+    return std::nullopt;
+  }
+  return std::move(drawn.payload);
+}
+
+/// Writes one picture beside the trace file; answers its path, or empty.
+std::string draw_beside(Draw draw, const char *extension, const char *what, const Target &t,
+                        const CheckOptions &options, Outcome &o) {
+  report::RenderOptions ro;
+  ro.title = o.trace_file;
+  const auto svg = draw_isolated(draw, t, o.result.failure->shrunk, ro, options, o.svg_error);
+  if (!svg)
+    return {};
+  const std::string path = std::filesystem::path(o.trace_file).replace_extension(extension).string();
+  if (auto e = try_write_file(path, *svg, what); !e.empty()) {
+    o.svg_error = e;
+    o.write_errors.add(path, std::move(e));
+    return {};
+  }
+  return path;
+}
+
+/// Draws DIR/<impl>.svg (the failing step) and DIR/<impl>.timeline.svg
+/// (every step) beside the trace file; a picture that cannot be drawn is
+/// reported, not fatal.
 void draw_failure(const Target &t, const CheckOptions &options, Outcome &o) {
   if (!o.trace_written()) {
     o.svg_error = "the trace file was not written";
     return;
   }
-  const Trace &trace = o.result.failure->shrunk;
-  report::RenderOptions ro;
-  ro.title = o.trace_file;
-  Isolated drawn;
-  IsolationOptions iso = options.isolation();
-  iso.timeout *= 2; // the picture replays every step, then draws
-  try {
-    drawn = run_isolated(
-        [&](ChildChannel &) {
-          std::ostringstream svg;
-          report::render_trace_svg(trace, *t.driver, svg, ro);
-          return svg.str();
-        },
-        iso);
-  } catch (const std::exception &e) { // --no-fork, or no fork at all
-    o.svg_error = e.what();
-    return;
+  o.svg_file = draw_beside(report::render_trace_svg, ".svg", "the picture", t, options, o);
+  if (!o.svg_file.empty())
+    o.timeline_file =
+        draw_beside(report::render_timeline_svg, ".timeline.svg", "the timeline", t, options, o);
+}
+
+/// The files an earlier failure of `impl` left in DIR: gone once it passes,
+/// so that DIR never shows a failure that is no more.
+void remove_stale_outputs(const CheckArgs &a, const std::string &impl) {
+  namespace fs = std::filesystem;
+  const std::string stem = file_name_for(impl);
+  std::error_code ec;
+  for (const auto &e : fs::directory_iterator(a.out_dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const bool other = name.starts_with(stem + ".other-") && name.ends_with(".trace");
+    if (name == stem + ".trace" || name == stem + ".svg" || name == stem + ".timeline.svg" || other)
+      fs::remove(e.path(), ec);
   }
-  if (drawn.status != Isolated::Status::Finished) {
-    o.svg_error = drawn.what;
-    return;
-  }
-  const std::string path = std::filesystem::path(o.trace_file).replace_extension(".svg").string();
-  if (auto e = try_write_file(path, drawn.payload, "the picture"); !e.empty()) {
-    o.svg_error = e;
-    o.write_errors.add(path, std::move(e));
-    return;
-  }
-  o.svg_file = path;
 }
 
 /// Where the human report goes: stdout, or stderr when stdout carries KTAP.
@@ -327,8 +373,13 @@ void print_outcome(const CheckArgs &a, const Outcome &o) {
                 o.trace_file.c_str(), o.trace_text.c_str());
   if (!o.svg_file.empty())
     std::fprintf(human(a), "picture: %s\n", o.svg_file.c_str());
-  else
-    std::fprintf(human(a), "picture not drawn: %s\n", o.svg_error.c_str());
+  if (!o.timeline_file.empty())
+    std::fprintf(human(a), "timeline: %s\n", o.timeline_file.c_str());
+  if (o.svg_file.empty() || o.timeline_file.empty())
+    std::fprintf(human(a), "%s not drawn: %s\n", o.svg_file.empty() ? "picture" : "timeline",
+                 o.svg_error.c_str());
+  if (!o.kept_file.empty())
+    std::fprintf(human(a), "kept in the failure database: %s\n", o.kept_file.c_str());
   if (o.trace_written())
     std::fprintf(human(a), "replay: busmap replay %s%s\n", o.trace_file.c_str(),
                 o.target.plugin_path.empty() ? "" : (" --plugin " + o.target.plugin_path).c_str());
@@ -375,6 +426,12 @@ nlohmann::json outcome_json(const RunSettings &run, const Outcome &o) {
       j["write_errors"] = o.write_errors.messages;
     if (!o.svg_file.empty())
       j["svg_file"] = o.svg_file;
+    if (!o.timeline_file.empty())
+      j["timeline_file"] = o.timeline_file;
+    if (!o.kept_file.empty())
+      j["kept_file"] = o.kept_file;
+    if (!f.kept_file.empty())
+      j["replayed_from"] = f.kept_file;
     j["trace_steps"] = f.shrunk.ops.size();
     j["shrinks"] = f.shrinks;
     j["shrink_candidates"] = f.candidates;
@@ -512,6 +569,9 @@ int run_check(const CheckArgs &given) {
   std::fprintf(human(a), "%s\n", banner.c_str());
   std::fflush(stdout);
 
+  std::optional<FailureDb> db;
+  if (!a.no_db && a.db_dir != "off")
+    db.emplace(a.db_dir);
   const auto start = std::chrono::steady_clock::now();
   std::vector<Outcome> outcomes;
   for (const auto &t : targets) {
@@ -522,8 +582,22 @@ int run_check(const CheckArgs &given) {
     }
     ProgressLine progress;
     options.progress = progress.callback();
-    Outcome o{t, check(*t.driver, options), "", "", "", "", {}, {}};
+    Outcome o{t, {}, "", "", "", "", "", "", "", {}, {}};
+    if (db) {
+      CheckResult named; // found_by() names the implementation and profile only
+      named.impl = utf8_escaped(t.driver->name ? t.driver->name : "?");
+      named.profile = options.layouts.profile->name;
+      DbCheck c = check_with_db(*t.driver, options, *db, a.prune, found_by(a, t, named));
+      o.result = std::move(c.result);
+      o.kept_note = describe_replay(c.kept, a.prune);
+      o.kept_file = std::move(c.kept_file);
+    } else {
+      o.result = check(*t.driver, options);
+    }
     progress.clear();
+    if (!o.kept_note.empty())
+      std::printf("%s: %s\n", o.result.impl.c_str(), o.kept_note.c_str());
+    remove_stale_outputs(a, o.result.impl); // an earlier run's; a failure writes its own
     if (o.result.failure) {
       std::tie(o.trace_file, o.trace_text) = write_failure(a, t, o.result, o.write_errors);
       o.other_files = write_other_failures(a, t, o.result, o.write_errors);
@@ -623,6 +697,14 @@ Run setup(CLI::App &app) {
   app.add_flag("--ktap", a->ktap,
                "write KTAP version 1 to standard output (one subtest per implementation, one "
                "result per invariant); the human report goes to standard error");
+  const char *env_db = std::getenv("BUSMAP_DB");
+  a->db_dir = env_db && *env_db ? env_db : DefaultFailureDb;
+  auto *db = app.add_option("--db", a->db_dir,
+                            "the failure database: kept failures are replayed first, new ones "
+                            "kept (default $BUSMAP_DB, else .busmap/failures; 'off': none)")
+                 ->capture_default_str();
+  app.add_flag("--no-db", a->no_db, "no failure database: neither replay nor keep")->excludes(db);
+  app.add_flag("--prune", a->prune, "remove the kept failures that now hold");
   a->machine.add_to(app);
   return [a] { return run_check(*a); };
 }

@@ -99,7 +99,8 @@ RunStats stats_from_json(const json &j) {
 json violation_json(const Violation &v) {
   return {{"step", v.step},           {"op", v.op},         {"where", v.where},
           {"invariant", v.invariant}, {"expected", v.expected}, {"actual", v.actual},
-          {"journal", v.journal}};
+          {"journal", v.journal}, {"address", v.address ? json(*v.address) : json()},
+          {"answer", v.answer ? json(*v.answer) : json()}};
 }
 
 Violation violation_from_json(const json &j) {
@@ -111,6 +112,10 @@ Violation violation_from_json(const json &j) {
   v.expected = j.at("expected").get<std::string>();
   v.actual = j.at("actual").get<std::string>();
   v.journal = j.at("journal").get<std::string>();
+  if (j.contains("address") && !j.at("address").is_null())
+    v.address = j.at("address").get<std::uint64_t>();
+  if (j.contains("answer") && !j.at("answer").is_null())
+    v.answer = j.at("answer").get<std::uint64_t>();
   return v;
 }
 
@@ -692,8 +697,13 @@ std::string describe_failure(const CheckResult &r) {
   const Failure &f = *r.failure;
   Verdict v;
   v.violation = f.violation;
-  std::string s = fmt::format("{}: FAILED invariant {} on generated trace #{} ({} ops)\n", r.impl,
-                              f.violation.invariant, f.trace_index, f.original.ops.size());
+  std::string s =
+      f.kept_file.empty()
+          ? fmt::format("{}: FAILED invariant {} on generated trace #{} ({} ops)\n", r.impl,
+                        f.violation.invariant, f.trace_index, f.original.ops.size())
+          : fmt::format("{}: FAILED invariant {} on kept failure {} ({} ops), replayed before "
+                        "generating\n",
+                        r.impl, f.violation.invariant, f.kept_file, f.original.ops.size());
   if (f.flaky)
     s += fmt::format("{}: the generated trace is reported, unshrunk (a shrunk trace must fail in "
                      "every rerun); "

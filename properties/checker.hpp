@@ -153,6 +153,9 @@ struct Failure {
   /// Traces shrinking took that then failed the same way in some reruns
   /// only (dropped: the report has the last one that failed in all).
   std::size_t flaky_candidates = 0;
+  /// The failure database's file (properties/failure_db.hpp) the trace was
+  /// replayed from, before any generated trace; empty for a generated one.
+  std::string kept_file;
   /// "flaky: failed 2 of 3 runs", or empty.
   std::string flaky_note() const;
 };

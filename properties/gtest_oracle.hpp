@@ -24,6 +24,13 @@
 // at most 40 steps, strict mode, profile portable, part 3 of 8") and records
 // the seed as the test's busmap_seed property (in gtest's XML).
 //
+// The failure database (properties/failure_db.hpp), as `busmap check`
+// keeps it: every part first replays its share of the failures kept in
+// BUSMAP_DB (default .busmap/failures in the test's working directory;
+// BUSMAP_DB=off: none), and a new shrunk failure is written there; the
+// report names the file and the commands that replay it.  `busmap check
+// --db DIR --prune` (or deleting the file) drops a kept failure once fixed.
+//
 // Environment knobs, so CI can run longer without rebuilding:
 // BUSMAP_TRACES (total traces, default 200), BUSMAP_STEPS, BUSMAP_SEED (a
 // number, default 1, or `random`: a seed is drawn once per test process and
@@ -44,6 +51,7 @@
 #define BUSMAP_PROPERTIES_GTEST_ORACLE_HPP
 
 #include "properties/checker.hpp"
+#include "properties/failure_db.hpp"
 #include "properties/machine_filter.hpp"
 #include "properties/settings.hpp"
 #include "properties/trace_format.hpp"
@@ -53,7 +61,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -114,6 +124,16 @@ inline OracleSettings oracle_settings_from_env() {
   return s;
 }
 
+/// The failure database BUSMAP_DB names (default .busmap/failures), or
+/// none for BUSMAP_DB=off.
+inline std::optional<FailureDb> oracle_db_from_env() {
+  const char *v = std::getenv("BUSMAP_DB");
+  const std::string dir = v && *v ? v : DefaultFailureDb;
+  if (dir == "off")
+    return std::nullopt;
+  return FailureDb(dir);
+}
+
 inline CheckOptions oracle_options_from_env() { return oracle_settings_from_env().options; }
 
 /// "seed 1, 200 traces of at most 40 steps, strict mode, profile portable":
@@ -130,23 +150,102 @@ struct SourceLine {
   int line = __LINE__;
 };
 
-/// The full report of a failed run: the invariant, the seed, the shrunk trace.
-inline std::string failure_report(const CheckResult &r, const CheckOptions &options) {
-  return fmt::format("{}\nfound from seed {}, generated trace #{} (BUSMAP_SEED={} runs the same "
-                     "traces again)\nshrunk trace (save as a .trace file and run `busmap replay` "
-                     "on it):\n{}",
-                     describe_failure(r), options.seed, r.failure->trace_index, options.seed,
-                     write_trace(r.failure->shrunk, "found by the gtest oracle entry point",
-                                 r.impl));
+/// How the entry point says it found a trace, in the kept file's comment.
+inline std::string found_by(const CheckOptions &o) {
+  return fmt::format("found by: the gtest oracle entry point, BUSMAP_SEED={} BUSMAP_TRACES={} "
+                     "BUSMAP_STEPS={} BUSMAP_MODE={}",
+                     o.seed, o.traces, o.max_steps, mode_name(o.mode));
 }
 
-/// Runs the checker on `driver`; a failure is a non-fatal gtest failure at
-/// `at` with the invariant, the report and the shrunk trace.
+/// How to run a kept failure again: this test binary with the database,
+/// which replays kept failures first, and `busmap replay` when the driver
+/// is also built as a plugin.
+inline std::string replay_commands(const std::string &kept, const FailureDb &db) {
+  std::error_code ec;
+  const std::string exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string suite = info ? info->test_suite_name() : "*";
+  return fmt::format("replay: BUSMAP_DB={} {} --gtest_filter='{}.*'\n"
+                     "    or: busmap replay {} --plugin YOUR_DRIVER.so (the driver built as a plugin)",
+                     db.dir(), exe.empty() ? "THIS_TEST" : exe, suite, kept);
+}
+
+/// The full report of a failed run: the invariant, the seed, the shrunk
+/// trace, and where it was kept (`kept` empty: the database is off).
+inline std::string failure_report(const CheckResult &r, const CheckOptions &options,
+                                  const std::string &kept = {},
+                                  const std::optional<FailureDb> &db = std::nullopt) {
+  const std::string origin =
+      r.failure->kept_file.empty()
+          ? fmt::format("found from seed {}, generated trace #{} (BUSMAP_SEED={} runs the same "
+                        "traces again)",
+                        options.seed, r.failure->trace_index, options.seed)
+          : fmt::format("found by replaying the kept failure {}", r.failure->kept_file);
+  const std::string where =
+      kept.empty() || !db ? std::string("not kept (BUSMAP_DB=off): save it as a .trace file and "
+                                        "run `busmap replay` on it")
+                          : fmt::format("shrunk trace kept in {}\n{}", kept,
+                                        replay_commands(kept, *db));
+  return fmt::format("{}\n{}\n{}\nshrunk trace:\n{}", describe_failure(r), origin, where,
+                     write_trace(r.failure->shrunk, found_by(options), r.impl));
+}
+
+/// Keeps the failure of `r` in `db` (none when off or flaky); its path, or
+/// empty.  Throws std::runtime_error when the file cannot be written.
+inline std::string keep_failure(const CheckResult &r, const CheckOptions &options,
+                                const std::optional<FailureDb> &db) {
+  if (!db || !r.failure || r.failure->flaky)
+    return {};
+  if (!r.failure->kept_file.empty())
+    return r.failure->kept_file;
+  return db->keep(r.impl, r.failure->shrunk,
+                  fmt::format("{}\ngenerated trace #{}\nviolated: {} at step {} ({}), {}",
+                              found_by(options), r.failure->trace_index,
+                              r.failure->violation.invariant, r.failure->violation.step + 1,
+                              r.failure->violation.op, r.failure->violation.where));
+}
+
+/// Reports the failure of `r` at `at`, keeping it in `db` first.
+inline void report_failure(const CheckResult &r, const CheckOptions &options,
+                           const std::optional<FailureDb> &db, SourceLine at) {
+  std::string kept;
+  try {
+    kept = keep_failure(r, options, db);
+  } catch (const std::runtime_error &e) { // the database could not be written
+    ADD_FAILURE_AT(at.file, at.line) << e.what();
+  }
+  ADD_FAILURE_AT(at.file, at.line) << failure_report(r, options, kept, db);
+}
+
+/// Replays the failures `db` keeps for `driver` (the share of options.shard);
+/// true when one still fails, which is then reported at `at`.
+inline bool kept_failure_fails(const busmap_driver &driver, const CheckOptions &options,
+                               const std::optional<FailureDb> &db, SourceLine at) {
+  if (!db)
+    return false;
+  CheckResult r;
+  r.impl = driver.name ? driver.name : "?";
+  KeptReplay kept = db->replay(driver, r.impl, options, false);
+  if (const std::string note = describe_replay(kept, false); !note.empty())
+    std::printf("%s: %s\n", r.impl.c_str(), note.c_str());
+  if (!kept.failure)
+    return false;
+  r.failure = std::move(kept.failure);
+  report_failure(r, options, db, at);
+  return true;
+}
+
+/// Runs the checker on `driver`, the failures `db` keeps first; a failure
+/// is a non-fatal gtest failure at `at` with the invariant, the report and
+/// the shrunk trace, kept in `db`.
 inline void expect_oracle_holds(const busmap_driver &driver, const CheckOptions &options,
+                                const std::optional<FailureDb> &db = std::nullopt,
                                 SourceLine at = {}) {
+  if (kept_failure_fails(driver, options, db, at))
+    return;
   const CheckResult r = check(driver, options);
   if (!r.pass())
-    ADD_FAILURE_AT(at.file, at.line) << failure_report(r, options);
+    report_failure(r, options, db, at);
   else if (!r.run_cut_short.empty())
     std::printf("note: %s\n", r.run_cut_short.c_str());
 }
@@ -163,9 +262,14 @@ inline std::string part_test_name(std::size_t part) {
 /// without shrinking; when it fails it asks whether an earlier trace of
 /// another part fails too, and if so fails with one line pointing there;
 /// only the owner of the first failure runs again to shrink and report.
+/// The failures `db` keeps are replayed first (this part's share of them).
 inline void expect_oracle_part_holds(const busmap_driver &driver, unsigned part,
-                                     CheckOptions options, SourceLine at = {}) {
+                                     CheckOptions options,
+                                     const std::optional<FailureDb> &db = std::nullopt,
+                                     SourceLine at = {}) {
   options.shard = Shard{part, OracleParts};
+  if (kept_failure_fails(driver, options, db, at))
+    return;
   CheckOptions unshrunk = options;
   unshrunk.shrink.candidates = 0;
   unshrunk.reruns = 0;
@@ -187,7 +291,7 @@ inline void expect_oracle_part_holds(const busmap_driver &driver, unsigned part,
   const CheckResult shrunk = check(driver, options);
   // A failure that did not come again in the shrinking run is reported as
   // it was first seen, unshrunk.
-  ADD_FAILURE_AT(at.file, at.line) << failure_report(shrunk.pass() ? first : shrunk, options);
+  report_failure(shrunk.pass() ? first : shrunk, options, db, at);
 }
 
 /// The same for the run the environment describes, printed first; a bad
@@ -205,7 +309,7 @@ inline void expect_oracle_part_holds(const busmap_driver &driver, unsigned part,
               part, OracleParts - 1);
   std::fflush(stdout);
   ::testing::Test::RecordProperty("busmap_seed", std::to_string(s.seed.value));
-  expect_oracle_part_holds(driver, part, std::move(s.options), at);
+  expect_oracle_part_holds(driver, part, std::move(s.options), oracle_db_from_env(), at);
 }
 
 class OracleTest : public ::testing::TestWithParam<unsigned> {};

@@ -96,6 +96,7 @@ namespace {
 /// Thrown by a check; carries the invariant and the two sides.
 struct Found {
   std::string invariant, expected, actual;
+  std::optional<std::uint64_t> address = std::nullopt, answer = std::nullopt;
 };
 
 std::string hex(std::uint64_t v) { return fmt::format("{:#x}", v); }
@@ -131,6 +132,16 @@ private:
   void look(std::string_view where);
   std::optional<Violation> finish(Verdict &verdict);
   Violation violation(std::size_t step, const Op &op, std::string_view where, Found &f) const;
+  /// Shows the partition to OracleOptions::after_step, if set.
+  void observe(std::size_t after, const Op *op, const std::string &path, const Violation *v) {
+    if (!options_.after_step)
+      return;
+    const auto &journal = part_.journal();
+    options_.after_step(StepState{
+        .after = after, .op = op, .path = path,
+        .journal = std::span(journal).subspan(std::min(journal_mark_, journal.size())),
+        .violation = v, .mode = mode_, .partition = part_});
+  }
   /// The start of a step: what the step's judgements count from.
   void mark_step() {
     journal_mark_ = part_.journal().size();
@@ -186,6 +197,7 @@ private:
   void check_refusals();
   void check_translation(std::uint64_t addr, std::uint64_t bus, bool may_miss);
   void probe(std::uint64_t addr, bool inoperable = false);
+  void judge_probe(std::uint64_t addr, std::uint64_t bus, bool live, bool window, bool inoperable);
 
   bool excused() const;
   bool fault_in_step() const;
@@ -258,6 +270,7 @@ Verdict Run::execute() {
 
 Verdict Run::execute_steps() {
   Verdict verdict;
+  observe(0, nullptr, "", nullptr);
   for (std::size_t i = 0; i < trace_.ops.size(); ++i) {
     const Op &op = trace_.ops[i];
     mark_step();
@@ -281,6 +294,7 @@ Verdict Run::execute_steps() {
       verdict.steps_run = i + 1;
       if (options_.trace_out)
         options_.trace_out(verdict.describe());
+      observe(i + 1, &op, path, &*verdict.violation);
       return verdict;
     }
     if (options_.on_step) {
@@ -296,6 +310,7 @@ Verdict Run::execute_steps() {
     if (options_.trace_out) {
       options_.trace_out(fmt::format("[{}] {}\n", i + 1, format_op(op)) + step_journal());
     }
+    observe(i + 1, &op, path, nullptr);
     current_where_.clear();
   }
   verdict.steps_run = trace_.ops.size();
@@ -316,6 +331,8 @@ Violation Run::violation(std::size_t step, const Op &op, std::string_view where,
   v.expected = std::move(f.expected);
   v.actual = std::move(f.actual);
   v.journal = step_journal();
+  v.address = f.address;
+  v.answer = f.answer;
   return v;
 }
 
@@ -335,18 +352,21 @@ std::optional<Violation> Run::finish(Verdict &verdict) {
         window ? " (the trace ended inside its window)" : " (implicit: the trace ended loaded)";
     mark_step();
     ++verdict.steps_run;
+    std::string path;
     try {
-      perform(*close);
+      path = perform(*close);
       look(where);
       check_traffic();
     } catch (Found &f) {
       Violation v = violation(trace_.ops.size(), *close, where, f);
       v.op += label;
+      observe(verdict.steps_run, &*close, path, &v);
       return v;
     }
     if (options_.trace_out) {
       options_.trace_out(fmt::format("[end] {}{}\n", format_op(*close), label) + step_journal());
     }
+    observe(verdict.steps_run, &*close, path, nullptr);
   }
   return std::nullopt;
 }
@@ -866,10 +886,22 @@ void Run::check_coverage() {
 // miss where memory must miss (invariant 5), and the canonical address.
 void Run::probe(std::uint64_t addr, bool inoperable) {
   const std::uint64_t section = addr >> config_.section_shift;
-  const Memory &mem = part_.memory();
   const bool live = boost::icl::contains(must_map_, section);
   const bool window = boost::icl::contains(window_, section);
   const std::uint64_t bus = part_.translate(addr);
+  try {
+    judge_probe(addr, bus, live, window, inoperable);
+  } catch (Found &f) {
+    f.address = addr;
+    f.answer = bus;
+    throw;
+  }
+}
+
+void Run::judge_probe(std::uint64_t addr, std::uint64_t bus, bool live, bool window,
+                      bool inoperable) {
+  const std::uint64_t section = addr >> config_.section_shift;
+  const Memory &mem = part_.memory();
   if (!live && !window) {
     // No machine of the profile has memory at or above 2^phys_bits: a
     // translation of such an address is not judged (invariant 5).
@@ -907,10 +939,14 @@ void Run::check_translation(std::uint64_t addr, std::uint64_t bus, bool may_miss
   const std::uint64_t hw_mask = (1ull << config_.hw_page_shift) - 1;
   if (!page || *page != hw_page(addr) || (bus & hw_mask) != (addr & hw_mask))
     throw Found{inv::DeviceView,
-                fmt::format("the device reaches {} through bus {}", hex(addr), hex(bus)),
-                page ? fmt::format("MR {} has page {} there (offset {:#x})", mr->handle,
-                                   hex(*page << config_.hw_page_shift), bus & hw_mask)
-                     : fmt::format("MR {} has no page registered there", mr->handle)};
+                fmt::format("the device reaches {} at the bus address translate({}) answers",
+                            hex(addr), hex(addr)),
+                page ? fmt::format("driver answered {}, device reaches {} there (MR {}, offset {:#x})",
+                                   hex(bus), hex((*page << config_.hw_page_shift) | (bus & hw_mask)),
+                                   mr->handle, bus & hw_mask)
+                     : fmt::format("driver answered {}, device reaches nothing there (MR {} has no "
+                                   "page registered at that position)",
+                                   hex(bus), mr->handle)};
 }
 
 Run::ProbePlan Run::probe_plan() {
@@ -990,7 +1026,7 @@ void Run::check_probes() {
     const std::uint64_t want = layout.translate(addr), got = part_.translate(addr);
     if (want != got)
       throw Found{inv::Canonical, fmt::format("translate({}) = {} (rank layout)", hex(addr), hex(want)),
-                  hex(got)};
+                  hex(got), addr, got};
   };
   for_each_probe(plan.mapped + plan.edges, config_, plan.inner, exact);
   for (auto a : plan.fixed)

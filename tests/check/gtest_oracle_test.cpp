@@ -84,7 +84,7 @@ TEST(GtestOracle, AFailureNamesTheUsersLineAndOnePartPrintsTheReport) {
   std::vector<::testing::TestPartResult> all;
   for (unsigned part = 0; part < busmap::testing::OracleParts; ++part)
     for (auto &f : failures_of([&] {
-           busmap::testing::expect_oracle_part_holds(refusing, part, few(), {__FILE__, __LINE__});
+           busmap::testing::expect_oracle_part_holds(refusing, part, few(), std::nullopt, {__FILE__, __LINE__});
          }))
       all.push_back(f);
   ASSERT_EQ(all.size(), busmap::testing::OracleParts);
