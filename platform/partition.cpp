@@ -785,6 +785,22 @@ bool Partition::has_data_path() const {
   return driver_ && driver_->abi_version >= 2 && driver_->xmit && driver_->refill_rx;
 }
 
+// The stack's buffers come from the page allocator, which holds only pages
+// of online memory: a block's pages reach it in online_pages() after
+// GOING_ONLINE was answered (before ONLINE is sent), and a going-offline
+// block's pages were isolated after being allocated, so buffers there still
+// exist until they are migrated.  An offline block, a hole or memory that
+// is not the partition's holds none.
+bool Partition::stack_may_hold(std::uint64_t phys, std::uint64_t len) const {
+  const std::uint32_t shift = config().section_shift;
+  for (std::uint64_t s = phys >> shift; s <= (phys + (len - 1)) >> shift; ++s) {
+    const Block *b = memory_.containing(s);
+    if (!b || b->phase == Phase::Offline)
+      return false;
+  }
+  return true;
+}
+
 OpOutcome Partition::hand_buffer(bool rx, std::uint64_t phys, std::uint32_t len) {
   OpOutcome out;
   const char *what = rx ? "refill_rx" : "xmit";
@@ -795,6 +811,13 @@ OpOutcome Partition::hand_buffer(bool rx, std::uint64_t phys, std::uint32_t len)
   if (len == 0 || phys + (len - 1) < phys) {
     refuse(out, "refused, the buffer wraps past 2^64",
            fmt::format("stack: a buffer of {} bytes at {:#x} does not exist", len, phys));
+    return out;
+  }
+  if (!stack_may_hold(phys, len)) {
+    refuse(out, "refused, not the stack's memory",
+           fmt::format("stack: no buffer of {} bytes at {:#x}: the page allocator hands out only "
+                       "pages of online memory",
+                       len, phys));
     return out;
   }
   if (!has_data_path()) {

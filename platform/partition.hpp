@@ -199,6 +199,8 @@ private:
   bool refuse_while_window(OpOutcome &out);
   void refuse(OpOutcome &out, std::string path, std::string note);
   bool pinned_by_device(const Block &b) const;
+  /// Whether the stack can hand over a buffer of `len` bytes at `phys`.
+  bool stack_may_hold(std::uint64_t phys, std::uint64_t len) const;
   OpOutcome hand_buffer(bool rx, std::uint64_t phys, std::uint32_t len);
   void finish_load(); // after load() returned on the strand
   void resume_parked_load(OpOutcome &out);

@@ -735,6 +735,12 @@ void Run::judge_transfer(const DmaTransfer &t) const {
     throw Found{inv::DmaMisdirected, expected,
                 fmt::format("it reaches {} through MR {}: the {} points at another page now",
                             hex(t.landed), t.mr, entry)};
+  // The stack's page, reached where it was posted, is pinned by the device:
+  // migrate_pages() leaves a page with an elevated count where it is, so its
+  // block cannot complete an offline and the transfer is safe in any phase
+  // (a going-offline block's buffers were allocated before isolation).
+  if (t.entry.from_stack)
+    return;
   // In-flight transmits read at stop_traffic() are read inside the event
   // being delivered, whose phase change the kernel has already made; the
   // stack's buffer was live when posted (docs/ORACLE.md).
