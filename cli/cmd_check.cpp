@@ -43,6 +43,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,6 +53,7 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace busmap::cli {
 namespace {
@@ -70,6 +72,7 @@ struct CheckArgs {
   std::size_t shrink_candidates = 4000;
   std::uint64_t shrink_seconds = 60;
   std::size_t reruns = 2;
+  std::size_t jobs = 0; // 0: one per core this process may run on
   bool quiet = false;
   bool stats = false; // the statistics tables of a passing run
   bool ktap = false;  // KTAP on stdout, the human report on stderr
@@ -326,6 +329,14 @@ void remove_stale_outputs(const CheckArgs &a, const std::string &impl) {
   }
 }
 
+/// The cores this process may run on (its CPU affinity, as nproc counts).
+std::size_t available_cores() {
+  cpu_set_t set;
+  if (::sched_getaffinity(0, sizeof set, &set) == 0)
+    return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 /// Where the human report goes: stdout, or stderr when stdout carries KTAP.
 std::FILE *human(const CheckArgs &a) { return a.ktap ? stderr : stdout; }
 
@@ -536,6 +547,7 @@ int run_check(const CheckArgs &given) {
   options.shrink.candidates = a.shrink_candidates;
   options.shrink.time = std::chrono::seconds(a.shrink_seconds);
   options.fork_cases = !a.isolation.no_fork;
+  options.jobs = a.jobs ? a.jobs : available_cores();
   options.layouts = a.machine.resolve();
   if (!a.layout_file.empty()) {
     try {
@@ -687,6 +699,11 @@ Run setup(CLI::App &app) {
                  "failure that does not repeat every time is reported as flaky")
       ->transform(whole_number())
       ->capture_default_str();
+  app.add_option("--jobs,-j", a->jobs,
+                 "worker processes the generated cases run on (default: one per core available); "
+                 "verdicts, statistics and shrunk traces are those of --jobs 1, shrinking runs "
+                 "in one process; --no-fork runs one job")
+      ->transform(whole_number(1));
   a->isolation.add_to(app);
   app.add_flag("--quiet,-q", a->quiet,
                "one line per implementation: no failure report on the terminal when its trace "

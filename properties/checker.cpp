@@ -9,6 +9,7 @@
 #include "properties/settings.hpp"
 #include "properties/shrink.hpp"
 #include "properties/trace_format.hpp"
+#include "properties/worker_pool.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -82,13 +83,16 @@ void count_step(RunStats &stats, const StepRecord &r) {
     ++stats.paths[race];
 }
 
-json to_json(const RunStats &s) { return {{"ops", s.ops}, {"paths", s.paths}, {"layouts", s.layouts}}; }
+json to_json(const RunStats &s) {
+  return {{"ops", s.ops}, {"paths", s.paths}, {"layouts", s.layouts}, {"settings", s.settings}};
+}
 
 RunStats stats_from_json(const json &j) {
   RunStats s;
   s.ops = j.at("ops").get<std::map<std::string, std::uint64_t>>();
   s.paths = j.at("paths").get<std::map<std::string, std::uint64_t>>();
   s.layouts = j.at("layouts").get<std::map<std::string, std::uint64_t>>();
+  s.settings = j.at("settings").get<std::map<std::string, std::uint64_t>>();
   return s;
 }
 
@@ -595,6 +599,82 @@ TraceRun run_trace(const busmap_driver &driver, const Trace &trace, Mode mode,
   return r;
 }
 
+namespace {
+
+/// Generated case `index` of a run, as the run loop takes it: the digest of
+/// its trace and what running it found, its layout class and settings
+/// already counted.
+struct CaseRun {
+  std::size_t index = 0;
+  std::uint64_t digest = 0;
+  TraceRun run;
+};
+
+CaseRun run_generated(const busmap_driver &driver, const CheckOptions &options,
+                      const rc::Gen<GeneratedCase> &gen, const Profile &profile,
+                      std::size_t index) {
+  const GeneratedCase c = gen(rc::Random(trace_seed(options.seed, index)), trace_size(index)).value();
+  CaseRun out{index, digest(write_trace(c.trace)), run_case(driver, c.trace, options)};
+  out.run.stats.layouts[c.layout_class] += 1;
+  count_settings(profile, c.trace.layout.config, out.run.stats);
+  return out;
+}
+
+// A case's result from a worker process (properties/worker_pool.hpp).
+std::string case_json(const CaseRun &c) {
+  json j = {{"index", c.index},         {"digest", c.digest},
+            {"steps", c.run.steps},     {"stats", to_json(c.run.stats)},
+            {"report", c.run.report},   {"child_died", c.run.child_died}};
+  if (c.run.violation)
+    j["violation"] = violation_json(*c.run.violation);
+  return j.dump();
+}
+
+CaseRun case_from_json(const std::string &text) {
+  const json j = json::parse(text);
+  CaseRun c;
+  c.index = j.at("index").get<std::size_t>();
+  c.digest = j.at("digest").get<std::uint64_t>();
+  c.run.steps = j.at("steps").get<std::size_t>();
+  c.run.stats = stats_from_json(j.at("stats"));
+  c.run.report = j.at("report").get<std::string>();
+  c.run.child_died = j.at("child_died").get<bool>();
+  if (j.contains("violation"))
+    c.run.violation = violation_from_json(j.at("violation"));
+  return c;
+}
+
+/// Runs the generated cases the shard owns, in index order or on
+/// options.jobs worker processes, handing each result to `take` in index
+/// order until it answers false; true when the time budget stopped it.
+bool run_generated_cases(const busmap_driver &driver, const CheckOptions &options,
+                         const rc::Gen<GeneratedCase> &gen, const Profile &profile,
+                         Clock::time_point deadline, const std::function<bool(CaseRun)> &take) {
+  bool cut = false;
+  auto may_start = [&] {
+    cut = cut || Clock::now() >= deadline;
+    return !cut;
+  };
+  std::vector<std::size_t> owned;
+  for (std::size_t i = 0; i < options.traces; ++i)
+    if (options.shard.owns(i))
+      owned.push_back(i);
+  if (options.jobs > 1 && options.fork_cases) {
+    run_on_workers(
+        owned,
+        [&](std::size_t i) { return case_json(run_generated(driver, options, gen, profile, i)); },
+        [&](std::size_t, std::string result) { return take(case_from_json(result)); },
+        WorkerPoolOptions{options.jobs, may_start});
+    return cut;
+  }
+  for (const std::size_t i : owned)
+    if (!may_start() || !take(run_generated(driver, options, gen, profile, i)))
+      break;
+  return cut;
+}
+
+} // namespace
+
 CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
   CheckResult result;
   result.impl = driver.name ? utf8_escaped(driver.name) : "?";
@@ -606,51 +686,47 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
   const auto gen = gen_case(generator_options(options));
   auto last_progress = start;
 
-  for (std::size_t i = 0; i < options.traces; ++i) {
-    if (!options.shard.owns(i))
-      continue;
-    if (Clock::now() >= run_deadline) {
-      result.run_cut_short = fmt::format("the time budget ({} s) ran out after {} of {} traces",
-                                         options.time_budget.count(), result.traces,
-                                         options.traces);
-      break;
-    }
-    const rc::Random random(trace_seed(options.seed, i));
-    rc::Shrinkable<GeneratedCase> shrinkable = gen(random, trace_size(i));
-    const GeneratedCase c = shrinkable.value();
-    TraceRun r = run_case(driver, c.trace, options);
+  std::optional<CaseRun> failed;
+  const bool cut = run_generated_cases(driver, options, gen, profile, run_deadline, [&](CaseRun c) {
     ++result.traces;
-    result.steps += r.steps;
-    r.stats.layouts[c.layout_class] += 1;
-    count_settings(profile, c.trace.layout.config, r.stats);
-    result.stats.merge(r.stats);
-    result.records.push_back({i, digest(write_trace(c.trace)), !r.violation});
+    result.steps += c.run.steps;
+    result.stats.merge(c.run.stats);
+    result.records.push_back({c.index, c.digest, !c.run.violation});
     if (options.progress && Clock::now() - last_progress > std::chrono::milliseconds(200)) {
       last_progress = Clock::now();
-      options.progress(fmt::format("{}: trace {}/{}, {} steps, {:.1f} s", result.impl, i + 1,
-                                   options.traces, result.steps,
+      options.progress(fmt::format("{}: trace {}/{}, {} steps, {:.1f} s", result.impl,
+                                   c.index + 1, options.traces, result.steps,
                                    std::chrono::duration<double>(last_progress - start).count()));
     }
-    if (r.violation) {
-      Failure f;
-      f.trace_index = i;
-      f.original = c.trace;
-      f.shrunk = c.trace;
-      f.violation = *r.violation;
-      const auto shrink_start = Clock::now();
-      const double cpu_start = cpu_seconds();
-      Shrinker s(driver, options, f, run_deadline);
-      shrink_tree(s, shrinkable);
-      shrink_concrete(s, f);
-      s.keep_only_repeating();
-      if (!f.flaky)
-        make_end_explicit(driver, f, options);
-      f.shrink_seconds = std::chrono::duration<double>(Clock::now() - shrink_start).count();
-      f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
-      f.shrunk.expect_fail = f.violation.invariant;
-      result.failure = std::move(f);
-      break;
-    }
+    if (c.run.violation)
+      failed = std::move(c);
+    return !failed;
+  });
+  if (cut && !failed)
+    result.run_cut_short = fmt::format("the time budget ({} s) ran out after {} of {} traces",
+                                       options.time_budget.count(), result.traces, options.traces);
+  if (failed) {
+    // The failing case again, with its shrink tree: shrinking runs here.
+    const std::size_t i = failed->index;
+    rc::Shrinkable<GeneratedCase> shrinkable =
+        gen(rc::Random(trace_seed(options.seed, i)), trace_size(i));
+    Failure f;
+    f.trace_index = i;
+    f.original = shrinkable.value().trace;
+    f.shrunk = f.original;
+    f.violation = *failed->run.violation;
+    const auto shrink_start = Clock::now();
+    const double cpu_start = cpu_seconds();
+    Shrinker s(driver, options, f, run_deadline);
+    shrink_tree(s, shrinkable);
+    shrink_concrete(s, f);
+    s.keep_only_repeating();
+    if (!f.flaky)
+      make_end_explicit(driver, f, options);
+    f.shrink_seconds = std::chrono::duration<double>(Clock::now() - shrink_start).count();
+    f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
+    f.shrunk.expect_fail = f.violation.invariant;
+    result.failure = std::move(f);
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return result;

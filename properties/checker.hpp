@@ -94,6 +94,10 @@ struct CheckOptions {
   std::size_t reruns = 2;
   ShrinkBudget shrink;
   bool fork_cases = true; // false: run cases in this process (no crash isolation)
+  /// Worker processes the generated cases run on (properties/worker_pool.hpp);
+  /// the verdict, statistics, records and shrunk trace are those of one job.
+  /// Shrinking runs in this process.  1, or no fork_cases: one after the other.
+  std::size_t jobs = 1;
   /// The isolation of one case, as the fields above say.
   IsolationOptions isolation() const;
   Shard shard;

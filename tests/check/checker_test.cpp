@@ -7,9 +7,11 @@
 #include "properties/isolation.hpp"
 #include "properties/oracle.hpp"
 #include "properties/trace_format.hpp"
+#include "properties/worker_pool.hpp"
 #include "tests/support/patient.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
@@ -234,6 +236,79 @@ TEST(Checker, TwoShardsAreOneRun) {
             [](const TraceRecord &a, const TraceRecord &b) { return a.index < b.index; });
   EXPECT_EQ(joined, whole.records);
   EXPECT_EQ(stats, whole.stats);
+}
+
+// --jobs: the cases run on worker processes, and the run is the one-job
+// run: same records, statistics and steps, the same first failure and the
+// same shrunk trace (shrinking runs in this process).
+void expect_same_run(const CheckResult &a, const CheckResult &b) {
+  EXPECT_EQ(a.records, b.records);
+  EXPECT_EQ(a.stats, b.stats);
+  EXPECT_EQ(a.steps, b.steps);
+  EXPECT_EQ(a.traces, b.traces);
+  ASSERT_EQ(a.pass(), b.pass());
+  if (a.pass())
+    return;
+  EXPECT_EQ(a.failure->trace_index, b.failure->trace_index);
+  EXPECT_EQ(a.failure->violation.invariant, b.failure->violation.invariant);
+  EXPECT_EQ(write_trace(a.failure->shrunk), write_trace(b.failure->shrunk));
+}
+
+TEST(Checker, JobsGiveTheRunOfOneJob) {
+  for (const busmap_driver *d : {&simple(), &off_by_one, &crashing}) {
+    SCOPED_TRACE(d->name);
+    CheckOptions o = quick(d == &crashing ? 200 : 40);
+    const CheckResult one = check(*d, o);
+    o.jobs = 3;
+    expect_same_run(one, check(*d, o));
+  }
+  // With a shard too: the shard's cases, on workers.
+  CheckOptions o = quick(30);
+  o.shard = Shard{1, 2};
+  const CheckResult one = check(simple(), o);
+  o.jobs = 2;
+  expect_same_run(one, check(simple(), o));
+  EXPECT_EQ(one.traces, 15u);
+}
+
+TEST(Checker, JobsStopAtTheTimeBudgetAndSaySo) {
+  CheckOptions o = quick(1000000);
+  o.time_budget = std::chrono::seconds(1);
+  o.jobs = 2;
+  const CheckResult r = check(simple(), o);
+  EXPECT_TRUE(r.pass());
+  EXPECT_LT(r.traces, 1000000u);
+  EXPECT_NE(r.run_cut_short.find("time budget"), std::string::npos);
+}
+
+TEST(WorkerPool, ResultsComeInOrderAndStopWhenAsked) {
+  std::vector<std::size_t> jobs;
+  for (std::size_t i = 0; i < 40; ++i)
+    jobs.push_back(i * 3);
+  // Later jobs finish first: the order of the results is still the jobs'.
+  auto work = [](std::size_t job) {
+    ::usleep(static_cast<useconds_t>((120 - job) * 50));
+    return std::to_string(job * job);
+  };
+  std::vector<std::string> seen;
+  run_on_workers(jobs, work, [&](std::size_t job, std::string r) {
+    EXPECT_EQ(r, std::to_string(job * job));
+    seen.push_back(std::to_string(job));
+    return true;
+  }, WorkerPoolOptions{4, {}});
+  ASSERT_EQ(seen.size(), jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i)
+    EXPECT_EQ(seen[i], std::to_string(jobs[i]));
+  std::size_t taken = 0;
+  run_on_workers(jobs, work, [&](std::size_t job, std::string) {
+    ++taken;
+    return job != 9; // the fourth job stops the run
+  }, WorkerPoolOptions{4, {}});
+  EXPECT_EQ(taken, 4u);
+  EXPECT_THROW(run_on_workers(jobs, [](std::size_t) -> std::string {
+                 throw std::runtime_error("broken");
+               }, [](std::size_t, std::string) { return true; }, WorkerPoolOptions{2, {}}),
+               std::runtime_error);
 }
 
 TEST(Checker, ShardsFromGoogleTestEnvironment) {
