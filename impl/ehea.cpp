@@ -15,7 +15,16 @@
 // re-registration and the receive queues rewritten, but a transmit of
 // memory the map misses posts the miss value to the adapter.
 //
-// One deviation from the original: eHEA masked each index with 0x1FFF, so a
+// eHEA's xmit and receive refill read the map with no lock (ehea_map_vaddr)
+// while a memory event rebuilds it, and ehea_rebuild_busmap() frees an
+// emptied block right after clearing the pointer to it, with no grace
+// period: a reader on another CPU that loaded the pointer before it was
+// cleared reads the freed block.  The harness runs a racing reader whole at
+// one preemption point, so here the block is freed *before* it is unlinked
+// (drop_empty()): a reader at that free sees what eHEA's reader sees
+// across the clear and the kfree (race-answer, docs/DRIVERS.md).
+//
+// A second deviation from the original: eHEA masked each index with 0x1FFF, so a
 // section number above 39 bits aliased a low one (harmless on the machines
 // it ran on).  Here such a section is simply outside the table; the aliasing
 // bug lives in the zoo as `high-bits-masked` / `no-height-check`.  Memory

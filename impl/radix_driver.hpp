@@ -84,6 +84,9 @@ struct RadixPolicy : RegisterRules {
   static constexpr bool rank_new_sections = true; // false: append at the end
   static constexpr bool skip_gigantic = true;
   static constexpr bool free_empty_blocks = true; // false: unlinked, never freed
+  /// false: an emptied table block is freed while the table still links
+  /// it, and unlinked after (the mutant a racing translate() catches).
+  static constexpr bool unlink_before_free = true;
   /// Mutant: shift later slots before reserving nodes, and do not shift
   /// them back when the reservation fails.
   static constexpr bool rerank_before_reserve = false;

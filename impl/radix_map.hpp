@@ -10,6 +10,8 @@
 // Nodes come from the platform's allocator (kzalloc), lazily, and a subtree
 // whose sections all left is freed by prune(), so the footprint follows the
 // mapped memory: 16 sections at 0 plus one at 2^60 is seven 4 KiB nodes.
+// A block is unlinked before it is freed (retire()), so a translate()
+// racing an update finds the table before or after it, never a freed block.
 // Every inner node and leaf counts the mapped sections beneath it, which
 // gives a section's rank in O(height * fanout) without a scan of the map.
 //
@@ -28,6 +30,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <utility>
 
 namespace busmap::impl {
 
@@ -164,23 +167,20 @@ public:
     if (!root_)
       return;
     if (prune_node(root_, height_, leak)) {
-      root_ = nullptr;
+      const unsigned level = height_;
       height_ = 0;
-      return;
+      return retire(root_, nullptr, level, leak);
     }
     while (height_ > 1 && only_child0(static_cast<RadixInner *>(root_))) {
       void *child = static_cast<RadixInner *>(root_)->child[0];
-      release(root_, sizeof(RadixInner));
-      root_ = child;
-      --height_;
+      retire(root_, child, height_--, leak);
     }
   }
 
-  /// Frees everything.
+  /// Frees everything, after unlinking it (see retire()).
   void clear() {
-    free_node(root_, height_);
-    root_ = nullptr;
-    height_ = 0;
+    void *root = std::exchange(root_, nullptr);
+    free_node(root, std::exchange(height_, 0));
     present_ = 0;
   }
 
@@ -291,24 +291,32 @@ private:
     return true;
   }
 
-  /// True when the node was emptied and freed (or dropped, with `leak`).
+  /// Retires the emptied children of `node`; true when `node` itself has
+  /// no mapped section beneath it (its parent retires it).
   bool prune_node(void *node, unsigned level, bool leak) {
-    if (level == 0) {
-      if (static_cast<RadixLeaf *>(node)->sections != 0)
-        return false;
-      if (!leak)
-        release(node, sizeof(RadixLeaf));
-      return true;
-    }
+    if (level == 0)
+      return static_cast<RadixLeaf *>(node)->sections == 0;
     auto *in = static_cast<RadixInner *>(node);
     for (void *&child : in->child)
       if (child && prune_node(child, level - 1, leak))
-        child = nullptr;
-    if (in->sections != 0)
-      return false;
-    if (!leak)
-      release(node, sizeof(RadixInner));
-    return true;
+        retire(child, nullptr, level - 1, leak);
+    return in->sections == 0;
+  }
+
+  /// Points `link` at `next` and frees the node of `level` it held (keeps
+  /// it, with `leak`).  translate() takes no lock and a reader may run at
+  /// the free (a preemption point): the new table is published first, so
+  /// no reader can reach the freed block.  P::unlink_before_free false is
+  /// the mutant that frees first (docs/DRIVERS.md, "Readers racing an
+  /// update").
+  void retire(void *&link, void *next, unsigned level, bool leak) {
+    void *old = link;
+    const std::size_t bytes = level == 0 ? sizeof(RadixLeaf) : sizeof(RadixInner);
+    if (!P::unlink_before_free && !leak)
+      release(old, bytes);
+    link = next;
+    if (P::unlink_before_free && !leak)
+      release(old, bytes);
   }
 
   void free_node(void *node, unsigned level) {

@@ -4,7 +4,9 @@
 // sorted array (allocated from the platform, so the oracle sees every byte)
 // and on every change builds the new array, frees the MR and registers a new
 // one over all mapped sections in bus order.  translate() is a binary search:
-// the rank of a section is its index in the array.
+// the rank of a section is its index in the array, read with no lock; the
+// new array is published before the old one is freed, so a translation
+// racing an update reads one of the two, never freed memory.
 //
 // Timing follows strict mode: a block is mapped when GOING_ONLINE arrives
 // (its pages reach the allocator before ONLINE) and unmapped when
@@ -25,6 +27,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 namespace {
 
@@ -58,6 +61,14 @@ void log_err(const busmap_platform *p, const char *what) {
 void release(const busmap_platform *p, SectionArray &a) {
   p->free(p->ctx, a.at);
   a = {};
+}
+
+// Makes `next` the map, then frees the old array: translate() takes no lock
+// and may run at the free (a preemption point), so it must already find
+// `next` there, never the freed array.
+void publish(Simple &d, SectionArray next) {
+  SectionArray old = std::exchange(d.map, next);
+  release(d.p, old);
 }
 
 // --- The MR over a sorted section array. ----------------------------------
@@ -96,8 +107,7 @@ std::int64_t register_mr(Simple &d, const SectionArray &a) {
 // when possible; answers whether `next` took effect.
 bool install(Simple &d, SectionArray next) {
   if (register_mr(d, next) == BUSMAP_H_SUCCESS) {
-    release(d.p, d.map);
-    d.map = next;
+    publish(d, next);
     return true;
   }
   release(d.p, next);
@@ -158,8 +168,7 @@ int collect_ram(void *arg, std::uint64_t start_pfn, std::uint64_t nr_pages) {
   SectionArray next;
   if (!edit(d.p, d.map, start_pfn, nr_pages, true, &next))
     return -1;
-  release(d.p, d.map);
-  d.map = next;
+  publish(d, next);
   return 0;
 }
 

@@ -181,7 +181,7 @@ static int map_sections(struct example_map *map, uint64_t first, uint64_t count)
 	size_t at = lower_bound(map, first);
 	size_t after = lower_bound(map, first + count);
 	size_t old = map->nr_sections;
-	uint64_t *merged;
+	uint64_t *merged, *stale_array;
 	size_t n = at;
 	uint64_t s;
 
@@ -202,9 +202,14 @@ static int map_sections(struct example_map *map, uint64_t first, uint64_t count)
 		memcpy(merged + n, map->sections + after,
 		       (old - after) * sizeof(*merged));
 	n += old - after;
-	free_if(p, map->sections);
+	/*
+	 * Publish the new array before freeing the old one: the data path
+	 * translates with no lock and may run while free() does.
+	 */
+	stale_array = map->sections;
 	map->sections = merged;
 	map->nr_sections = n;
+	free_if(p, stale_array);
 	return n != old;
 }
 

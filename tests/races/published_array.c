@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: MIT
+/*
+ * published_array.c - a canonical bus-map driver whose lookup takes no lock,
+ * written against include/busmap/driver.h alone, as a driver author outside
+ * this tree would: the test of tests/races/race_test.cpp that a correct
+ * lock-free driver passes with a translation racing every platform callback.
+ *
+ * The map is one sorted array of section numbers behind one pointer.  An
+ * update builds the new array beside the old one, registers the MR over it,
+ * and only then publishes it (a release store) and frees the old one, so a
+ * lookup on another CPU sees the old map or the new one, never a freed or
+ * half-built array.  (A kernel driver would also wait for readers between
+ * the publish and the free: rcu_assign_pointer() and kfree_rcu().)
+ *
+ * Hotplug timing is strict mode's: map at GOING_ONLINE, unmap at
+ * GOING_OFFLINE, undo on the CANCELs.  A GOING_* that cannot be applied is
+ * vetoed with the old map and MR restored; a CANCEL that cannot be applied
+ * leaves the driver inoperable (no MR, every lookup a miss).  No data path.
+ */
+#include <busmap/driver.h>
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+struct table {
+	size_t count;
+	uint64_t section[];	/* ascending */
+};
+
+struct drv {
+	const struct busmap_platform *p;
+	_Atomic(struct table *) map;	/* NULL: inoperable */
+	uint64_t *pages;		/* one h_register_pages call's worth */
+	uint64_t handle;
+	int has_mr;
+};
+
+static struct table *table_new(const struct busmap_platform *p, size_t count)
+{
+	/* alloc() zeroes: count starts at 0 */
+	return p->alloc(p->ctx, sizeof(struct table) + count * sizeof(uint64_t));
+}
+
+/* Makes `next` what lookups read, then frees the table they read before. */
+static void publish(struct drv *d, struct table *next)
+{
+	struct table *old = atomic_exchange_explicit(&d->map, next, memory_order_acq_rel);
+
+	if (old)
+		d->p->free(d->p->ctx, old);
+}
+
+/* `old` with [first, first + count) added (minus gigantic pages) or taken out. */
+static struct table *edited(struct drv *d, const struct table *old, uint64_t first,
+			    uint64_t count, int add)
+{
+	const struct busmap_platform *p = d->p;
+	uint32_t to_pfn = p->section_shift - p->page_shift;
+	struct table *t = table_new(p, old->count + (add ? count : 0));
+	size_t i = 0;
+	uint64_t s;
+
+	if (!t)
+		return NULL;
+	while (i < old->count && old->section[i] < first)
+		t->section[t->count++] = old->section[i++];
+	if (add)
+		for (s = first; s < first + count; s++)
+			if (!p->is_gigantic(p->ctx, s << to_pfn))
+				t->section[t->count++] = s;
+	while (i < old->count && old->section[i] < first + count)
+		i++;
+	while (i < old->count)
+		t->section[t->count++] = old->section[i++];
+	return t;
+}
+
+static int same(const struct table *a, const struct table *b)
+{
+	return a->count == b->count &&
+	       !memcmp(a->section, b->section, a->count * sizeof(uint64_t));
+}
+
+/* --- The MR ---------------------------------------------------------------- */
+
+static int drop_mr(struct drv *d)
+{
+	const struct busmap_platform *p = d->p;
+
+	if (!d->has_mr)
+		return 0;
+	if (p->h_free_mr(p->ctx, d->handle) != BUSMAP_H_SUCCESS &&
+	    p->h_free_mr(p->ctx, d->handle) != BUSMAP_H_SUCCESS)
+		return -1;
+	d->has_mr = 0;
+	return 0;
+}
+
+/* Replaces the MR by one over every HW page of `t`, in bus order. */
+static int register_mr(struct drv *d, const struct table *t)
+{
+	const struct busmap_platform *p = d->p;
+	uint64_t per_section = (uint64_t)1 << (p->section_shift - p->hw_page_shift);
+	int64_t rc = BUSMAP_H_SUCCESS;
+	uint32_t fill = 0;
+	size_t i;
+	uint64_t k;
+
+	if (drop_mr(d))
+		return -1;
+	if (!t->count)
+		return 0;
+	if (p->h_alloc_mr(p->ctx, p->bus_start, (uint64_t)t->count << p->section_shift,
+			  &d->handle) != BUSMAP_H_SUCCESS)
+		return -1;
+	d->has_mr = 1;
+	for (i = 0; i < t->count; i++) {
+		for (k = 0; k < per_section; k++) {
+			d->pages[fill++] = (t->section[i] << p->section_shift) +
+					   (k << p->hw_page_shift);
+			if (fill < p->max_rpages && !(i + 1 == t->count && k + 1 == per_section))
+				continue;
+			rc = p->h_register_pages(p->ctx, d->handle, d->pages, fill);
+			fill = 0;
+			if (rc != BUSMAP_H_SUCCESS && rc != BUSMAP_H_PAGE_REGISTERED)
+				goto failed;
+		}
+	}
+	if (rc == BUSMAP_H_SUCCESS)
+		return 0;
+failed:
+	drop_mr(d);
+	return -1;
+}
+
+/* --- The driver ABI ------------------------------------------------------- */
+
+static void pa_unload(void *drv)
+{
+	struct drv *d = drv;
+	const struct busmap_platform *p = d->p;
+
+	drop_mr(d);
+	publish(d, NULL);
+	if (d->pages)
+		p->free(p->ctx, d->pages);
+	p->free(p->ctx, d);
+}
+
+static int collect(void *arg, uint64_t start_pfn, uint64_t nr_pages)
+{
+	struct drv *d = arg;
+	const struct busmap_platform *p = d->p;
+	uint32_t to_pfn = p->section_shift - p->page_shift;
+	uint64_t s;
+
+	for (s = start_pfn >> to_pfn; s < (start_pfn + nr_pages) >> to_pfn; s++) {
+		struct table *t;
+
+		if (!p->is_online(p->ctx, s << to_pfn))
+			continue;
+		t = edited(d, atomic_load_explicit(&d->map, memory_order_relaxed), s, 1, 1);
+		if (!t)
+			return 1;
+		publish(d, t);
+	}
+	return 0;
+}
+
+static void *pa_load(const struct busmap_platform *p)
+{
+	struct drv *d = p->alloc(p->ctx, sizeof(*d));
+	int rc;
+
+	if (!d)
+		return NULL;
+	d->p = p;
+	d->pages = p->alloc(p->ctx, p->max_rpages * sizeof(uint64_t));
+	atomic_init(&d->map, table_new(p, 0));
+	if (!d->pages || !atomic_load(&d->map))
+		goto failed;
+	p->get_online_mems(p->ctx);
+	rc = p->walk_ram(p->ctx, collect, d);
+	p->put_online_mems(p->ctx);
+	if (!rc && !register_mr(d, atomic_load(&d->map)))
+		return d;
+failed:
+	p->log(p->ctx, BUSMAP_LOG_ERR, "published-array: load failed");
+	pa_unload(d);
+	return NULL;
+}
+
+static int update(struct drv *d, uint64_t start_pfn, uint64_t nr_pages, int add, int may_veto)
+{
+	const struct busmap_platform *p = d->p;
+	uint32_t to_pfn = p->section_shift - p->page_shift;
+	struct table *old = atomic_load_explicit(&d->map, memory_order_relaxed);
+	struct table *t;
+
+	if (!old)
+		return BUSMAP_NOTIFY_OK;	/* inoperable: nothing mapped */
+	t = edited(d, old, start_pfn >> to_pfn, nr_pages >> to_pfn, add);
+	if (t && same(t, old)) {
+		p->free(p->ctx, t);
+		return BUSMAP_NOTIFY_OK;
+	}
+	if (t && !register_mr(d, t)) {
+		publish(d, t);
+		return BUSMAP_NOTIFY_OK;
+	}
+	if (t)
+		p->free(p->ctx, t);
+	if (may_veto && !register_mr(d, old)) {
+		p->log(p->ctx, BUSMAP_LOG_WARNING, "published-array: cannot update the map; vetoed");
+		return BUSMAP_NOTIFY_BAD;
+	}
+	p->log(p->ctx, BUSMAP_LOG_ERR, "published-array: cannot update the map; inoperable");
+	drop_mr(d);
+	publish(d, NULL);
+	return BUSMAP_NOTIFY_OK;
+}
+
+static int pa_notify(void *drv, enum busmap_mem_action action, uint64_t start_pfn,
+		     uint64_t nr_pages)
+{
+	struct drv *d = drv;
+
+	switch (action) {
+	case BUSMAP_MEM_GOING_ONLINE:
+		return update(d, start_pfn, nr_pages, 1, 1);
+	case BUSMAP_MEM_CANCEL_ONLINE:
+		return update(d, start_pfn, nr_pages, 0, 0);
+	case BUSMAP_MEM_GOING_OFFLINE:
+		return update(d, start_pfn, nr_pages, 0, 1);
+	case BUSMAP_MEM_CANCEL_OFFLINE:
+		return update(d, start_pfn, nr_pages, 1, 0);
+	default:
+		return BUSMAP_NOTIFY_OK;
+	}
+}
+
+static uint64_t pa_translate(void *drv, uint64_t phys_addr)
+{
+	struct drv *d = drv;
+	const struct table *t = atomic_load_explicit(&d->map, memory_order_acquire);
+	uint32_t shift = d->p->section_shift;
+	uint64_t s = phys_addr >> shift;
+	size_t lo = 0, hi;
+
+	if (!t)
+		return BUSMAP_INVALID;
+	hi = t->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->section[mid] < s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == t->count || t->section[lo] != s)
+		return BUSMAP_INVALID;
+	return d->p->bus_start + ((uint64_t)lo << shift) + (phys_addr & (((uint64_t)1 << shift) - 1));
+}
+
+static const struct busmap_driver driver = {
+	.abi_version = BUSMAP_ABI_VERSION,
+	.name = "published-array",
+	.description = "Sorted section array behind one pointer, read with no lock; "
+		       "the new array is published before the old one is freed.",
+	.flags = BUSMAP_DRIVER_CANONICAL,
+	.load = pa_load,
+	.unload = pa_unload,
+	.notify = pa_notify,
+	.translate = pa_translate,
+};
+
+__attribute__((visibility("default"))) const struct busmap_driver *busmap_driver_entry(void)
+{
+	return &driver;
+}
