@@ -229,6 +229,24 @@ double time_dependent(const Variant &v, const std::vector<std::uint64_t> &addrs,
   return best;
 }
 
+namespace {
+
+/// The row of variant `v` (built over `l`) under `name`.
+Result measure(const Options &o, const BenchLayout &l, const std::vector<std::uint64_t> &addrs,
+               const std::string &name, const Variant &v, const Driver *driver) {
+  Result r{name, l.kind, l.present_bytes};
+  r.ns_per_translate = time_independent(v, addrs, o.repeats);
+  r.ns_per_translate_dependent = time_dependent(v, addrs, o.repeats);
+  r.footprint_bytes = v.footprint_bytes();
+  if (driver) {
+    r.update_us = driver->build_us;
+    r.hcalls_per_event = hcalls_per_event(driver->d, l);
+  }
+  return r;
+}
+
+} // namespace
+
 std::vector<Result> run_layout(const Options &o, const BenchLayout &l,
                                void (*progress)(const std::string &)) {
   std::vector<Result> out;
@@ -240,17 +258,18 @@ std::vector<Result> run_layout(const Options &o, const BenchLayout &l,
     auto v = vi.build(l);
     if (!v)
       continue;
-    Result r{vi.name, l.kind, l.present_bytes};
-    r.ns_per_translate = time_independent(*v, addrs, o.repeats);
-    r.ns_per_translate_dependent = time_dependent(*v, addrs, o.repeats);
-    r.footprint_bytes = v->footprint_bytes();
-    if (vi.is_driver) {
-      r.update_us = static_cast<const Driver &>(*v).build_us;
-      r.hcalls_per_event = hcalls_per_event(static_cast<const Driver &>(*v).d, l);
-    }
-    out.push_back(r);
+    out.push_back(measure(o, l, addrs, vi.name, *v,
+                          vi.is_driver ? static_cast<const Driver *>(v.get()) : nullptr));
   }
   return out;
+}
+
+std::optional<Result> measure_driver(const Options &o, const BenchLayout &l,
+                                     const busmap_driver &driver, const std::string &name) {
+  const Driver d(driver, l);
+  if (!d.inst)
+    return std::nullopt;
+  return measure(o, l, probe_addresses(l, o.lookups), name, d, &d);
 }
 
 std::vector<Result> run_all(const Options &o, void (*progress)(const std::string &)) {

@@ -17,8 +17,11 @@
 #ifndef BUSMAP_BENCH_MEASURE_HPP
 #define BUSMAP_BENCH_MEASURE_HPP
 
+#include "busmap/driver.h"
+
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +74,13 @@ std::vector<Result> run_all(const Options &o, void (*progress)(const std::string
 /// Runs every variant on one layout (its ranges in 16 MiB sections).
 std::vector<Result> run_layout(const Options &o, const BenchLayout &l,
                                void (*progress)(const std::string &) = nullptr);
+
+/// One driver given by its table (a plugin's, for `busmap bench --plugin`)
+/// measured as the built-in drivers are on `l`, under the name `name`;
+/// nullopt when its load() answers NULL.  Runs the driver's code in this
+/// process: the CLI calls it in an isolated child.
+std::optional<Result> measure_driver(const Options &o, const BenchLayout &l,
+                                     const busmap_driver &driver, const std::string &name);
 
 /// Addresses inside present memory, pseudo-random, for the lookups.
 std::vector<std::uint64_t> probe_addresses(const BenchLayout &l, std::size_t n);

@@ -12,18 +12,31 @@
 //
 // A failure prints the shrunk trace and its verdict and writes it to
 // DIR/<impl>.trace for `busmap replay`, with its picture beside it in
-// DIR/<impl>.svg, and each other failure seen while shrinking to
-// DIR/<impl>.other-N.trace; --json and --junit write machine reports.  Sharding
-// follows GoogleTest's environment variables.
+// DIR/<impl>.svg and the timeline of every step in DIR/<impl>.timeline.svg,
+// and each other failure seen while shrinking to DIR/<impl>.other-N.trace;
+// an implementation that now passes has those files of an earlier run
+// removed, so DIR holds only current failures.  --json and --junit write
+// machine reports.  Sharding follows GoogleTest's environment variables.
+//
+// The failure database (properties/failure_db.hpp): before generating,
+// the failures kept in --db DIR (default $BUSMAP_DB, else
+// .busmap/failures; --no-db or BUSMAP_DB=off: none) are replayed, and
+// every new shrunk failure is kept there; --prune removes the kept ones
+// that now hold.
 #include "cli/command.hpp"
 #include "cli/isolation_args.hpp"
 #include "cli/machine_options.hpp"
+#include "cli/numbers.hpp"
 #include "cli/output.hpp"
 #include "impl/registry.hpp"
+#include "platform/driver_text.hpp"
 #include "properties/checker.hpp"
+#include "properties/failure_db.hpp"
 #include "properties/isolation.hpp"
 #include "properties/junit.hpp"
+#include "properties/ktap.hpp"
 #include "properties/plugin.hpp"
+#include "properties/settings.hpp"
 #include "properties/trace_format.hpp"
 #include "report/render.hpp"
 
@@ -48,7 +61,7 @@ struct CheckArgs {
   bool all = false;
   std::size_t traces = 200;
   std::size_t steps = 40;
-  std::uint64_t seed = 1;
+  std::string seed = "1";
   double time_budget = 0;
   std::string mode = "strict";
   std::string out_dir = "busmap-out";
@@ -58,6 +71,10 @@ struct CheckArgs {
   std::uint64_t shrink_seconds = 60;
   std::size_t reruns = 2;
   bool quiet = false;
+  bool stats = false; // the statistics tables of a passing run
+  bool ktap = false;  // KTAP on stdout, the human report on stderr
+  std::string db_dir;
+  bool no_db = false, prune = false;
   IsolationArgs isolation;
   MachineArgs machine;
 };
@@ -111,12 +128,7 @@ std::vector<Target> select_targets(const CheckArgs &a, Mode mode,
   return out;
 }
 
-std::string file_name_for(std::string_view impl) {
-  std::string s;
-  for (char c : impl)
-    s += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
-  return s.empty() ? "impl" : s;
-}
+std::string file_name_for(std::string_view impl) { return file_stem_for(impl); }
 
 /// Progress on a terminal: one line, rewritten in place.
 class ProgressLine {
@@ -163,6 +175,9 @@ struct Outcome {
   std::string trace_text;
   std::string svg_file;  // empty when the picture could not be drawn
   std::string svg_error; // then: why
+  std::string timeline_file; // DIR/<impl>.timeline.svg, empty when not drawn
+  std::string kept_note;     // what replaying the failure database found
+  std::string kept_file;     // where the failure was kept in it
   std::vector<std::string> other_files; // DIR/<impl>.other-N.trace, one per other failure
   WriteErrors write_errors;
   bool trace_written() const { return write_errors.written(trace_file); }
@@ -236,51 +251,90 @@ std::vector<std::string> write_other_failures(const CheckArgs &a, const Target &
   return paths;
 }
 
-/// Draws DIR/<impl>.svg beside the trace file.  Drawing runs the driver
-/// that just failed, which may crash or hang, so it runs in a child process
-/// like a case; a picture that cannot be drawn is reported, not fatal.
+/// Draws one picture of the failing trace in a child process: drawing
+/// runs the driver that just failed, which may crash or hang.  Answers the
+/// SVG, or none with `error` set.
+using Draw = report::RenderResult (*)(const Trace &, const busmap_driver &, std::ostream &,
+                                      const report::RenderOptions &);
+std::optional<std::string> draw_isolated(Draw draw, const Target &t, const Trace &trace,
+                                         const report::RenderOptions &ro,
+                                         const CheckOptions &options, std::string &error) {
+  IsolationOptions iso = options.isolation();
+  iso.timeout *= 2; // the picture runs every step, then draws
+  Isolated drawn;
+  try {
+    drawn = run_isolated(
+        [&](ChildChannel &) {
+          std::ostringstream svg;
+          draw(trace, *t.driver, svg, ro);
+          return svg.str();
+        },
+        iso);
+  } catch (const std::exception &e) { // --no-fork, or no fork at all
+    error = e.what();
+    return std::nullopt;
+  }
+  if (drawn.status != Isolated::Status::Finished) {
+    error = drawn.what;
+    return std::nullopt;
+  }
+  return std::move(drawn.payload);
+}
+
+/// Writes one picture beside the trace file; answers its path, or empty.
+std::string draw_beside(Draw draw, const char *extension, const char *what, const Target &t,
+                        const CheckOptions &options, Outcome &o) {
+  report::RenderOptions ro;
+  ro.title = o.trace_file;
+  const auto svg = draw_isolated(draw, t, o.result.failure->shrunk, ro, options, o.svg_error);
+  if (!svg)
+    return {};
+  const std::string path = std::filesystem::path(o.trace_file).replace_extension(extension).string();
+  if (auto e = try_write_file(path, *svg, what); !e.empty()) {
+    o.svg_error = e;
+    o.write_errors.add(path, std::move(e));
+    return {};
+  }
+  return path;
+}
+
+/// Draws DIR/<impl>.svg (the failing step) and DIR/<impl>.timeline.svg
+/// (every step) beside the trace file; a picture that cannot be drawn is
+/// reported, not fatal.
 void draw_failure(const Target &t, const CheckOptions &options, Outcome &o) {
   if (!o.trace_written()) {
     o.svg_error = "the trace file was not written";
     return;
   }
-  const Trace &trace = o.result.failure->shrunk;
-  report::RenderOptions ro;
-  ro.title = o.trace_file;
-  Isolated drawn;
-  IsolationOptions iso = options.isolation();
-  iso.timeout *= 2; // the picture replays every step, then draws
-  try {
-    drawn = run_isolated(
-        [&](ChildChannel &) {
-          std::ostringstream svg;
-          report::render_trace_svg(trace, *t.driver, svg, ro);
-          return svg.str();
-        },
-        iso);
-  } catch (const std::exception &e) { // --no-fork, or no fork at all
-    o.svg_error = e.what();
-    return;
-  }
-  if (drawn.status != Isolated::Status::Finished) {
-    o.svg_error = drawn.what;
-    return;
-  }
-  const std::string path = std::filesystem::path(o.trace_file).replace_extension(".svg").string();
-  if (auto e = try_write_file(path, drawn.payload, "the picture"); !e.empty()) {
-    o.svg_error = e;
-    o.write_errors.add(path, std::move(e));
-    return;
-  }
-  o.svg_file = path;
+  o.svg_file = draw_beside(report::render_trace_svg, ".svg", "the picture", t, options, o);
+  if (!o.svg_file.empty())
+    o.timeline_file =
+        draw_beside(report::render_timeline_svg, ".timeline.svg", "the timeline", t, options, o);
 }
 
+/// The files an earlier failure of `impl` left in DIR: gone once it passes,
+/// so that DIR never shows a failure that is no more.
+void remove_stale_outputs(const CheckArgs &a, const std::string &impl) {
+  namespace fs = std::filesystem;
+  const std::string stem = file_name_for(impl);
+  std::error_code ec;
+  for (const auto &e : fs::directory_iterator(a.out_dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const bool other = name.starts_with(stem + ".other-") && name.ends_with(".trace");
+    if (name == stem + ".trace" || name == stem + ".svg" || name == stem + ".timeline.svg" || other)
+      fs::remove(e.path(), ec);
+  }
+}
+
+/// Where the human report goes: stdout, or stderr when stdout carries KTAP.
+std::FILE *human(const CheckArgs &a) { return a.ktap ? stderr : stdout; }
+
 /// A plugin's ABI, and what it means for the RAM walk it was judged with.
-void print_abi(const Target &t) {
+void print_abi(const CheckArgs &a, const Target &t) {
   if (!t.load_failure.empty())
-    std::printf("  the plugin did not load in a trial process: %s\n", t.load_failure.c_str());
+    std::fprintf(human(a), "  the plugin did not load in a trial process: %s\n", t.load_failure.c_str());
   else if (t.kind == "plugin")
-    std::printf("  %s\n", abi_summary(*t.driver).c_str());
+    std::fprintf(human(a), "  %s\n", abi_summary(*t.driver).c_str());
 }
 
 void print_outcome(const CheckArgs &a, const Outcome &o) {
@@ -293,46 +347,65 @@ void print_outcome(const CheckArgs &a, const Outcome &o) {
           : fmt::format(" (expected to fail {})", o.target.expect_invariant);
   const char *surprise = a.all && !o.as_expected() ? "  <-- NOT as expected" : "";
   if (r.pass()) {
-    std::printf("%s: pass, %zu traces, %zu steps, %.1f s, profile %s%s%s\n", r.impl.c_str(),
+    std::fprintf(human(a), "%s: pass, %zu traces, %zu steps, %.1f s, profile %s%s%s\n", r.impl.c_str(),
                 r.traces, r.steps, r.seconds, r.profile.c_str(), expectation.c_str(), surprise);
-    print_abi(o.target);
+    print_abi(a, o.target);
     if (!r.run_cut_short.empty())
-      std::printf("  note: %s\n", r.run_cut_short.c_str());
-    if (!a.quiet)
-      std::printf("%s", r.stats.table().c_str());
+      std::fprintf(human(a), "  note: %s\n", r.run_cut_short.c_str());
+    if (a.stats)
+      std::fprintf(human(a), "%s", r.stats.table().c_str());
     return;
   }
   const std::string flaky =
       r.failure->flaky ? fmt::format(" ({})", r.failure->flaky_note()) : std::string();
-  std::printf("%s: FAIL %s%s after %zu traces, %.1f s, profile %s%s%s\n", r.impl.c_str(),
+  std::fprintf(human(a), "%s: FAIL %s%s after %zu traces, %.1f s, profile %s%s%s\n", r.impl.c_str(),
               r.failure->violation.invariant.c_str(), flaky.c_str(), r.traces, r.seconds,
               r.profile.c_str(), expectation.c_str(), surprise);
-  print_abi(o.target);
+  print_abi(a, o.target);
   // Quiet or not, a trace that is in no file must reach the terminal.
   if (a.quiet && o.trace_written())
     return;
-  std::printf("%s", describe_failure(r).c_str());
+  std::fprintf(human(a), "%s", describe_failure(r).c_str());
   if (o.trace_written())
-    std::printf("shrunk trace, written to %s:\n%s", o.trace_file.c_str(), o.trace_text.c_str());
+    std::fprintf(human(a), "shrunk trace, written to %s:\n%s", o.trace_file.c_str(), o.trace_text.c_str());
   else
-    std::printf("shrunk trace, NOT written to %s (see the error below):\n%s",
+    std::fprintf(human(a), "shrunk trace, NOT written to %s (see the error below):\n%s",
                 o.trace_file.c_str(), o.trace_text.c_str());
   if (!o.svg_file.empty())
-    std::printf("picture: %s\n", o.svg_file.c_str());
-  else
-    std::printf("picture not drawn: %s\n", o.svg_error.c_str());
+    std::fprintf(human(a), "picture: %s\n", o.svg_file.c_str());
+  if (!o.timeline_file.empty())
+    std::fprintf(human(a), "timeline: %s\n", o.timeline_file.c_str());
+  if (o.svg_file.empty() || o.timeline_file.empty())
+    std::fprintf(human(a), "%s not drawn: %s\n", o.svg_file.empty() ? "picture" : "timeline",
+                 o.svg_error.c_str());
+  if (!o.kept_file.empty())
+    std::fprintf(human(a), "kept in the failure database: %s\n", o.kept_file.c_str());
   if (o.trace_written())
-    std::printf("replay: busmap replay %s%s\n", o.trace_file.c_str(),
+    std::fprintf(human(a), "replay: busmap replay %s%s\n", o.trace_file.c_str(),
                 o.target.plugin_path.empty() ? "" : (" --plugin " + o.target.plugin_path).c_str());
   for (const auto &path : o.other_files)
-    std::printf("another failure seen while shrinking, %s %s\n",
+    std::fprintf(human(a), "another failure seen while shrinking, %s %s\n",
                 o.write_errors.written(path) ? "written to" : "NOT written to", path.c_str());
 }
 
-nlohmann::json outcome_json(const Outcome &o) {
+/// The run's settings, as every report names them.
+struct RunSettings {
+  std::uint64_t seed = 1;
+  std::string mode;
+  Shard shard;
+};
+
+nlohmann::json outcome_json(const RunSettings &run, const Outcome &o) {
   const CheckResult &r = o.result;
   nlohmann::json j = {{"impl", r.impl},
                       {"profile", r.profile},
+                      {"seed", run.seed},
+                      {"mode", run.mode},
+                      {"shard", {{"index", run.shard.index}, {"total", run.shard.total}}},
+                      {"abi_version", o.target.driver->abi_version},
+                      {"plugin", o.target.plugin_path.empty()
+                                     ? nlohmann::json(nullptr)
+                                     : nlohmann::json(o.target.plugin_path)},
                       {"kind", o.target.kind},
                       {"verdict", r.pass() ? "pass" : "fail"},
                       {"expected", o.target.expect_pass ? "pass" : "fail"},
@@ -353,6 +426,12 @@ nlohmann::json outcome_json(const Outcome &o) {
       j["write_errors"] = o.write_errors.messages;
     if (!o.svg_file.empty())
       j["svg_file"] = o.svg_file;
+    if (!o.timeline_file.empty())
+      j["timeline_file"] = o.timeline_file;
+    if (!o.kept_file.empty())
+      j["kept_file"] = o.kept_file;
+    if (!f.kept_file.empty())
+      j["replayed_from"] = f.kept_file;
     j["trace_steps"] = f.shrunk.ops.size();
     j["shrinks"] = f.shrinks;
     j["shrink_candidates"] = f.candidates;
@@ -374,11 +453,15 @@ nlohmann::json outcome_json(const Outcome &o) {
 }
 
 /// One test case per implementation and invariant: the violated one fails
-/// (unless the failure was the expected one), the others held.
-junit::TestSuite outcome_junit(const Outcome &o) {
+/// (unless the failure was the expected one), the others held.  A shard's
+/// suite is named by its shard, so a CI server merging the shards' files
+/// keeps them apart; a shard that ran no trace skips every case.
+junit::TestSuite outcome_junit(const RunSettings &run, const Outcome &o) {
   const CheckResult &r = o.result;
   junit::TestSuite suite;
-  suite.name = r.impl;
+  suite.name = run.shard.total > 1
+                   ? fmt::format("{} shard {} of {}", r.impl, run.shard.index, run.shard.total)
+                   : r.impl;
   suite.seconds = r.seconds;
   for (const auto &inv : invariants()) {
     junit::TestCase c;
@@ -397,6 +480,10 @@ junit::TestSuite outcome_junit(const Outcome &o) {
                         r.failure->violation.op);
         c.failure_text = describe_failure(r) + "\n" + o.trace_text;
       }
+    } else if (r.traces == 0) {
+      c.skipped = true;
+      c.skipped_message = r.run_cut_short.empty() ? "no trace of this run is this shard's"
+                                                  : r.run_cut_short;
     } else if (!o.target.expect_pass && !r.failure && inv.id == o.target.expect_invariant) {
       c.failed = true;
       c.failure_message = fmt::format("{} was expected to catch {} and did not", inv.id, r.impl);
@@ -421,14 +508,18 @@ void report_write_errors(const std::vector<Outcome> &outcomes,
     throw BadInput(all);
 }
 
-int run_check(const CheckArgs &a) {
-  const Mode mode = a.mode == "lenient" ? Mode::Lenient : Mode::Strict;
-  if (a.traces == 0)
-    throw BadInput("--traces must be at least 1");
-  if (a.steps < 1)
-    throw BadInput("--steps must be at least 1");
-  if (a.time_budget < 0)
-    throw BadInput("--time-budget must not be negative");
+int run_check(const CheckArgs &given) {
+  // From here on a.seed is the effective seed: what found_by() and the
+  // reports print, so a drawn seed reproduces.
+  CheckArgs a = given;
+  Seed seed;
+  try {
+    seed = parse_seed("--seed", given.seed);
+  } catch (const std::invalid_argument &e) {
+    throw BadInput(e.what());
+  }
+  a.seed = std::to_string(seed.value);
+  const Mode mode = parse_mode("--mode", a.mode);
   std::vector<std::unique_ptr<Plugin>> plugins;
   const std::vector<Target> targets = select_targets(a, mode, plugins);
   if (targets.empty())
@@ -437,7 +528,7 @@ int run_check(const CheckArgs &a) {
   CheckOptions options;
   options.traces = a.traces;
   options.max_steps = a.steps;
-  options.seed = a.seed;
+  options.seed = seed.value;
   options.mode = mode;
   options.case_timeout = a.isolation.options().timeout;
   options.memory_limit_mib = a.isolation.memory_limit_mib;
@@ -470,13 +561,17 @@ int run_check(const CheckArgs &a) {
   const std::string layout = options.layout ? fmt::format(", layout {} ({} blocks)",
                                                          a.layout_file, options.layout->blocks.size())
                                              : "";
-  std::printf("busmap check: %zu implementation%s, %zu traces of at most %zu steps, seed %llu, "
-              "%s mode, profile %s%s%s\n",
-              targets.size(), targets.size() == 1 ? "" : "s", a.traces, a.steps,
-              static_cast<unsigned long long>(a.seed), a.mode.c_str(), options.layouts.profile->name,
-              layout.c_str(), shard.c_str());
+  const std::string banner = fmt::format(
+      "busmap check: {} implementation{}, {} traces of at most {} steps, seed {}, {} mode, "
+      "profile {}{}{}",
+      targets.size(), targets.size() == 1 ? "" : "s", a.traces, a.steps, seed.describe(), a.mode,
+      options.layouts.profile->name, layout, shard);
+  std::fprintf(human(a), "%s\n", banner.c_str());
   std::fflush(stdout);
 
+  std::optional<FailureDb> db;
+  if (!a.no_db && a.db_dir != "off")
+    db.emplace(a.db_dir);
   const auto start = std::chrono::steady_clock::now();
   std::vector<Outcome> outcomes;
   for (const auto &t : targets) {
@@ -487,8 +582,22 @@ int run_check(const CheckArgs &a) {
     }
     ProgressLine progress;
     options.progress = progress.callback();
-    Outcome o{t, check(*t.driver, options), "", "", "", "", {}, {}};
+    Outcome o{t, {}, "", "", "", "", "", "", "", {}, {}};
+    if (db) {
+      CheckResult named; // found_by() names the implementation and profile only
+      named.impl = utf8_escaped(t.driver->name ? t.driver->name : "?");
+      named.profile = options.layouts.profile->name;
+      DbCheck c = check_with_db(*t.driver, options, *db, a.prune, found_by(a, t, named));
+      o.result = std::move(c.result);
+      o.kept_note = describe_replay(c.kept, a.prune);
+      o.kept_file = std::move(c.kept_file);
+    } else {
+      o.result = check(*t.driver, options);
+    }
     progress.clear();
+    if (!o.kept_note.empty())
+      std::printf("%s: %s\n", o.result.impl.c_str(), o.kept_note.c_str());
+    remove_stale_outputs(a, o.result.impl); // an earlier run's; a failure writes its own
     if (o.result.failure) {
       std::tie(o.trace_file, o.trace_text) = write_failure(a, t, o.result, o.write_errors);
       o.other_files = write_other_failures(a, t, o.result, o.write_errors);
@@ -499,27 +608,34 @@ int run_check(const CheckArgs &a) {
     outcomes.push_back(std::move(o));
   }
 
+  const RunSettings run{seed.value, a.mode, options.shard};
   std::vector<std::string> report_errors;
   if (!a.json_file.empty()) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto &o : outcomes)
-      j.push_back(outcome_json(o));
+      j.push_back(outcome_json(run, o));
     if (auto e = try_write_file(a.json_file, j.dump(2) + "\n", "the JSON report"); !e.empty())
       report_errors.push_back(std::move(e));
   }
   if (!a.junit_file.empty()) {
     std::vector<junit::TestSuite> suites;
     for (const auto &o : outcomes)
-      suites.push_back(outcome_junit(o));
+      suites.push_back(outcome_junit(run, o));
     const std::string xml = junit::to_xml(suites, fmt::format("busmap check --profile {}",
                                                               options.layouts.profile->name));
     if (auto e = try_write_file(a.junit_file, xml, "the JUnit report"); !e.empty())
       report_errors.push_back(std::move(e));
   }
+  if (a.ktap) {
+    std::vector<junit::TestSuite> suites;
+    for (const auto &o : outcomes)
+      suites.push_back(outcome_junit(run, o));
+    std::printf("%s", ktap::to_ktap(suites, {banner}).c_str());
+  }
   std::size_t unexpected = 0;
   for (const auto &o : outcomes)
     unexpected += !o.as_expected();
-  std::printf("%zu of %zu implementations %s\n", outcomes.size() - unexpected, outcomes.size(),
+  std::fprintf(human(a), "%zu of %zu implementations %s\n", outcomes.size() - unexpected, outcomes.size(),
               a.all ? "as expected" : "hold");
   std::fflush(stdout);
   report_write_errors(outcomes, report_errors);
@@ -532,13 +648,20 @@ Run setup(CLI::App &app) {
   app.add_option("--plugin", a->plugins, "a driver shared object exporting busmap_driver_entry (repeatable)");
   app.add_flag("--all", a->all,
                "every built-in driver and mutant; exit 0 when each verdict is the expected one");
-  app.add_option("--traces", a->traces, "traces per implementation")->capture_default_str();
-  app.add_option("--steps", a->steps, "operations per trace at most, the initial load included")
+  app.add_option("--traces", a->traces, "traces per implementation")
+      ->transform(whole_number(1))
       ->capture_default_str();
-  app.add_option("--seed", a->seed, "the run's seed: the same seed gives the same result")
+  app.add_option("--steps", a->steps, "operations per trace at most, the initial load included")
+      ->transform(whole_number(1))
+      ->capture_default_str();
+  app.add_option("--seed", a->seed,
+                 "the run's seed: the same seed gives the same result; `random` draws one and "
+                 "prints it")
+      ->transform(seed())
       ->capture_default_str();
   app.add_option("--time-budget", a->time_budget,
                  "seconds for the whole run, shrinking included (0: none); an early stop is reported")
+      ->transform(seconds())
       ->capture_default_str();
   app.add_option("--mode", a->mode, "strict or lenient DMA-liveness (docs/ORACLE.md)")
       ->check(CLI::IsMember({"strict", "lenient"}))
@@ -554,15 +677,34 @@ Run setup(CLI::App &app) {
                  "write JUnit XML to FILE (one test case per implementation and invariant)");
   app.add_option("--shrink-candidates", a->shrink_candidates,
                  "shrink candidates to try at most per failure")
+      ->transform(whole_number())
       ->capture_default_str();
   app.add_option("--shrink-time", a->shrink_seconds, "seconds of shrinking at most per failure")
+      ->transform(whole_number())
       ->capture_default_str();
   app.add_option("--reruns", a->reruns,
                  "runs of a failing trace again, each in a fresh process, before it counts; a "
                  "failure that does not repeat every time is reported as flaky")
+      ->transform(whole_number())
       ->capture_default_str();
   a->isolation.add_to(app);
-  app.add_flag("--quiet,-q", a->quiet, "one line per implementation, no tables or traces");
+  app.add_flag("--quiet,-q", a->quiet,
+               "one line per implementation: no failure report on the terminal when its trace "
+               "file was written");
+  app.add_flag("--stats", a->stats,
+               "the statistics tables (operations, protocol paths, layout classes, settings) "
+               "of each passing implementation; the JSON report always has them");
+  app.add_flag("--ktap", a->ktap,
+               "write KTAP version 1 to standard output (one subtest per implementation, one "
+               "result per invariant); the human report goes to standard error");
+  const char *env_db = std::getenv("BUSMAP_DB");
+  a->db_dir = env_db && *env_db ? env_db : DefaultFailureDb;
+  auto *db = app.add_option("--db", a->db_dir,
+                            "the failure database: kept failures are replayed first, new ones "
+                            "kept (default $BUSMAP_DB, else .busmap/failures; 'off': none)")
+                 ->capture_default_str();
+  app.add_flag("--no-db", a->no_db, "no failure database: neither replay nor keep")->excludes(db);
+  app.add_flag("--prune", a->prune, "remove the kept failures that now hold");
   a->machine.add_to(app);
   return [a] { return run_check(*a); };
 }

@@ -4,6 +4,7 @@
 // Decisions the importer took (rounding, skipped LMBs) go to stderr.  Standard
 // output is checked like a file (cli/main.cpp): `> /dev/full` is exit 2.
 #include "cli/command.hpp"
+#include "cli/numbers.hpp"
 #include "cli/output.hpp"
 #include "layouts/import.hpp"
 #include "properties/trace_format.hpp"
@@ -93,7 +94,8 @@ Run setup(CLI::App &app) {
                   "iomem: sections partly RAM are kept (outward, the default) or dropped (inward)")
       ->check(CLI::IsMember({"outward", "inward"}));
   imp->add_option("--block-size", a->block_size,
-                  "iomem: the hotplug block size in bytes (default: one section)");
+                  "iomem: the hotplug block size in bytes (default: one section)")
+      ->transform(whole_number_or_hex(1));
   return [a] { return import_command(*a); };
 }
 

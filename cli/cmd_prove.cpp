@@ -9,10 +9,21 @@
 // Exit 0 only when every obligation is proved (with satisfiable
 // hypotheses), every mutant refuted with a trace its driver fails, and the
 // cross-check proved.  A solver timeout is reported "unknown", never proved.
+//
+// `--plugin X.so` also runs the user's driver, isolated as every command
+// runs driver code, on each counterexample trace (one per obligation: the
+// edge case Z3 found against the obligation's mutant, which radix passes),
+// and fails the run when the plugin fails one.  The proofs themselves are
+// about the built-in arithmetic (model/, impl/radix_index.hpp), never the
+// plugin's code, and the output says so.
 #include "cli/command.hpp"
+#include "cli/isolation_args.hpp"
+#include "cli/numbers.hpp"
 #include "cli/output.hpp"
 #include "cli/prove_trace.hpp"
+#include "properties/checker.hpp"
 #include "properties/junit.hpp"
+#include "properties/plugin.hpp"
 #include "properties/trace_format.hpp"
 #include "smt/prover.hpp"
 
@@ -33,12 +44,22 @@ struct ProveCliOptions {
   std::string json;
   std::string junit;
   std::string out = "busmap-prove-traces";
+  std::string plugin;
+  IsolationArgs isolation;
+};
+
+/// The plugin's verdict on one counterexample trace.
+struct PluginRun {
+  bool ran = false;
+  std::optional<Violation> violation;
 };
 
 struct Row {
   smt::Result result;
   std::string trace_file;
   std::optional<TraceCheck> replay;
+  std::optional<Trace> trace; // the counterexample trace, when one was written
+  PluginRun plugin;
   bool ok() const {
     if (!result.as_expected())
       return false;
@@ -64,6 +85,7 @@ void write_trace_file(Row &row, const std::string &dir, std::size_t index) {
   if (row.replay->mutant_fails)
     trace.expect_fail = row.replay->invariant;
   row.trace_file = fmt::format("{}/{:02}-{}.trace", dir, index, driver);
+  row.trace = trace;
   write_output_file(row.trace_file,
                     write_trace(trace,
                                 fmt::format("Z3 counterexample to obligation '{}' for {}: {}",
@@ -95,6 +117,9 @@ nlohmann::json to_json(const Row &r) {
       j["replay"] = {{"mutant_fails", r.replay->mutant_fails},
                      {"invariant", r.replay->invariant},
                      {"radix_passes", r.replay->correct_passes}};
+    if (r.plugin.ran)
+      j["plugin"] = {{"verdict", r.plugin.violation ? "fail" : "pass"},
+                     {"invariant", r.plugin.violation ? r.plugin.violation->invariant : ""}};
   }
   return j;
 }
@@ -120,6 +145,38 @@ void write_report(const std::string &path, const std::string &text, const char *
   write_output_file(path, text, fmt::format("the {}", what));
 }
 
+/// Runs the plugin on every counterexample trace and prints its verdicts;
+/// answers whether it passed them all.
+bool run_plugin_on_traces(const ProveCliOptions &o, std::vector<Row> &rows) {
+  Plugin plugin = [&] {
+    try {
+      return Plugin::open(o.plugin, o.isolation.options());
+    } catch (const PluginError &e) {
+      throw BadInput(e.what());
+    }
+  }();
+  fmt::print("\n{} (plugin {}) on the proofs' counterexample traces:\n", plugin.driver().name,
+             o.plugin);
+  bool all_pass = true;
+  for (Row &r : rows) {
+    if (!r.trace)
+      continue;
+    const TraceRun run =
+        run_trace(plugin.driver(), *r.trace, Mode::Strict, o.isolation.options());
+    r.plugin = {true, run.violation};
+    all_pass = all_pass && !run.violation;
+    fmt::print("  {:<44} {}\n", r.trace_file,
+               run.violation ? fmt::format("FAIL {} at step {} ({})", run.violation->invariant,
+                                           run.violation->step + 1, run.violation->op)
+                             : std::string("pass"));
+  }
+  fmt::print("note: the proofs above are about the built-in arithmetic (model/ and the radix "
+             "driver's index code), not about {}; these traces are the edge cases Z3 found "
+             "against each obligation's mutant, run against it\n",
+             plugin.driver().name);
+  return all_pass;
+}
+
 int prove(const ProveCliOptions &o) {
   // Before the solving, not after: the trace directory must exist.
   std::error_code error;
@@ -134,12 +191,12 @@ int prove(const ProveCliOptions &o) {
   double proofs_cpu = 0;
   for (auto &r : smt::prove_obligations(options)) {
     proofs_cpu += r.seconds;
-    rows.push_back({std::move(r), {}, {}});
+    rows.push_back({std::move(r), {}, {}, {}, {}});
   }
   const double proofs_wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (auto &r : smt::refute_mutants(options)) {
-    rows.push_back({std::move(r), {}, {}});
+    rows.push_back({std::move(r), {}, {}, {}, {}});
     write_trace_file(rows.back(), o.out, rows.size());
   }
   const smt::CrossCheck cross = smt::crosscheck_rank(o.sections, o.timeout_ms);
@@ -155,7 +212,7 @@ int prove(const ProveCliOptions &o) {
     r.seconds = cross.seconds;
     r.detail = cross.detail;
     r.hypotheses_satisfiable = true; // a window always has models (all-absent at least)
-    rows.push_back({std::move(r), {}, {}});
+    rows.push_back({std::move(r), {}, {}, {}, {}});
   }
 
   fmt::print("{:<26} {:<7} {:<30} {:<40} {:>8}\n", "obligation", "subject", "mutant", "verdict",
@@ -181,6 +238,11 @@ int prove(const ProveCliOptions &o) {
   fmt::print("total {:.2f} s of solving: {}\n", total,
              all_ok ? "every obligation proved, every mutant refuted by a failing trace"
                     : "NOT all obligations proved / mutants refuted");
+  if (!o.plugin.empty() && !run_plugin_on_traces(o, rows)) {
+    fmt::print("{} FAILS a counterexample trace: `busmap replay TRACE --plugin {}` shows it\n",
+               o.plugin, o.plugin);
+    all_ok = false;
+  }
   if (!o.json.empty()) {
     nlohmann::json j = nlohmann::json::array();
     for (const Row &r : rows)
@@ -189,8 +251,17 @@ int prove(const ProveCliOptions &o) {
   }
   if (!o.junit.empty()) {
     junit::TestSuite suite{"busmap prove", total, {}};
-    for (const Row &r : rows)
+    for (const Row &r : rows) {
       suite.cases.push_back(to_junit(r));
+      if (r.plugin.ran) { // the user's driver on this counterexample, its own case
+        junit::TestCase c{"prove.plugin", "plugin on " + r.trace_file, 0, false, "", "", false,
+                          "", ""};
+        c.failed = r.plugin.violation.has_value();
+        if (c.failed)
+          c.failure_message = r.plugin.violation->invariant + " violated at " + r.plugin.violation->op;
+        suite.cases.push_back(std::move(c));
+      }
+    }
     write_report(o.junit, junit::to_xml({suite}, "busmap prove"), "JUnit report");
   }
   return all_ok ? ExitOk : ExitFailed;
@@ -200,17 +271,21 @@ Run setup(CLI::App &app) {
   auto o = std::make_shared<ProveCliOptions>();
   app.add_option("--sections", o->sections,
                  "N for the popcount cross-check of the rank characterisation (2..32)")
-      ->check(CLI::Range(2, 32));
+      ->transform(whole_number(2, 32));
   app.add_option("--json", o->json, "write the results as JSON to FILE");
   app.add_option("--junit", o->junit, "write the results as JUnit XML to FILE");
   app.add_option("--out", o->out, "directory for the counterexample .trace files")
       ->capture_default_str();
   app.add_option("--timeout", o->timeout_ms, "per solver call, in milliseconds")
       ->capture_default_str()
-      ->check(CLI::Range(1u, 600000u));
+      ->transform(whole_number(1, 600000));
   app.add_option("--jobs", o->jobs, "solver threads (default: one per core)")
-      ->check(CLI::Range(1u, 256u));
+      ->transform(whole_number(1, 256));
   app.add_flag("--verbose", o->verbose, "list every sub-goal with its verdict and seconds");
+  app.add_option("--plugin", o->plugin,
+                 "also run this driver shared object on every counterexample trace (the proofs "
+                 "stay about the built-in arithmetic)");
+  o->isolation.add_to(app);
   return [o] { return prove(*o); };
 }
 

@@ -1,12 +1,14 @@
-// `busmap render FILE.trace|FILE.layout -o OUT.svg [--step N] [--impl NAME |
-// --plugin PATH.so]`: a picture of a layout, or of a trace's partition
-// after step N (default: the step the oracle rejects, else the end); see
-// report/render.hpp for what is drawn.  Drawing runs the driver's steps,
+// `busmap render FILE.trace|FILE.layout -o OUT.svg [--step N | --timeline]
+// [--impl NAME | --plugin PATH.so]`: a picture of a layout, of a trace's
+// partition after step N (default: the step the oracle rejects, else the
+// end), or with --timeline of every step side by side; see
+// report/render.hpp and report/timeline.hpp for what is drawn.  Drawing runs the driver's steps,
 // so it runs in a child process like a check's case (--case-timeout,
 // --memory-limit): a driver that crashes or hangs gets exit 1 and a
 // message, not a dead renderer.
 #include "cli/command.hpp"
 #include "cli/isolation_args.hpp"
+#include "cli/numbers.hpp"
 #include "cli/output.hpp"
 #include "impl/registry.hpp"
 #include "properties/plugin.hpp"
@@ -26,6 +28,7 @@ namespace {
 struct RenderArgs {
   std::string file, out, impl, plugin;
   std::optional<std::size_t> step;
+  bool timeline = false;
   IsolationArgs isolation;
 };
 
@@ -56,12 +59,14 @@ std::optional<std::string> draw_in_child(const RenderArgs &a, const Trace &trace
         std::ostringstream out;
         report::RenderResult r;
         try {
-          r = report::render_trace_svg(trace, driver, out, options);
+          r = a.timeline ? report::render_timeline_svg(trace, driver, out, options)
+                         : report::render_trace_svg(trace, driver, out, options);
         } catch (const std::invalid_argument &e) {
           return fmt::format("E{}: {}", a.file, e.what());
         }
         std::string summary =
-            fmt::format("{} after step {} of {}", driver.name, r.step, trace.ops.size());
+            a.timeline ? fmt::format("{}, the timeline of {} steps", driver.name, trace.ops.size())
+                       : fmt::format("{} after step {} of {}", driver.name, r.step, trace.ops.size());
         if (r.violation)
           summary += fmt::format(" (the oracle rejects step {}: {})", r.violation->step + 1,
                                  r.violation->invariant);
@@ -91,9 +96,9 @@ int render_command(const RenderArgs &a) {
   const std::string text = read_input(a.file);
   try {
     if (text.starts_with("busmap-layout")) {
-      if (a.step || !a.impl.empty() || !a.plugin.empty())
-        throw BadInput(fmt::format("{}: a layout has no steps and no driver: --step, --impl "
-                                   "and --plugin are for traces", a.file));
+      if (a.step || a.timeline || !a.impl.empty() || !a.plugin.empty())
+        throw BadInput(fmt::format("{}: a layout has no steps and no driver: --step, --timeline, "
+                                   "--impl and --plugin are for traces", a.file));
       report::render_layout_svg(parse_layout(text, a.file), svg, options);
       summary = "the layout";
     } else {
@@ -119,9 +124,14 @@ Run setup(CLI::App &app) {
   auto a = std::make_shared<RenderArgs>();
   app.add_option("file", a->file, "a .trace or .layout file")->required();
   app.add_option("-o,--output", a->out, "the SVG file to write")->required();
-  app.add_option("--step", a->step,
-                 "draw the partition after this many operations (0: the starting layout; "
-                 "default: the failing step, else the end)");
+  auto *step = app.add_option("--step", a->step,
+                               "draw the partition after this many operations (0: the starting "
+                               "layout; default: the failing step, else the end)")
+                   ->transform(whole_number());
+  app.add_flag("--timeline", a->timeline,
+               "draw every step side by side: memory phases, MR coverage, the driver's answers, "
+               "notifier answers and faults, the failing step and address in red")
+      ->excludes(step);
   auto *impl = app.add_option("--impl", a->impl,
                               "built-in implementation (default: the trace's impl, else simple)");
   app.add_option("--plugin", a->plugin, "driver shared object exporting busmap_driver_entry")

@@ -20,6 +20,7 @@
 #include "cli/command.hpp"
 #include "cli/isolation_args.hpp"
 #include "cli/machine_options.hpp"
+#include "cli/numbers.hpp"
 #include "properties/checker.hpp"
 #include "impl/registry.hpp"
 #include "properties/oracle.hpp"
@@ -192,7 +193,7 @@ Run setup(CLI::App &app) {
   app.add_option("--repeat", o->repeat,
                  "run the trace N times, each in a fresh process, and say how often it failed")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+      ->transform(whole_number(1, 1000000));
   o->machine.add_to(app, false);
   o->isolation.add_to(app);
   return [o] { return replay(*o); };

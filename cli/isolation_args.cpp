@@ -1,6 +1,8 @@
 // The isolation options of cli/isolation_args.hpp.
 #include "cli/isolation_args.hpp"
 
+#include "cli/numbers.hpp"
+
 #include <chrono>
 
 namespace busmap::cli {
@@ -9,12 +11,13 @@ void IsolationArgs::add_to(CLI::App &app) {
   app.add_option("--case-timeout", case_timeout_ms,
                  "milliseconds a single trace may run before it counts as a hang")
       ->capture_default_str()
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{24} * 3600 * 1000));
+      ->transform(whole_number(1, std::uint64_t{24} * 3600 * 1000));
   app.add_option("--memory-limit", memory_limit_mib,
                  memory_limit_applies()
                      ? "MiB of address space a trace's process may use (0: no limit)"
                      : "MiB of address space a trace's process may use (0: no limit; not "
                        "applied in this sanitizer build)")
+      ->transform(whole_number())
       ->capture_default_str();
   app.add_flag("--no-fork", no_fork,
                "run driver code in this process (for debuggers; a crash then ends the run)");

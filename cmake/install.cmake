@@ -34,7 +34,9 @@ foreach(target IN LISTS busmap_exported_targets)
   set_target_properties(${target} PROPERTIES EXPORT_NAME ${short})
 endforeach()
 
-install(TARGETS busmap RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The program is exported too (busmap_oracle::busmap): busmap_add_trace_tests()
+# runs it.
+install(TARGETS busmap EXPORT busmap_oracleTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS ${busmap_exported_targets} EXPORT busmap_oracleTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
@@ -60,4 +62,5 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/busmap_oracleConfig
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/busmap_oracleConfig.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/busmap_oracleConfigVersion.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/BusmapTraceTests.cmake
   DESTINATION ${BUSMAP_INSTALL_CMAKEDIR})

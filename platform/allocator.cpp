@@ -1,10 +1,13 @@
 // The accounted kernel allocator; see allocator.hpp.
 #include "platform/allocator.hpp"
 
+#include "platform/driver_heap.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 namespace busmap {
 
@@ -41,10 +44,25 @@ void KernelAllocator::release(void *p) {
                                       : fmt::format("free of {}, which the allocator never handed out", p));
     return;
   }
-  live_bytes_ -= it->second;
+  const std::size_t bytes = it->second;
+  live_bytes_ -= bytes;
   live_.erase(it);
   freed_.emplace(p, true);
-  std::free(p);
+  quarantine(p, bytes);
+}
+
+// Poisons a freed block and holds it back from reuse (see allocator.hpp).
+void KernelAllocator::quarantine(void *p, std::size_t bytes) {
+  if (driver_heap::asan_owns_heap()) {
+    std::free(p);
+    return;
+  }
+  std::memset(p, Poison, bytes);
+  quarantine_.push_back(p);
+  if (quarantine_.size() > QuarantineBlocks) {
+    std::free(quarantine_.front());
+    quarantine_.pop_front();
+  }
 }
 
 void KernelAllocator::reset_peak() {
@@ -57,6 +75,9 @@ void KernelAllocator::release_all() {
   for (auto &[p, bytes] : live_)
     std::free(p);
   live_.clear();
+  for (void *p : quarantine_)
+    std::free(p);
+  quarantine_.clear();
   live_bytes_ = 0;
 }
 

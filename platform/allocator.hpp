@@ -13,6 +13,15 @@
 // under memory pressure, it does not hand one driver twenty gigabytes one
 // call at a time while the harness waits for the end of the step to look.
 //
+// Freed memory is poisoned and quarantined, as the kernel's slab debugging
+// does (SLAB_POISON writes POISON_FREE, 0x6b): a freed block is filled with
+// 0x6b bytes and kept from reuse until `QuarantineBlocks` later frees, so a
+// translation racing the driver's update that reads a block the driver has
+// just freed (eHEA's lock-free lookup) reads 0x6b6b6b6b6b6b6b6b: as a bus
+// address a wrong answer, as a pointer a non-canonical address whose use
+// crashes the (isolated) run.  Under AddressSanitizer the block goes back
+// at once and ASan's own quarantine reports the read where it happens.
+//
 //===----------------------------------------------------------------------===//
 #ifndef BUSMAP_PLATFORM_ALLOCATOR_HPP
 #define BUSMAP_PLATFORM_ALLOCATOR_HPP
@@ -21,6 +30,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -29,6 +39,9 @@ namespace busmap {
 
 class KernelAllocator {
 public:
+  static constexpr unsigned char Poison = 0x6b; // Linux's POISON_FREE
+  static constexpr std::size_t QuarantineBlocks = 64;
+
   explicit KernelAllocator(std::uint64_t max_alloc_bytes) : max_alloc_bytes_(max_alloc_bytes) {}
   ~KernelAllocator();
   KernelAllocator(const KernelAllocator &) = delete;
@@ -67,11 +80,14 @@ public:
   void release_all();
 
 private:
+  void quarantine(void *p, std::size_t bytes);
+
   std::uint64_t max_alloc_bytes_;
   std::uint64_t total_limit_ = ~std::uint64_t{0};
   std::uint64_t refused_total_ = 0;
   std::unordered_map<void *, std::size_t> live_;
   std::unordered_map<void *, bool> freed_; // recently freed, to tell double from wild
+  std::deque<void *> quarantine_;          // freed and poisoned, not yet reusable
   std::uint64_t live_bytes_ = 0, peak_bytes_ = 0, largest_request_ = 0;
   std::uint64_t allocations_ = 0;
   FaultPlan fault_;

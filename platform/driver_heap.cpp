@@ -24,6 +24,14 @@
 #define BUSMAP_HEAP_HOOKS 1
 #endif
 
+#if defined(__SANITIZE_ADDRESS__)
+#define BUSMAP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BUSMAP_ASAN 1
+#endif
+#endif
+
 #ifdef BUSMAP_HEAP_HOOKS
 #if __has_include(<sanitizer/allocator_interface.h>)
 #include <sanitizer/allocator_interface.h>
@@ -55,6 +63,12 @@ void take(std::size_t bytes) { net_bytes.fetch_sub(static_cast<std::int64_t>(byt
 } // namespace
 
 std::int64_t balance() { return net_bytes.load(std::memory_order_relaxed); }
+
+#ifdef BUSMAP_ASAN
+bool asan_owns_heap() { return true; }
+#else
+bool asan_owns_heap() { return false; }
+#endif
 
 DriverCode::DriverCode() noexcept { ++depth; }
 DriverCode::~DriverCode() { --depth; }

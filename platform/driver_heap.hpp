@@ -33,6 +33,11 @@ namespace busmap::driver_heap {
 /// are in place); false leaves every balance at 0.
 bool counting();
 
+/// True when AddressSanitizer owns malloc: its own quarantine and shadow
+/// memory then catch a read of freed memory at the read, so the platform
+/// allocator hands freed blocks straight back (allocator.hpp).
+bool asan_owns_heap();
+
 /// Bytes malloc'd minus bytes freed by driver code in this process so far
 /// (usable sizes, as malloc_usable_size reports them).  A run takes the
 /// value at its start and compares later values against it.

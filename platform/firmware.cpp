@@ -1,4 +1,8 @@
-// The MR firmware; see firmware.hpp for the rules it enforces.
+// The MR firmware; see firmware.hpp for the rules it enforces.  Each rule
+// carries its [fw-...] tag of include/busmap/driver.h's firmware contract
+// where it is enforced: tests/platform/firmware_contract_test.cpp fails
+// when a refusal here has no tag, or a tag is missing from driver.h or
+// docs/ORACLE.md.
 #include "platform/firmware.hpp"
 
 #include <fmt/format.h>
@@ -53,24 +57,30 @@ void Firmware::arm_fault(std::uint32_t nth, std::int64_t code, std::uint32_t cou
 std::int64_t Firmware::alloc_mr(std::uint64_t bus_start, std::uint64_t length,
                                 std::uint64_t *handle) {
   ++calls_.alloc_mr;
+  // [fw-fault]
   if (std::int64_t code; take_fault(&code))
     return code;
   const std::uint64_t hw_mask = (1ull << config_.hw_page_shift) - 1;
+  // [fw-alloc-shape]
   if (!handle)
     return refuse(BUSMAP_H_PARAMETER, FirmwareRule::CallShape, "alloc_mr: handle pointer is NULL");
+  // [fw-alloc-shape]
   if (length == 0 || (length & hw_mask) || (bus_start & hw_mask))
     return refuse(BUSMAP_H_PARAMETER, FirmwareRule::CallShape,
                   fmt::format("alloc_mr: bus start {:#x} / length {:#x} not HW-page aligned or empty",
                               bus_start, length));
+  // [fw-alloc-shape]
   if (length - 1 > ~0ull - bus_start)
     return refuse(BUSMAP_H_PARAMETER, FirmwareRule::CallShape,
                   fmt::format("alloc_mr: [{:#x}, +{:#x}) runs past the bus space", bus_start, length));
   const unsigned __int128 partition =
       static_cast<unsigned __int128>(memory_.assigned_sections()) << config_.section_shift;
+  // [fw-alloc-length]
   if (length > partition)
     return refuse(BUSMAP_H_RESOURCE, FirmwareRule::LengthOverMemory,
                   fmt::format("alloc_mr: length {:#x} exceeds partition memory of {} sections",
                               length, memory_.assigned_sections()));
+  // [fw-alloc-limit]
   if (mrs_.size() >= config_.max_mrs)
     return refuse(BUSMAP_H_RESOURCE,
                   orphans_.empty() ? FirmwareRule::MrLimit : FirmwareRule::OrphanHeld,
@@ -78,6 +88,7 @@ std::int64_t Firmware::alloc_mr(std::uint64_t bus_start, std::uint64_t length,
                               orphans_.empty() ? "" : ", orphans included"));
   const std::uint64_t last = bus_start + (length - 1);
   for (const auto &[h, mr] : mrs_)
+    // [fw-alloc-overlap]
     if (bus_start <= mr.bus_start + (mr.length - 1) && mr.bus_start <= last)
       return refuse(BUSMAP_H_PARAMETER, orphaned(h) ? FirmwareRule::OrphanHeld : FirmwareRule::CallShape,
                     fmt::format("alloc_mr: bus range overlaps live {}MR {}",
@@ -94,12 +105,15 @@ std::int64_t Firmware::alloc_mr(std::uint64_t bus_start, std::uint64_t length,
 }
 
 std::optional<Refusal> Firmware::bad_page(std::uint64_t phys) const {
+  // [fw-page-aligned]
   if (phys & ((1ull << config_.hw_page_shift) - 1))
     return Refusal{FirmwareRule::CallShape, fmt::format("page {:#x} is not HW-page aligned", phys)};
   const std::uint64_t section = phys >> config_.section_shift;
+  // [fw-page-partition]
   if (!memory_.containing(section))
     return Refusal{FirmwareRule::NotPartition,
                    fmt::format("page {:#x} is not partition memory", phys)};
+  // [fw-page-gigantic]
   if (memory_.is_gigantic_section(section))
     return Refusal{FirmwareRule::InGigantic, fmt::format("page {:#x} lies in a gigantic page", phys)};
   return std::nullopt;
@@ -108,18 +122,22 @@ std::optional<Refusal> Firmware::bad_page(std::uint64_t phys) const {
 std::int64_t Firmware::register_pages(std::uint64_t handle, const std::uint64_t *pages,
                                       std::uint32_t count) {
   ++calls_.register_pages;
+  // [fw-fault]
   if (std::int64_t code; take_fault(&code))
     return code;
   auto it = mrs_.find(handle);
   if (it == mrs_.end()) {
     misuse_.push_back(fmt::format("h_register_pages on {} MR handle {}",
                                   freed_handles_.count(handle) ? "freed" : "unknown", handle));
+    // [fw-reg-handle]
     return refuse(BUSMAP_H_PARAMETER, FirmwareRule::UnknownHandle, misuse_.back());
   }
   MemoryRegion &mr = it->second;
+  // [fw-reg-shape]
   if (count == 0 || count > config_.max_rpages || !pages)
     return refuse(BUSMAP_H_PARAMETER, FirmwareRule::CallShape,
                   fmt::format("h_register_pages: {} pages (1..{} allowed)", count, config_.max_rpages));
+  // [fw-reg-past-declared]
   if (count > mr.declared_pages - mr.registered_pages)
     return refuse(BUSMAP_H_PARAMETER, FirmwareRule::PastDeclared,
                   fmt::format("h_register_pages: {} pages past the declared length of MR {} "
@@ -134,6 +152,7 @@ std::int64_t Firmware::register_pages(std::uint64_t handle, const std::uint64_t 
   const std::uint64_t in_section = (1ull << config_.section_shift) - 1;
   std::vector<RegExtent> runs;
   for (std::uint32_t i = 0; i < count;) {
+    // [fw-page-aligned] [fw-page-partition] [fw-page-gigantic], in bad_page()
     if (auto bad = bad_page(pages[i]))
       return refuse(BUSMAP_H_PARAMETER, bad->rule, "h_register_pages: " + bad->why);
     std::uint32_t end = i + 1;
@@ -154,11 +173,13 @@ std::int64_t Firmware::register_pages(std::uint64_t handle, const std::uint64_t 
     refcount_ += std::make_pair(range, 1u);
   }
   mr.registered_pages += count;
+  // [fw-reg-positional]
   return mr.complete() ? BUSMAP_H_SUCCESS : BUSMAP_H_PAGE_REGISTERED;
 }
 
 std::int64_t Firmware::free_mr(std::uint64_t handle) {
   ++calls_.free_mr;
+  // [fw-fault] [fw-free-busy] [fw-free-error]
   if (std::int64_t code; take_fault(&code)) {
     // Busy: the driver's to retry; once it has retried and heard busy again,
     // giving up is a bounded retry's right.  Any other error orphans at once.
@@ -171,6 +192,7 @@ std::int64_t Firmware::free_mr(std::uint64_t handle) {
     misuse_.push_back(freed_handles_.count(handle)
                           ? fmt::format("MR {} freed twice", handle)
                           : fmt::format("h_free_mr of MR handle {}, which was never allocated", handle));
+    // [fw-free-handle]
     return refuse(BUSMAP_H_PARAMETER, FirmwareRule::UnknownHandle, misuse_.back());
   }
   for (const auto &e : it->second.extents)

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <thread>
 
 #include <utility>
 
@@ -47,11 +48,36 @@ std::string hcall_label(std::int64_t rc) {
   return name ? name : fmt::format("{}", rc);
 }
 
+/// A callback's name as a template argument (a preemption point's kind).
+template <std::size_t N> struct CallbackName {
+  char text[N];
+  constexpr CallbackName(const char (&s)[N]) { std::copy_n(s, N, text); }
+};
+
+/// Marks the return of a callback to the driver: a preemption point.
+class ReturnToDriver {
+public:
+  ReturnToDriver(void *ctx, const char *callback) : ctx_(ctx), callback_(callback) {}
+  ~ReturnToDriver() { self(ctx_).preemption_point(callback_); }
+  ReturnToDriver(const ReturnToDriver &) = delete;
+  ReturnToDriver &operator=(const ReturnToDriver &) = delete;
+
+private:
+  void *ctx_;
+  const char *callback_;
+};
+
+template <class... Rest> void *ctx_of(void *ctx, Rest...) { return ctx; }
+
 /// The form of a platform callback the driver is handed: the callback
-/// itself, run as harness code, whatever the driver's code around it.
-template <auto Callback> struct AsPlatform;
-template <class R, class... Args, R (*Callback)(Args...)> struct AsPlatform<Callback> {
+/// itself, run as harness code, whatever the driver's code around it, and
+/// then a preemption point (after the callback's effect, before the driver
+/// goes on: the driver's thread waits inside the callback).
+template <auto Callback, CallbackName Name> struct AsPlatform;
+template <class R, class... Args, R (*Callback)(Args...), CallbackName Name>
+struct AsPlatform<Callback, Name> {
   static R call(Args... args) {
+    const ReturnToDriver point(ctx_of(args...), Name.text);
     const driver_heap::PlatformCode scope;
     return Callback(args...);
   }
@@ -79,23 +105,23 @@ Partition::Partition(const Layout &layout)
   abi_.max_rpages = config().max_rpages;
   abi_.max_mrs = config().max_mrs;
   abi_.bus_start = config().bus_start;
-  abi_.alloc = AsPlatform<cb_alloc>::call;
-  abi_.free = AsPlatform<cb_free>::call;
-  abi_.log = AsPlatform<cb_log>::call;
-  abi_.walk_ram = AsPlatform<cb_walk_ram>::call;
-  abi_.is_gigantic = AsPlatform<cb_is_gigantic>::call;
-  abi_.h_alloc_mr = AsPlatform<cb_alloc_mr>::call;
-  abi_.h_register_pages = AsPlatform<cb_register_pages>::call;
-  abi_.h_free_mr = AsPlatform<cb_free_mr>::call;
-  abi_.is_online = AsPlatform<cb_is_online>::call;
-  abi_.get_online_mems = AsPlatform<cb_get_online_mems>::call;
-  abi_.put_online_mems = AsPlatform<cb_put_online_mems>::call;
+  abi_.alloc = AsPlatform<cb_alloc, "alloc">::call;
+  abi_.free = AsPlatform<cb_free, "free">::call;
+  abi_.log = AsPlatform<cb_log, "log">::call;
+  abi_.walk_ram = AsPlatform<cb_walk_ram, "walk_ram">::call;
+  abi_.is_gigantic = AsPlatform<cb_is_gigantic, "is_gigantic">::call;
+  abi_.h_alloc_mr = AsPlatform<cb_alloc_mr, "h_alloc_mr">::call;
+  abi_.h_register_pages = AsPlatform<cb_register_pages, "h_register_pages">::call;
+  abi_.h_free_mr = AsPlatform<cb_free_mr, "h_free_mr">::call;
+  abi_.is_online = AsPlatform<cb_is_online, "is_online">::call;
+  abi_.get_online_mems = AsPlatform<cb_get_online_mems, "get_online_mems">::call;
+  abi_.put_online_mems = AsPlatform<cb_put_online_mems, "put_online_mems">::call;
   abi_.max_sg = device_.max_sg();
-  abi_.post_tx = AsPlatform<cb_post_tx>::call;
-  abi_.post_rx = AsPlatform<cb_post_rx>::call;
-  abi_.stop_traffic = AsPlatform<cb_stop_traffic>::call;
-  abi_.start_traffic = AsPlatform<cb_start_traffic>::call;
-  abi_.rewrite_rx = AsPlatform<cb_rewrite_rx>::call;
+  abi_.post_tx = AsPlatform<cb_post_tx, "post_tx">::call;
+  abi_.post_rx = AsPlatform<cb_post_rx, "post_rx">::call;
+  abi_.stop_traffic = AsPlatform<cb_stop_traffic, "stop_traffic">::call;
+  abi_.start_traffic = AsPlatform<cb_start_traffic, "start_traffic">::call;
+  abi_.rewrite_rx = AsPlatform<cb_rewrite_rx, "rewrite_rx">::call;
 }
 
 // A run that ends early (a violation) still gives the driver its unload, so
@@ -196,6 +222,43 @@ std::uint64_t Partition::translate(std::uint64_t phys_addr) {
   return driver_->translate(instance_, phys_addr);
 }
 
+// --- Races. -------------------------------------------------------------------
+
+void Partition::arm_races(std::vector<RacePoint> races) {
+  races_ = std::move(races);
+  race_answers_.clear();
+  points_.clear();
+}
+
+// The racing translation runs on a thread of its own while this one (the
+// driver's) waits in join(): exactly one thread runs at a time, so the
+// interleaving is the trace's and a replay repeats it.  A translate() that
+// blocks on a lock the driver holds never returns; the isolation layer's
+// deadline reports the hang (docs/CHECKING.md, races).
+void Partition::preemption_point(const char *callback) {
+  if (!in_event_)
+    return;
+  const driver_heap::PlatformCode harness; // the bookkeeping and the thread are not the driver's
+  points_.push_back(callback);
+  const auto at = static_cast<std::uint32_t>(points_.size());
+  for (const RacePoint &r : races_) {
+    if (r.at != at)
+      continue;
+    in_event_ = false; // the racing translate's own callbacks are not points of the step
+    RaceAnswer a{at, r.addr, BUSMAP_INVALID, callback};
+    std::thread racer([&] {
+      const DriverCall in("translate() racing an event");
+      a.bus = driver_->translate(instance_, r.addr);
+    });
+    racer.join();
+    in_event_ = true;
+    race_answers_.push_back(a);
+    note(JournalEntry::Kind::Driver,
+         fmt::format("  race {} inside {}(): translate({:#x}) on a second thread -> {:#x}", at,
+                     callback, r.addr, a.bus));
+  }
+}
+
 // --- The notifier chain. -------------------------------------------------
 
 int Partition::notify_driver(busmap_mem_action action, const Block &b) {
@@ -209,7 +272,9 @@ int Partition::notify_driver(busmap_mem_action action, const Block &b) {
   int answer;
   {
     DriverCall in(notify_call_name(action));
+    in_event_ = true;
     answer = driver_->notify(instance_, action, start_pfn, nr_pages);
+    in_event_ = false;
   }
   note(JournalEntry::Kind::Notify,
        fmt::format("  {} answered {}", to_string(action),
@@ -459,6 +524,7 @@ OpOutcome Partition::remove_block(std::uint64_t base) {
   }
   SectionSet range;
   range += b->range();
+  // [fw-reclaim-held]
   auto holders = firmware_.holders(range);
   // A driver's MR goes first in the report; an orphan is the firmware's own.
   std::stable_partition(holders.begin(), holders.end(),
@@ -719,6 +785,22 @@ bool Partition::has_data_path() const {
   return driver_ && driver_->abi_version >= 2 && driver_->xmit && driver_->refill_rx;
 }
 
+// The stack's buffers come from the page allocator, which holds only pages
+// of online memory: a block's pages reach it in online_pages() after
+// GOING_ONLINE was answered (before ONLINE is sent), and a going-offline
+// block's pages were isolated after being allocated, so buffers there still
+// exist until they are migrated.  An offline block, a hole or memory that
+// is not the partition's holds none.
+bool Partition::stack_may_hold(std::uint64_t phys, std::uint64_t len) const {
+  const std::uint32_t shift = config().section_shift;
+  for (std::uint64_t s = phys >> shift; s <= (phys + (len - 1)) >> shift; ++s) {
+    const Block *b = memory_.containing(s);
+    if (!b || b->phase == Phase::Offline)
+      return false;
+  }
+  return true;
+}
+
 OpOutcome Partition::hand_buffer(bool rx, std::uint64_t phys, std::uint32_t len) {
   OpOutcome out;
   const char *what = rx ? "refill_rx" : "xmit";
@@ -729,6 +811,13 @@ OpOutcome Partition::hand_buffer(bool rx, std::uint64_t phys, std::uint32_t len)
   if (len == 0 || phys + (len - 1) < phys) {
     refuse(out, "refused, the buffer wraps past 2^64",
            fmt::format("stack: a buffer of {} bytes at {:#x} does not exist", len, phys));
+    return out;
+  }
+  if (!stack_may_hold(phys, len)) {
+    refuse(out, "refused, not the stack's memory",
+           fmt::format("stack: no buffer of {} bytes at {:#x}: the page allocator hands out only "
+                       "pages of online memory",
+                       len, phys));
     return out;
   }
   if (!has_data_path()) {

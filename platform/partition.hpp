@@ -77,6 +77,20 @@ struct OpOutcome {
   bool held_by_orphan = false;
 };
 
+/// A translation racing the driver's handling of a step (issue 12 section
+/// 2): at the `at`-th preemption point of the step, translate `addr` on a
+/// second thread while the driver's thread waits inside that callback.
+struct RacePoint {
+  std::uint32_t at = 1;
+  std::uint64_t addr = 0;
+};
+/// What a racing translation answered, and inside which callback.
+struct RaceAnswer {
+  std::uint32_t at = 1;
+  std::uint64_t addr = 0, bus = 0;
+  const char *callback = nullptr; // "free", "h_register_pages", ...
+};
+
 /// An online or offline between its GOING_* event and its final one.
 struct HotplugWindow {
   Block block;            // as it was when the operation began
@@ -161,6 +175,19 @@ public:
   Device &device() { return device_; }
   const Device &device() const { return device_; }
 
+  // --- Races (issue 12 section 2). -------------------------------------------
+  /// The translations that race the driver's notify() calls from now until
+  /// the next arm_races(); also restarts the count of preemption points.
+  void arm_races(std::vector<RacePoint> races);
+  /// The races that ran since arm_races(), in the order they ran.
+  const std::vector<RaceAnswer> &race_answers() const { return race_answers_; }
+  /// Preemption points the driver passed since arm_races(), by callback.
+  const std::vector<const char *> &preemption_points() const { return points_; }
+  /// Every platform callback calls this as it returns to the driver (see
+  /// AsPlatform in partition.cpp); while the driver handles an event it is a
+  /// numbered preemption point, where the armed races run.
+  void preemption_point(const char *callback);
+
   const std::vector<JournalEntry> &journal() const { return journal_; }
   void note(JournalEntry::Kind kind, std::string text);
   /// Log messages of the driver at or below `level` (BUSMAP_LOG_*).
@@ -172,6 +199,8 @@ private:
   bool refuse_while_window(OpOutcome &out);
   void refuse(OpOutcome &out, std::string path, std::string note);
   bool pinned_by_device(const Block &b) const;
+  /// Whether the stack can hand over a buffer of `len` bytes at `phys`.
+  bool stack_may_hold(std::uint64_t phys, std::uint64_t len) const;
   OpOutcome hand_buffer(bool rx, std::uint64_t phys, std::uint32_t len);
   void finish_load(); // after load() returned on the strand
   void resume_parked_load(OpOutcome &out);
@@ -213,6 +242,10 @@ private:
   std::vector<std::string> misuse_;
   Device device_;
   std::vector<JournalEntry> journal_;
+  bool in_event_ = false; // the driver's notify() runs: callbacks are preemption points
+  std::vector<RacePoint> races_;
+  std::vector<RaceAnswer> race_answers_;
+  std::vector<const char *> points_;
   std::vector<std::pair<int, std::string>> logs_;
   struct RegisterRun {
     std::uint64_t handle = 0;

@@ -6,6 +6,7 @@
 #include "platform/driver_text.hpp"
 #include "properties/generators.hpp"
 #include "properties/isolation.hpp"
+#include "properties/settings.hpp"
 #include "properties/shrink.hpp"
 #include "properties/trace_format.hpp"
 
@@ -14,6 +15,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -76,6 +78,8 @@ void count_step(RunStats &stats, const StepRecord &r) {
     stats.paths["fault consumed: a firmware call failed"] += r.hcall_faults;
   if (r.alloc_faults)
     stats.paths["fault consumed: an allocation failed"] += r.alloc_faults;
+  for (const auto &race : r.race_paths)
+    ++stats.paths[race];
 }
 
 json to_json(const RunStats &s) { return {{"ops", s.ops}, {"paths", s.paths}, {"layouts", s.layouts}}; }
@@ -95,7 +99,8 @@ RunStats stats_from_json(const json &j) {
 json violation_json(const Violation &v) {
   return {{"step", v.step},           {"op", v.op},         {"where", v.where},
           {"invariant", v.invariant}, {"expected", v.expected}, {"actual", v.actual},
-          {"journal", v.journal}};
+          {"journal", v.journal}, {"address", v.address ? json(*v.address) : json()},
+          {"answer", v.answer ? json(*v.answer) : json()}};
 }
 
 Violation violation_from_json(const json &j) {
@@ -107,6 +112,10 @@ Violation violation_from_json(const json &j) {
   v.expected = j.at("expected").get<std::string>();
   v.actual = j.at("actual").get<std::string>();
   v.journal = j.at("journal").get<std::string>();
+  if (j.contains("address") && !j.at("address").is_null())
+    v.address = j.at("address").get<std::uint64_t>();
+  if (j.contains("answer") && !j.at("answer").is_null())
+    v.answer = j.at("answer").get<std::uint64_t>();
   return v;
 }
 
@@ -474,16 +483,8 @@ Shard Shard::from_environment() {
     return s;
   if (!total || !index)
     throw std::invalid_argument("GTEST_TOTAL_SHARDS and GTEST_SHARD_INDEX must be set together");
-  auto number = [](const char *name, const char *text) {
-    char *end = nullptr;
-    errno = 0;
-    unsigned long long v = std::strtoull(text, &end, 10);
-    if (errno || end == text || *end || text[0] == '-')
-      throw std::invalid_argument(fmt::format("{}='{}' is not a number", name, text));
-    return static_cast<std::size_t>(v);
-  };
-  s.total = number("GTEST_TOTAL_SHARDS", total);
-  s.index = number("GTEST_SHARD_INDEX", index);
+  s.total = parse_number("GTEST_TOTAL_SHARDS", total, 1);
+  s.index = parse_number("GTEST_SHARD_INDEX", index);
   if (s.total == 0 || s.index >= s.total)
     throw std::invalid_argument(fmt::format(
         "GTEST_SHARD_INDEX={} is not below GTEST_TOTAL_SHARDS={}", s.index, s.total));
@@ -505,19 +506,28 @@ void RunStats::merge(const RunStats &o) {
 }
 
 std::string RunStats::table() const {
+  const std::pair<const char *, const std::map<std::string, std::uint64_t> *> sections[] = {
+      {"operation", &ops},
+      {"protocol path", &paths},
+      {"layout class (traces)", &layouts},
+      {"firmware setting (traces)", &settings}};
+  // One name column for all four tables, as wide as the longest name (a
+  // --layout file's name can be long), so the counts stay in line.
+  std::size_t width = 54;
+  for (const auto &[title, m] : sections) {
+    width = std::max(width, std::string_view(title).size() - 2);
+    for (const auto &[k, v] : *m)
+      width = std::max(width, k.size());
+  }
   std::string s;
-  auto section = [&s](const char *title, const std::map<std::string, std::uint64_t> &m) {
+  for (const auto &[title, m] : sections) {
     std::uint64_t total = 0;
-    for (auto &[k, v] : m)
+    for (const auto &[k, v] : *m)
       total += v;
-    s += fmt::format("  {:<56} {:>8} {:>7}\n", title, "count", "share");
-    for (auto &[k, v] : m)
-      s += fmt::format("    {:<54} {:>8} {:>6.1f}%\n", k, v, total ? 100.0 * v / total : 0.0);
-  };
-  section("operation", ops);
-  section("protocol path", paths);
-  section("layout class (traces)", layouts);
-  section("firmware setting (traces)", settings);
+    s += fmt::format("  {:<{}} {:>8} {:>7}\n", title, width + 2, "count", "share");
+    for (const auto &[k, v] : *m)
+      s += fmt::format("    {:<{}} {:>8} {:>6.1f}%\n", k, width, v, total ? 100.0 * v / total : 0.0);
+  }
   return s;
 }
 
@@ -533,6 +543,17 @@ static void count_settings(const Profile &profile, const PlatformConfig &c, RunS
     stats.settings[fmt::format("hw_page_shift={}", c.hw_page_shift)] += 1;
   if (g && g->phys_bits.size() > 1)
     stats.settings[fmt::format("phys_bits={}", c.phys_bits)] += 1;
+}
+
+/// What check() generates its traces from.
+static GeneratorOptions generator_options(const CheckOptions &options) {
+  GeneratorOptions go;
+  go.max_steps = options.max_steps;
+  go.mode = options.mode;
+  go.layouts = options.layouts;
+  if (options.layout)
+    go.fixed_layout = ClassedLayout{options.layout_name, *options.layout};
+  return go;
 }
 
 IsolationOptions CheckOptions::isolation() const {
@@ -580,15 +601,9 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
   const auto start = Clock::now();
   const auto run_deadline = options.time_budget.count() > 0 ? start + options.time_budget
                                                             : Clock::time_point::max();
-  GeneratorOptions go;
-  go.max_steps = options.max_steps;
-  go.mode = options.mode;
-  go.layouts = options.layouts;
   const Profile &profile = options.layouts.profile ? *options.layouts.profile : default_profile();
   result.profile = profile.name;
-  if (options.layout)
-    go.fixed_layout = ClassedLayout{options.layout_name, *options.layout};
-  const auto gen = gen_case(go);
+  const auto gen = gen_case(generator_options(options));
   auto last_progress = start;
 
   for (std::size_t i = 0; i < options.traces; ++i) {
@@ -641,6 +656,19 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
   return result;
 }
 
+std::optional<std::size_t> first_failure_elsewhere(const busmap_driver &driver,
+                                                   const CheckOptions &options, std::size_t limit) {
+  const auto gen = gen_case(generator_options(options));
+  for (std::size_t i = 0; i < std::min(limit, options.traces); ++i) {
+    if (options.shard.owns(i))
+      continue;
+    const GeneratedCase c = gen(rc::Random(trace_seed(options.seed, i)), trace_size(i)).value();
+    if (run_case(driver, c.trace, options).violation)
+      return i;
+  }
+  return std::nullopt;
+}
+
 std::optional<Failure> shrink_trace(const busmap_driver &driver, const Trace &trace,
                                     const CheckOptions &options) {
   TraceRun r = run_case(driver, trace, options);
@@ -669,8 +697,13 @@ std::string describe_failure(const CheckResult &r) {
   const Failure &f = *r.failure;
   Verdict v;
   v.violation = f.violation;
-  std::string s = fmt::format("{}: FAILED invariant {} on generated trace #{} ({} ops)\n", r.impl,
-                              f.violation.invariant, f.trace_index, f.original.ops.size());
+  std::string s =
+      f.kept_file.empty()
+          ? fmt::format("{}: FAILED invariant {} on generated trace #{} ({} ops)\n", r.impl,
+                        f.violation.invariant, f.trace_index, f.original.ops.size())
+          : fmt::format("{}: FAILED invariant {} on kept failure {} ({} ops), replayed before "
+                        "generating\n",
+                        r.impl, f.violation.invariant, f.kept_file, f.original.ops.size());
   if (f.flaky)
     s += fmt::format("{}: the generated trace is reported, unshrunk (a shrunk trace must fail in "
                      "every rerun); "

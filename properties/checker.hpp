@@ -153,6 +153,9 @@ struct Failure {
   /// Traces shrinking took that then failed the same way in some reruns
   /// only (dropped: the report has the last one that failed in all).
   std::size_t flaky_candidates = 0;
+  /// The failure database's file (properties/failure_db.hpp) the trace was
+  /// replayed from, before any generated trace; empty for a generated one.
+  std::string kept_file;
   /// "flaky: failed 2 of 3 runs", or empty.
   std::string flaky_note() const;
 };
@@ -171,6 +174,13 @@ struct CheckResult {
 };
 
 CheckResult check(const busmap_driver &driver, const CheckOptions &options);
+
+/// The first generated trace below `limit` that fails, among those the
+/// run's shard does not own (they are another part's); no shrinking.  The
+/// gtest entry point asks it so that only the part owning the run's first
+/// failure prints the full report.
+std::optional<std::size_t> first_failure_elsewhere(const busmap_driver &driver,
+                                                   const CheckOptions &options, std::size_t limit);
 
 /// One trace through the oracle in a child process (run_isolated), the way
 /// every command runs driver code: a crash, an exit() or a hang of the

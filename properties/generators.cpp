@@ -549,8 +549,9 @@ void Concretizer::translate(const StepGene &g) {
 
 // A buffer where the data path has something to get right: the start of
 // an online section, one that runs over a section's end (into the next
-// section, another block or nothing), one across a kernel page boundary,
-// memory that is not there (to be dropped), or the top of the space.  The
+// section, another block or nothing), or one across a kernel page boundary;
+// with no online block to take one from, a probe of memory that is not
+// there or of the top of the space instead.  The
 // block is usually the one touched last, so a buffer lands in memory an
 // event is about to offline.  Lengths: the default frame, a minimum one,
 // a jumbo one and a 64 KiB GSO packet.
@@ -566,7 +567,10 @@ void Concretizer::data_path(const StepGene &g, OpKind kind) {
               : g.probe == Probe::Last ? base + c_.section_size() - op.len / 2
                                        : base + page - op.len / 3;
   } else {
+    // The stack has no buffer outside online memory (the partition refuses
+    // one): the gene probes the address instead.
     auto gaps = absent_addresses();
+    op.kind = OpKind::Translate;
     op.addr = g.probe == Probe::Absent && !gaps.empty() ? gaps[g.pick % gaps.size()]
                                                          : top_address(g.pick) & ~0xfffull;
   }

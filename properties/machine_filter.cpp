@@ -1,6 +1,7 @@
 // make_filter(): profile, classes and settings checked against the profile
 // table (platform/profile.hpp), with messages that list what is allowed.
 #include "properties/machine_filter.hpp"
+#include "properties/settings.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -20,20 +21,6 @@ const Profile &profile_named(const std::string &name) {
     return *p;
   throw std::invalid_argument(
       fmt::format("unknown profile '{}'; allowed: {}", name, profile_names()));
-}
-
-std::uint64_t parse_number(const std::string &key, std::string_view text) {
-  int base = 10;
-  if (text.starts_with("0x") || text.starts_with("0X")) {
-    text.remove_prefix(2);
-    base = 16;
-  }
-  std::uint64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
-    throw std::invalid_argument(
-        fmt::format("--config {}: '{}' is not a number (decimal or 0x hex)", key, text));
-  return v;
 }
 
 /// The allowed values of `key` on `p`, for a message.
@@ -58,7 +45,10 @@ ConfigOverride parse_setting(const Profile &p, const std::string &word) {
         "--config '{}': expected KEY=VALUE with KEY one of max_rpages, max_mrs, bus_start, "
         "hw_page_shift, phys_bits",
         word));
-  ConfigOverride o{key, parse_number(key, std::string_view(word).substr(eq + 1))};
+  ConfigOverride o{key, parse_number(fmt::format("--config {}", key),
+                                     std::string_view(word).substr(eq + 1), 0,
+                                     std::numeric_limits<std::uint64_t>::max(),
+                                     NumberForm::DecimalOrHex)};
   // In range when some geometry of the profile admits it.
   for (const auto &g : p.geometries) {
     PlatformConfig c = common_config(p, g);

@@ -57,6 +57,9 @@ const std::vector<Invariant> &invariants() {
       {inv::TrafficStopped, "10. Device safety: traffic restarted",
        "after a step outside a hotplug window, a driver that holds a complete live MR has traffic "
        "running"},
+      {inv::Race, "11. Race safety",
+       "a translation racing an event, at any callback the driver makes while handling it, "
+       "answers right for the map before or after the event (or a miss where either allows one)"},
       {inv::Canonical, "Canonical layout",
        "translate(p) equals the rank-based address over the mapped sections; one MR at the bus "
        "start of their total size"},
@@ -93,6 +96,7 @@ namespace {
 /// Thrown by a check; carries the invariant and the two sides.
 struct Found {
   std::string invariant, expected, actual;
+  std::optional<std::uint64_t> address = std::nullopt, answer = std::nullopt;
 };
 
 std::string hex(std::uint64_t v) { return fmt::format("{:#x}", v); }
@@ -128,6 +132,16 @@ private:
   void look(std::string_view where);
   std::optional<Violation> finish(Verdict &verdict);
   Violation violation(std::size_t step, const Op &op, std::string_view where, Found &f) const;
+  /// Shows the partition to OracleOptions::after_step, if set.
+  void observe(std::size_t after, const Op *op, const std::string &path, const Violation *v) {
+    if (!options_.after_step)
+      return;
+    const auto &journal = part_.journal();
+    options_.after_step(StepState{
+        .after = after, .op = op, .path = path,
+        .journal = std::span(journal).subspan(std::min(journal_mark_, journal.size())),
+        .violation = v, .mode = mode_, .partition = part_});
+  }
   /// The start of a step: what the step's judgements count from.
   void mark_step() {
     journal_mark_ = part_.journal().size();
@@ -148,6 +162,15 @@ private:
   std::string do_unload();
   OpOutcome do_hotplug(const Op &op);
   std::string judge_load(bool ok);
+  void arm_races(const Op &op);
+  void judge_races(const Op &op, StepRecord &record);
+  /// The answer the oracle's probe logic accepts at `addr` now, and whether
+  /// a miss is also right there.
+  struct RaceBound {
+    std::uint64_t bus = BUSMAP_INVALID;
+    bool may_miss = true;
+  };
+  RaceBound race_bound(std::uint64_t addr, bool inoperable);
   std::string loaded_after_window(const OpOutcome &out);
   void judge_answer(const Op &op);
 
@@ -174,6 +197,7 @@ private:
   void check_refusals();
   void check_translation(std::uint64_t addr, std::uint64_t bus, bool may_miss);
   void probe(std::uint64_t addr, bool inoperable = false);
+  void judge_probe(std::uint64_t addr, std::uint64_t bus, bool live, bool window, bool inoperable);
 
   bool excused() const;
   bool fault_in_step() const;
@@ -216,6 +240,7 @@ private:
   std::size_t transfers_seen_ = 0, unquiesced_seen_ = 0; // the device's facts judged
   std::size_t refusals_mark_ = 0;
   std::string current_where_; // the look in progress, for the report
+  std::vector<RaceBound> races_before_; // per race of the step, as the step began
   // The model's sets for the partition as it is now; see refresh().
   SectionSet must_map_, window_;
   /// The addresses every look probes (see check_probes).
@@ -245,6 +270,7 @@ Verdict Run::execute() {
 
 Verdict Run::execute_steps() {
   Verdict verdict;
+  observe(0, nullptr, "", nullptr);
   for (std::size_t i = 0; i < trace_.ops.size(); ++i) {
     const Op &op = trace_.ops[i];
     mark_step();
@@ -255,20 +281,24 @@ Verdict Run::execute_steps() {
     const std::uint64_t alloc_faults = part_.allocator().faults_consumed();
     const std::uint64_t hcall_faults = part_.firmware().faults_consumed();
     std::string path;
+    StepRecord record;
     try {
+      arm_races(op);
       path = perform(op);
       look(where);
       check_traffic();
       current_where_.clear();
+      judge_races(op, record);
     } catch (Found &f) {
       verdict.violation = violation(i, op, where, f);
       verdict.steps_run = i + 1;
       if (options_.trace_out)
         options_.trace_out(verdict.describe());
+      observe(i + 1, &op, path, &*verdict.violation);
       return verdict;
     }
     if (options_.on_step) {
-      StepRecord r;
+      StepRecord &r = record;
       r.index = i;
       r.op = &op;
       if (!path.empty())
@@ -280,6 +310,7 @@ Verdict Run::execute_steps() {
     if (options_.trace_out) {
       options_.trace_out(fmt::format("[{}] {}\n", i + 1, format_op(op)) + step_journal());
     }
+    observe(i + 1, &op, path, nullptr);
     current_where_.clear();
   }
   verdict.steps_run = trace_.ops.size();
@@ -300,6 +331,8 @@ Violation Run::violation(std::size_t step, const Op &op, std::string_view where,
   v.expected = std::move(f.expected);
   v.actual = std::move(f.actual);
   v.journal = step_journal();
+  v.address = f.address;
+  v.answer = f.answer;
   return v;
 }
 
@@ -319,18 +352,21 @@ std::optional<Violation> Run::finish(Verdict &verdict) {
         window ? " (the trace ended inside its window)" : " (implicit: the trace ended loaded)";
     mark_step();
     ++verdict.steps_run;
+    std::string path;
     try {
-      perform(*close);
+      path = perform(*close);
       look(where);
       check_traffic();
     } catch (Found &f) {
       Violation v = violation(trace_.ops.size(), *close, where, f);
       v.op += label;
+      observe(verdict.steps_run, &*close, path, &v);
       return v;
     }
     if (options_.trace_out) {
       options_.trace_out(fmt::format("[end] {}{}\n", format_op(*close), label) + step_journal());
     }
+    observe(verdict.steps_run, &*close, path, nullptr);
   }
   return std::nullopt;
 }
@@ -457,6 +493,60 @@ OpOutcome Run::do_hotplug(const Op &op) {
     throw Found{inv::VetoPolicy, "the driver logs why it vetoes hotplug",
                 "no log message since load"};
   return out;
+}
+
+// --- Races (issue 12 section 2). -------------------------------------------------
+
+// The driver's answer at `addr` in the state it is in, judged by the
+// oracle's own probe (so a wrong before or after answer is that state's
+// violation, not the race's), and whether the probe would accept a miss.
+Run::RaceBound Run::race_bound(std::uint64_t addr, bool inoperable) {
+  refresh();
+  current_where_ = fmt::format("the translation of {}, which a race of the step reads", hex(addr));
+  probe(addr, inoperable);
+  current_where_.clear();
+  const std::uint64_t section = addr >> config_.section_shift;
+  return {part_.translate(addr), inoperable || !boost::icl::contains(must_map_, section)};
+}
+
+// Before the step: what each race's address translates to in the map
+// before the event; then the races go to the partition.
+void Run::arm_races(const Op &op) {
+  races_before_.clear();
+  std::vector<RacePoint> points;
+  for (const Race &r : op.races) {
+    races_before_.push_back(part_.loaded() ? race_bound(r.addr, inoperable_) : RaceBound{});
+    points.push_back({r.at, r.addr});
+  }
+  part_.arm_races(std::move(points));
+}
+
+// After the step held: every racing answer is the answer before or after
+// the event, or a miss where either state allows one.
+void Run::judge_races(const Op &op, StepRecord &record) {
+  const auto &answers = part_.race_answers();
+  for (std::size_t i = 0; i < op.races.size(); ++i) {
+    const Race &r = op.races[i];
+    auto ran = std::find_if(answers.begin(), answers.end(),
+                            [&](const RaceAnswer &a) { return a.at == r.at && a.addr == r.addr; });
+    if (ran == answers.end()) {
+      record.race_paths.push_back("race past the step's preemption points: no-op");
+      continue;
+    }
+    record.race_paths.push_back(fmt::format("race inside {}()", ran->callback));
+    const RaceBound before = races_before_[i];
+    const RaceBound after =
+        part_.loaded() ? race_bound(r.addr, excused()) : RaceBound{};
+    if (ran->bus == before.bus || ran->bus == after.bus ||
+        (ran->bus == BUSMAP_INVALID && (before.may_miss || after.may_miss)))
+      continue;
+    current_where_ = fmt::format("race {} inside {}() of the step", r.at, ran->callback);
+    throw Found{inv::Race,
+                fmt::format("translate({}) on a second thread answers the map before ({}) or after "
+                            "({}) the event",
+                            hex(r.addr), hex(before.bus), hex(after.bus)),
+                hex(ran->bus)};
+  }
 }
 
 // A load parked in get_online_mems() ended with the window: judged as a
@@ -645,6 +735,12 @@ void Run::judge_transfer(const DmaTransfer &t) const {
     throw Found{inv::DmaMisdirected, expected,
                 fmt::format("it reaches {} through MR {}: the {} points at another page now",
                             hex(t.landed), t.mr, entry)};
+  // The stack's page, reached where it was posted, is pinned by the device:
+  // migrate_pages() leaves a page with an elevated count where it is, so its
+  // block cannot complete an offline and the transfer is safe in any phase
+  // (a going-offline block's buffers were allocated before isolation).
+  if (t.entry.from_stack)
+    return;
   // In-flight transmits read at stop_traffic() are read inside the event
   // being delivered, whose phase change the kernel has already made; the
   // stack's buffer was live when posted (docs/ORACLE.md).
@@ -796,10 +892,22 @@ void Run::check_coverage() {
 // miss where memory must miss (invariant 5), and the canonical address.
 void Run::probe(std::uint64_t addr, bool inoperable) {
   const std::uint64_t section = addr >> config_.section_shift;
-  const Memory &mem = part_.memory();
   const bool live = boost::icl::contains(must_map_, section);
   const bool window = boost::icl::contains(window_, section);
   const std::uint64_t bus = part_.translate(addr);
+  try {
+    judge_probe(addr, bus, live, window, inoperable);
+  } catch (Found &f) {
+    f.address = addr;
+    f.answer = bus;
+    throw;
+  }
+}
+
+void Run::judge_probe(std::uint64_t addr, std::uint64_t bus, bool live, bool window,
+                      bool inoperable) {
+  const std::uint64_t section = addr >> config_.section_shift;
+  const Memory &mem = part_.memory();
   if (!live && !window) {
     // No machine of the profile has memory at or above 2^phys_bits: a
     // translation of such an address is not judged (invariant 5).
@@ -837,10 +945,14 @@ void Run::check_translation(std::uint64_t addr, std::uint64_t bus, bool may_miss
   const std::uint64_t hw_mask = (1ull << config_.hw_page_shift) - 1;
   if (!page || *page != hw_page(addr) || (bus & hw_mask) != (addr & hw_mask))
     throw Found{inv::DeviceView,
-                fmt::format("the device reaches {} through bus {}", hex(addr), hex(bus)),
-                page ? fmt::format("MR {} has page {} there (offset {:#x})", mr->handle,
-                                   hex(*page << config_.hw_page_shift), bus & hw_mask)
-                     : fmt::format("MR {} has no page registered there", mr->handle)};
+                fmt::format("the device reaches {} at the bus address translate({}) answers",
+                            hex(addr), hex(addr)),
+                page ? fmt::format("driver answered {}, device reaches {} there (MR {}, offset {:#x})",
+                                   hex(bus), hex((*page << config_.hw_page_shift) | (bus & hw_mask)),
+                                   mr->handle, bus & hw_mask)
+                     : fmt::format("driver answered {}, device reaches nothing there (MR {} has no "
+                                   "page registered at that position)",
+                                   hex(bus), mr->handle)};
 }
 
 Run::ProbePlan Run::probe_plan() {
@@ -920,7 +1032,7 @@ void Run::check_probes() {
     const std::uint64_t want = layout.translate(addr), got = part_.translate(addr);
     if (want != got)
       throw Found{inv::Canonical, fmt::format("translate({}) = {} (rank layout)", hex(addr), hex(want)),
-                  hex(got)};
+                  hex(got), addr, got};
   };
   for_each_probe(plan.mapped + plan.edges, config_, plan.inner, exact);
   for (auto a : plan.fixed)

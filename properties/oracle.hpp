@@ -26,11 +26,15 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace busmap {
+
+class Partition;
+struct JournalEntry;
 
 /// The oracle's checklist; `id` is what traces, reports and JSON use.
 struct Invariant {
@@ -57,6 +61,7 @@ inline constexpr const char *DmaMisdirected = "dma-misdirected"; // another page
 inline constexpr const char *DmaNotLive = "dma-not-live";        // a page not DMA-live
 inline constexpr const char *DmaUnquiesced = "dma-unquiesced";   // MR freed under traffic
 inline constexpr const char *TrafficStopped = "traffic-stopped"; // never restarted
+inline constexpr const char *Race = "race-answer";           // 11
 inline constexpr const char *Canonical = "canonical";        // exact layout
 inline constexpr const char *Crash = "crash";                // driver crashed (isolation)
 inline constexpr const char *Timeout = "timeout";            // driver hung (isolation)
@@ -69,6 +74,10 @@ struct Violation {
   std::string invariant;       // an inv:: id
   std::string expected, actual;
   std::string journal;         // what the driver asked and was answered in that step
+  /// The probed physical address the check failed at, and what the driver
+  /// translated it to (BUSMAP_INVALID for a miss), when the check was of
+  /// one translation (device-view, exact-miss, canonical).
+  std::optional<std::uint64_t> address, answer;
 };
 
 /// An MR an injected fault left to the firmware (platform/firmware.hpp).
@@ -94,11 +103,35 @@ struct StepRecord {
   std::string path;                 // "<op>: <path>", empty for translate and faults
   std::uint64_t alloc_faults = 0;   // injected faults consumed during the step
   std::uint64_t hcall_faults = 0;
+  /// Per race of the step: "race inside <callback>()" or "race past the
+  /// step's N preemption points: no-op", for the run statistics.
+  std::vector<std::string> race_paths;
+};
+
+/// The partition as the oracle left it after a step, for an observer that
+/// wants the state itself (report/: the pictures), so that it never runs
+/// the operations a second way.  Valid only during the call.
+struct StepState {
+  /// Operations done: 0 is the starting layout (before step 1), k is after
+  /// Trace::ops[k-1]; past ops.size(), after each closing step the end of
+  /// the trace implies (a window closed, the implicit unload).
+  std::size_t after = 0;
+  const Op *op = nullptr;          // the step's operation; null at the start
+  std::string path;                // the protocol path it took ("vetoed by the driver", ...)
+  std::span<const JournalEntry> journal; // what the step asked and was answered
+  const Violation *violation = nullptr;  // the step's violation, or null when it held
+  Mode mode = Mode::Strict;
+  /// Read it, and probe translations through it; changing it is not
+  /// allowed (the next step is judged on it).
+  Partition &partition;
 };
 
 struct OracleOptions {
   /// Called after every step that holds, with what the step did.
   std::function<void(const StepRecord &)> on_step;
+  /// Called with the starting partition, then after every step, the
+  /// violating one and the closing ones included.
+  std::function<void(const StepState &)> after_step;
   /// When set, every step's operation, outcome and journal is written here.
   std::function<void(std::string_view)> trace_out;
 };

@@ -227,6 +227,8 @@ Plugin Plugin::open(const std::string &path, const IsolationOptions &isolation) 
 
 const busmap_driver &Plugin::driver() const { return slots.at(slot_).stand_in; }
 
+const busmap_driver &Plugin::loaded() const { return real(slot_); }
+
 Plugin::Plugin(Plugin &&other) noexcept
     : slot_(std::exchange(other.slot_, NoSlot)), path_(std::move(other.path_)),
       load_failure_(std::move(other.load_failure_)) {}

@@ -54,6 +54,12 @@ public:
   ~Plugin();
   /// The stand-in table (see the file comment); valid while the Plugin lives.
   const busmap_driver &driver() const;
+  /// The plugin's own table, loading the plugin in this process first.
+  /// Only in a child that runs driver code (run_isolated): `busmap bench`
+  /// times the plugin's translate() through it, called as directly as the
+  /// built-in drivers', not through the stand-in's forwarding.  A plugin
+  /// that does not load ends this process as a crashing driver does.
+  const busmap_driver &loaded() const;
   const std::string &path() const { return path_; }
   /// Empty, or how the trial load in a child ended when it did not return
   /// ("killed by signal 11 (Segmentation fault) in loading the plugin ...").

@@ -112,6 +112,8 @@ std::string format_op(const Op &op) {
       s += fmt::format(" veto={}", to_string(op.veto));
     if (op.migrate_fail)
       s += " migrate-fail";
+    for (const Race &r : op.races)
+      s += fmt::format(" race={}:{:#x}", r.at, r.addr);
     break;
   case OpKind::Remove:
   case OpKind::Translate:

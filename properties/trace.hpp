@@ -56,6 +56,17 @@ enum class HotplugPhase {
 };
 const char *to_string(HotplugPhase p);
 
+/// A translation racing the driver's handling of a step (issue 12 section 2):
+/// at the `at`-th platform callback the driver makes while it handles the
+/// step (a preemption point, counted from 1), the data path translates
+/// `addr` on a second thread while the driver's thread waits inside that
+/// callback.  Written `race=AT:ADDR`, any number per online/offline op.
+struct Race {
+  std::uint32_t at = 1;
+  std::uint64_t addr = 0;
+  friend bool operator==(const Race &, const Race &) = default;
+};
+
 struct Op {
   OpKind kind = OpKind::Load;
   std::uint64_t addr = 0;     // block base or translated address
@@ -68,6 +79,7 @@ struct Op {
                               // FaultPlan::Sticky (0): every one from the nth on
   HotplugPhase phase = HotplugPhase::Atomic; // Online, Offline
   std::uint32_t len = DefaultFrameBytes;     // Xmit, Rx: buffer length in bytes
+  std::vector<Race> races{};                 // Online, Offline: in the order written
 
   friend bool operator==(const Op &, const Op &) = default;
 };

@@ -211,6 +211,7 @@ private:
   std::uint64_t address(const Token &t) const;
   std::int64_t hcall_code(const Token &t) const;
   Veto veto(const Token &t) const;
+  Race race(const Token &t) const;
   HotplugPhase phase(OpKind kind, const Token &t) const;
   void check_phase_options(const Op &op, std::size_t from) const;
   const Token &arg(std::size_t i, std::string_view expected) const;
@@ -309,6 +310,21 @@ Veto Reader::veto(const Token &t) const {
   if (t.text == "after")
     return Veto::After;
   fail(t.column, fmt::format("expected veto=before or veto=after, found veto={}", t.text));
+}
+
+// race=AT:ADDR: the preemption point (from 1) and the address translated there.
+Race Reader::race(const Token &t) const {
+  const auto colon = t.text.find(':');
+  if (colon == std::string_view::npos)
+    fail(t.column, fmt::format("expected race=AT:ADDR (e.g. race=3:0x1000), found race={}",
+                               quote(t.text)));
+  Race r;
+  r.at = static_cast<std::uint32_t>(number({t.text.substr(0, colon), t.column}, "race's AT",
+                                           std::numeric_limits<std::uint32_t>::max()));
+  if (r.at == 0)
+    fail(t.column, "race's AT counts the step's platform callbacks from 1, found 0");
+  r.addr = address({t.text.substr(colon + 1), t.column + static_cast<int>(colon) + 1});
+  return r;
 }
 
 const Token &Reader::arg(std::size_t i, std::string_view expected) const {
@@ -526,6 +542,7 @@ void Reader::read_op_options(Op &op, std::size_t from,
       s += fmt::format("{}{}{}", s.empty() ? "" : ", ", a,
                        is_flag(a)          ? ""
                        : a == "veto"       ? "=before|after"
+                       : a == "race"       ? "=AT:ADDR"
                        : a != "phase"      ? "=N"
                        : op.kind == OpKind::Online ? "=going|done|cancel"
                                                    : "=going|migrated|done|cancel");
@@ -539,7 +556,7 @@ void Reader::read_op_options(Op &op, std::size_t from,
       fail(t.column, fmt::format("unexpected {} after {}; expected {}", quote(t.text),
                                  to_string(op.kind),
                                  allowed.size() ? listing() : std::string("end of line")));
-    if (!seen.insert(key).second)
+    if (!seen.insert(key).second && key != "race") // races: as many as wanted
       fail(t.column, fmt::format("duplicate '{}'", key));
     if (key == "sections")
       op.sections = number(t.value(), "sections", std::numeric_limits<std::uint64_t>::max());
@@ -567,6 +584,8 @@ void Reader::read_op_options(Op &op, std::size_t from,
       op.veto = veto(t.value());
     else if (key == "phase")
       op.phase = phase(op.kind, t.value());
+    else if (key == "race")
+      op.races.push_back(race(t.value()));
     else
       op.migrate_fail = true;
   }
@@ -621,8 +640,10 @@ Op Reader::read_op(OpKind kind) {
   }
   switch (kind) {
   case OpKind::Add: read_op_options(op, from, {"sections"}, {"sections"}); break;
-  case OpKind::Online: read_op_options(op, from, {"phase", "veto"}, {}); break;
-  case OpKind::Offline: read_op_options(op, from, {"phase", "veto", "migrate-fail"}, {}); break;
+  case OpKind::Online: read_op_options(op, from, {"phase", "veto", "race"}, {}); break;
+  case OpKind::Offline:
+    read_op_options(op, from, {"phase", "veto", "migrate-fail", "race"}, {});
+    break;
   case OpKind::FaultAlloc: read_op_options(op, from, {"nth", "count", "sticky"}, {"nth"}); break;
   case OpKind::Xmit:
   case OpKind::Rx: read_op_options(op, from, {"len"}, {}); break;

@@ -11,10 +11,12 @@
 //
 // For a trace the picture is of the partition after step N (1-based; 0 is
 // the starting layout), by default after the step the oracle rejected, or
-// after the last step when the trace holds.  The trace is run through the
-// oracle once for the verdict and replayed on a fresh Partition to the
-// chosen step for the state; translations are probed per section (first
-// byte), never per page.
+// after the last step when the trace holds.  The trace runs through the
+// oracle once, and the picture is of the very partition the oracle judged,
+// taken at the chosen step through OracleOptions::after_step (no second
+// way of performing operations); translations are probed per section
+// (first byte), never per page, plus the address the oracle rejected,
+// which is drawn with the driver's answer.  The timeline draws every step.
 //
 //===----------------------------------------------------------------------===//
 #ifndef BUSMAP_REPORT_RENDER_HPP
@@ -47,10 +49,16 @@ struct RenderResult {
 void render_layout_svg(const Layout &layout, std::ostream &out, const RenderOptions &options = {});
 
 /// A trace run against `driver`; throws std::invalid_argument when
-/// options.step lies past the end of the trace.  Writes the picture that
+/// options.step lies past the end of the trace or past the step the oracle
+/// rejects (the run stops there).  Writes the picture that
 /// `busmap check` puts next to a failing trace file.
 RenderResult render_trace_svg(const Trace &trace, const busmap_driver &driver, std::ostream &out,
                               const RenderOptions &options = {});
+
+/// Every step of a trace run against `driver`, one column each
+/// (report/timeline.hpp); `busmap check` writes it beside a failing trace.
+RenderResult render_timeline_svg(const Trace &trace, const busmap_driver &driver,
+                                 std::ostream &out, const RenderOptions &options = {});
 
 } // namespace busmap::report
 

@@ -73,7 +73,10 @@ Scene scene_of_partition(Partition &part, Mode mode) {
 
   // Pages registered outside partition memory still get a place to be seen.
   SectionSet present = memory.assigned();
-  for (const auto &r : registered_sections(part.firmware(), c) - present)
+  const SectionSet registered = registered_sections(part.firmware(), c);
+  for (const auto &r : registered)
+    s.registered.emplace_back(r.lower(), r.upper());
+  for (const auto &r : registered - present)
     s.memory.push_back({r.lower(), r.upper(), "absent-registered"});
   std::sort(s.memory.begin(), s.memory.end(),
             [](const PhysExtent &a, const PhysExtent &b) { return a.first < b.first; });
@@ -93,6 +96,22 @@ Scene scene_of_partition(Partition &part, Mode mode) {
       add_band(s.bands, sec, bus, std::move(status), c.section_size());
     }
   return s;
+}
+
+void mark_violation(Scene &scene, const Violation &violation) {
+  scene.violation = violation;
+  if (!violation.address)
+    return;
+  scene.failed_probe = FailedProbe{*violation.address, violation.answer.value_or(BUSMAP_INVALID)};
+  const std::uint64_t section = *violation.address >> scene.config.section_shift;
+  const bool drawn = std::any_of(scene.memory.begin(), scene.memory.end(), [&](const PhysExtent &m) {
+    return m.first <= section && section < m.end;
+  });
+  if (drawn)
+    return;
+  scene.memory.push_back({section, section + 1, "absent"});
+  std::sort(scene.memory.begin(), scene.memory.end(),
+            [](const PhysExtent &a, const PhysExtent &b) { return a.first < b.first; });
 }
 
 } // namespace busmap::report

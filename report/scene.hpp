@@ -37,6 +37,12 @@ struct Band {
   std::string status; // ok, wrong (device view differs), stale (not DMA-live)
 };
 
+/// A probed address the oracle rejected, and the driver's answer there
+/// (BUSMAP_INVALID for a miss).
+struct FailedProbe {
+  std::uint64_t address, answer;
+};
+
 struct Scene {
   PlatformConfig config;
   std::string title;
@@ -44,15 +50,23 @@ struct Scene {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> gigantic; // section ranges
   std::vector<MrBox> mrs;
   std::vector<Band> bands;
+  /// Sections holding a page registered in a live MR (the MR's coverage).
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> registered;
   bool has_bus_side = false;
   std::string status;  // "after step 3 of 7: offline 0x10000000", "layout"
   std::optional<Violation> violation;
   std::optional<std::pair<std::uint64_t, std::uint64_t>> focus; // sections to outline
+  std::optional<FailedProbe> failed_probe;
 };
 
 Scene scene_of_layout(const Layout &layout);
 /// The partition as it is, probed through its loaded driver (if any).
 Scene scene_of_partition(Partition &partition, Mode mode);
+
+/// Sets the violation, and its probed address when it has one; an address
+/// outside the memory drawn gets its section drawn as "absent", so an
+/// exact-miss failure on memory that is not there is seen.
+void mark_violation(Scene &scene, const Violation &violation);
 
 void draw_svg(const Scene &scene, std::ostream &out);
 

@@ -1,9 +1,9 @@
-// Drawing a Scene as SVG.  Both columns use a CompressedAxis: the occupied
-// stretches of a 2^64 address space, each drawn with a height that grows
-// with its size (but never below a readable minimum), and between them
-// fixed-height holes.  Every element carries a class (and data- attributes
+// Drawing a Scene as SVG.  Both columns use a CompressedAxis
+// (svg_parts.hpp): the occupied stretches of a 2^64 address space, and
+// between them fixed-height holes.  Every element carries a class (and data- attributes
 // with its addresses) so tests and users' scripts can find it.
 #include "report/scene.hpp"
+#include "report/svg_parts.hpp"
 
 #include <fmt/format.h>
 
@@ -13,97 +13,18 @@
 namespace busmap::report {
 namespace {
 
-using u128 = unsigned __int128;
-
 constexpr double Width = 960, Top = 112, Budget = 640, MinSegment = 26, Gap = 30;
 constexpr double PhysX = 150, PhysW = 150, BusX = 660, BusW = 150;
 
-/// Piecewise-linear map from section units to y, holes compressed.
-class CompressedAxis {
-public:
-  struct Segment {
-    std::uint64_t first, end; // units [first, end)
-    double y0, y1;
-  };
-
-  explicit CompressedAxis(std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges) {
-    std::sort(ranges.begin(), ranges.end());
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> merged;
-    for (const auto &r : ranges) {
-      if (r.first >= r.second)
-        continue;
-      if (!merged.empty() && r.first <= merged.back().second)
-        merged.back().second = std::max(merged.back().second, r.second);
-      else
-        merged.push_back(r);
-    }
-    long double total = 0;
-    for (const auto &[f, e] : merged)
-      total += static_cast<long double>(e - f);
-    double y = Top;
-    for (const auto &[f, e] : merged) {
-      if (!segments_.empty())
-        y += Gap;
-      const double h = std::max(MinSegment, double(Budget * (e - f) / total));
-      segments_.push_back({f, e, y, y + h});
-      y += h;
-    }
-    bottom_ = y;
-  }
-
-  /// y of a position in units (fractions allowed); clamps into a segment.
-  double y(long double unit) const {
-    for (const auto &s : segments_)
-      if (unit <= static_cast<long double>(s.end))
-        return unit <= static_cast<long double>(s.first)
-                   ? s.y0
-                   : s.y0 + double((unit - s.first) / (s.end - s.first)) * (s.y1 - s.y0);
-    return bottom_;
-  }
-  const std::vector<Segment> &segments() const { return segments_; }
-  double bottom() const { return bottom_; }
-
-private:
-  std::vector<Segment> segments_;
-  double bottom_ = Top;
-};
-
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s)
-    switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    default: out += c;
-    }
-  return out;
-}
-
-std::string human_size(u128 bytes) {
-  static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB"};
-  int u = 0;
-  long double v = static_cast<long double>(bytes);
-  while (v >= 1024 && u < 7) {
-    v /= 1024;
-    ++u;
-  }
-  return v == std::floor(v) ? fmt::format("{} {}", double(v), units[u])
-                            : fmt::format("{:.1f} {}", double(v), units[u]);
-}
-
-std::string hex_address(u128 a) {
-  if (a >> 64)
-    return "2^64";
-  return fmt::format("{:#x}", static_cast<std::uint64_t>(a));
+CompressedAxis axis(std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges) {
+  return CompressedAxis(std::move(ranges), Top, Budget, MinSegment, Gap);
 }
 
 class Writer {
 public:
   Writer(const Scene &scene, std::ostream &out)
       : scene_(scene), out_(out), shift_(scene.config.section_shift),
-        phys_(phys_ranges(scene)), bus_(bus_ranges(scene)) {}
+        phys_(axis(phys_ranges(scene))), bus_(axis(bus_ranges(scene))) {}
 
   void draw() {
     const double height =
@@ -125,6 +46,7 @@ public:
       bands();
     }
     focus();
+    failed_probe();
     legend(height - 40);
     out_ << "</svg>\n";
   }
@@ -147,6 +69,8 @@ private:
       add(m.bus_start, std::max<std::uint64_t>(m.length, 1));
     for (const auto &b : s.bands)
       add(b.bus, u128(b.end - b.first) << shift);
+    if (s.failed_probe && s.failed_probe->answer != ~0ull)
+      add(s.failed_probe->answer, 1);
     return r;
   }
 
@@ -154,9 +78,7 @@ private:
     out_ << "<style>\n"
             ".background{fill:#ffffff}\n"
             ".axis{fill:#f4f4f4;stroke:#999}\n"
-            ".online{fill:#4c9be8}.offline{fill:#c8c8c8}\n"
-            ".going-online{fill:#9fd0ff}.going-offline{fill:#f5b35c}\n"
-            ".absent-registered{fill:#ffffff;stroke:#d62728;stroke-dasharray:4 2}\n"
+         << PhaseStyle <<
             ".block{stroke:#ffffff;stroke-width:0.5}\n"
             ".gigantic{fill:url(#hatch);stroke:#6a3d9a}\n"
             ".mr{fill:#8fd18f;stroke:#2e7d32}.mr.incomplete{fill:#e8f5e9;stroke-dasharray:5 3}\n"
@@ -165,7 +87,6 @@ private:
             ".band.stale{fill:#ff7f0e;stroke:#ff7f0e}\n"
             ".hole{fill:none;stroke:#777;stroke-width:1.2}\n"
             ".hole-label{fill:#555;font-style:italic}\n"
-            ".failing{fill:none;stroke:#d62728;stroke-width:3}\n"
             ".verdict-box{fill:#fde0e0;stroke:#d62728}.verdict-box.pass{fill:#e3f4e3;stroke:#2e7d32}\n"
             ".heading{font-size:13px;font-weight:bold}\n"
             "</style>\n"
@@ -289,6 +210,29 @@ private:
     rect("failing", PhysX - 4, phys_.y(f) - 3, PhysW + 8, phys_.y(e) + 3,
          fmt::format("data-base=\"{}\"", hex_address(u128(f) << shift_)),
          "the memory of the failing step");
+  }
+
+  /// The probed address the oracle rejected, with the driver's answer: a
+  /// red dot on physical memory and, unless it was a miss, a dashed line to
+  /// the bus address it answered.
+  void failed_probe() {
+    if (!scene_.failed_probe)
+      return;
+    const FailedProbe &p = *scene_.failed_probe;
+    const long double section = static_cast<long double>(scene_.config.section_size());
+    const double x = PhysX + PhysW, y = phys_.y(p.address / section);
+    const bool miss = p.answer == ~0ull;
+    const std::string what =
+        fmt::format("translate({:#x}) = {}", p.address, miss ? "BUSMAP_INVALID" : hex_address(p.answer));
+    out_ << fmt::format("<g class=\"failed-probe\" data-addr=\"{:#x}\" data-answer=\"{:#x}\">"
+                        "<title>{}: the address the oracle rejected</title>\n",
+                        p.address, p.answer, what);
+    if (!miss && scene_.has_bus_side)
+      out_ << fmt::format("<path class=\"failed-probe-line\" d=\"M{} {:.1f} L{} {:.1f}\"/>\n", x,
+                          y, BusX, bus_.y(p.answer / section));
+    out_ << fmt::format("<circle class=\"failed-probe\" cx=\"{}\" cy=\"{:.1f}\" r=\"5\"/>\n", x, y);
+    label(x + 8, y - 6, "start", what);
+    out_ << "</g>\n";
   }
 
   void legend(double y) {

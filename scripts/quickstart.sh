@@ -10,7 +10,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 packages=(build-essential cmake ninja-build pkg-config python3
           librapidcheck-dev libz3-dev libgtest-dev libgmock-dev libboost-dev
-          libcli11-dev libfmt-dev nlohmann-json3-dev libbenchmark-dev)
+          libcli11-dev libfmt-dev nlohmann-json3-dev libbenchmark-dev librsvg2-bin)
 
 install_missing() {
   local missing=()

@@ -7,11 +7,17 @@
 // rules: BUSMAP_SEED=N, BUSMAP_SEED=random, or RC_PARAMS=seed=N as given).
 // The same seed reaches `busmap check` runs inside tests through
 // BUSMAP_SEED, which the gtest oracle entry point reads.
+//
+// For the same reason the failure database is off (BUSMAP_DB=off, unless
+// the environment names one): a failure kept by one test, or by the last
+// run, would be replayed first by the next and change what it sees.  The
+// tests of the database name their own directories.
 #include "tests/support/suite_seed.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace {
 
@@ -34,6 +40,7 @@ private:
 
 int main(int argc, char **argv) {
   testing::InitGoogleTest(&argc, argv);
+  ::setenv("BUSMAP_DB", "off", 0); // inherited by the `busmap` runs of the tests
   const busmap::testing::SuiteSeed seed = busmap::testing::fix_suite_seed();
   if (!seed.error.empty()) {
     std::fprintf(stderr, "busmap tests: %s\n", seed.error.c_str());

@@ -80,6 +80,67 @@ enum { BUSMAP_NOTIFY_OK = 0, BUSMAP_NOTIFY_BAD = 1 };
 #define BUSMAP_H_PARAMETER (-4)    /* bad handle, page, length or order */
 #define BUSMAP_H_RESOURCE (-16)    /* out of MRs, or length > partition memory */
 
+/*
+ * The firmware contract: every rule the platform enforces on the three MR
+ * calls, the code each answers and what a driver should do about it.  Each
+ * rule carries a tag, [fw-...], that platform/firmware.cpp and
+ * platform/partition.cpp put at the code enforcing it and docs/ORACLE.md
+ * gives the source of; tests/platform/firmware_contract_test.cpp keeps the
+ * three in step.  "Partition memory" is every block the hypervisor has
+ * assigned and not yet reclaimed, online or not.
+ *
+ * h_alloc_mr(bus_start, length, &handle):
+ *   H_SUCCESS      the MR exists, empty; *handle names it.
+ *   [fw-alloc-shape] H_PARAMETER: handle is NULL, length is 0, bus_start or
+ *     length is not a multiple of the HW page (1 << hw_page_shift), or the
+ *     range runs past the end of the 64-bit bus space.  A driver bug.
+ *   [fw-alloc-length] H_RESOURCE: length exceeds partition memory.  Declare
+ *     what is mapped, never a guess (duplicate entries, a highest-section
+ *     bound or gigantic pages counted in make it too long).
+ *   [fw-alloc-limit] H_RESOURCE: max_mrs MRs are live (an orphan, see
+ *     below, counts).  Free the old MR first or fail cleanly.
+ *   [fw-alloc-overlap] H_PARAMETER: the range overlaps a live MR's (an
+ *     orphan's included): a bus address names one MR.  To rebuild at the
+ *     same bus start, free the old MR first.
+ *
+ * h_register_pages(handle, phys_pages, count):
+ *   [fw-reg-positional] pages take the MR's next positions, in order; every
+ *     call answers H_PAGE_REGISTERED until the declared length is reached,
+ *     the completing call H_SUCCESS.  The device reaches an MR only once
+ *     it is complete.  Anything else refuses the whole call, nothing taken:
+ *   [fw-reg-handle] H_PARAMETER: the handle was never allocated or is freed.
+ *   [fw-reg-shape] H_PARAMETER: count is 0 or above max_rpages, or
+ *     phys_pages is NULL.  Read max_rpages; do not assume 512.
+ *   [fw-reg-past-declared] H_PARAMETER: more pages than the declared
+ *     length has left.
+ *   [fw-page-aligned] H_PARAMETER: a page address is not HW-page aligned.
+ *   [fw-page-partition] H_PARAMETER: a page is not partition memory.
+ *   [fw-page-gigantic] H_PARAMETER: a page lies in a gigantic page (ask
+ *     is_gigantic() and leave those out).
+ *   After a refusal the MR stays incomplete: free it.
+ *
+ * h_free_mr(handle):
+ *   H_SUCCESS      the MR and its pages are released.
+ *   [fw-free-handle] H_PARAMETER: unknown or already freed handle; the
+ *     oracle counts it as a double free.
+ *   [fw-free-busy] H_BUSY or a long-busy code (9900..9905, Linux's
+ *     H_IS_LONG_BUSY): nothing done, try again.  A second busy answer to
+ *     the retry orphans the MR, so a bounded retry may give up then.
+ *   [fw-free-error] any other error orphans the MR at once: the firmware
+ *     keeps it and its pages, and it is no longer the driver's to free.
+ *     Log it and forget the handle (eHEA: "destroy MR failed").
+ *
+ * [fw-fault] Any call may answer an error (H_HARDWARE, H_BUSY, H_PARAMETER,
+ *   H_RESOURCE or another code) without doing anything: the fault
+ *   injection of the traces.  Treat every answer other than those above as
+ *   failure: free what was built, log an error, and veto the event or stay
+ *   inoperable (no MR, every translation BUSMAP_INVALID).
+ *
+ * [fw-reclaim-held] The hypervisor cannot reclaim an offline block while a
+ *   live MR (an orphan's included) holds one of its pages.  Take a block's
+ *   pages out of every MR when its GOING_OFFLINE is accepted.
+ */
+
 /* Log levels, as the kernel's KERN_* numbers. */
 #define BUSMAP_LOG_ERR 3
 #define BUSMAP_LOG_WARNING 4

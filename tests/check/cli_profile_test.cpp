@@ -46,7 +46,7 @@ TEST(ProfileCli, ARunNamesItsProfileEverywhere) {
   const fs::path d = scratch("cli_profile");
   const auto [code, out] =
       busmap("check --impl simple --profile ppc64 --class numa --config max_rpages=256 --traces 8 "
-             "--json " + (d / "r.json").string() + " --junit " + (d / "r.xml").string());
+             "--stats --json " + (d / "r.json").string() + " --junit " + (d / "r.xml").string());
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("profile ppc64"), std::string::npos) << out;
   EXPECT_NE(out.find("numa"), std::string::npos) << out;

@@ -63,6 +63,20 @@ inline std::filesystem::path scratch(const char *name) {
   return d;
 }
 
+#ifdef BUSMAP_LAYOUT_FIXTURES
+/// The x86-64 fixture (64 blocks of 128 MiB around the 3-4 GiB PCI hole),
+/// imported as a user would: `busmap layout import` to DIR/NAME.
+inline std::filesystem::path imported_x86_layout(const std::filesystem::path &dir,
+                                                 const std::string &name = "x86-pci-hole.layout") {
+  const std::filesystem::path out = dir / name;
+  const auto [code, text] = run_capture(std::string("layout import --from sysfs ") +
+                                        BUSMAP_LAYOUT_FIXTURES "/x86-pci-hole/sysfs -o " +
+                                        out.string());
+  EXPECT_EQ(code, 0) << text;
+  return out;
+}
+#endif
+
 } // namespace busmap::testing
 
 #endif // BUSMAP_TESTS_CHECK_CLI_SUPPORT_HPP

@@ -1,11 +1,20 @@
 // The GoogleTest entry point as a driver project uses it: the whole oracle
 // on `simple` as one macro, and proof that the same entry point fails (with
-// the shrunk trace in the message) on a broken driver.
+// the shrunk trace in the message) on a broken driver, at the user's line,
+// with the full report printed by one part only; and that its BUSMAP_*
+// settings are parsed strictly and a drawn seed is kept for the process.
 #include "impl/drivers.hpp"
 #include "properties/gtest_oracle.hpp"
 #include "tests/support/patient.hpp"
 
 #include <gtest/gtest-spi.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
+#include <regex>
+#include <set>
+#include <string>
 
 namespace {
 
@@ -54,6 +63,134 @@ TEST(GtestOracle, PartsAreDisjointAndMakeOneRun) {
     }
   }
   EXPECT_EQ(seen, all.size());
+}
+
+/// The failures `body` reports, captured instead of failing this test.
+template <class Body> std::vector<::testing::TestPartResult> failures_of(Body body) {
+  ::testing::TestPartResultArray results;
+  {
+    ::testing::ScopedFakeTestPartResultReporter reporter(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &results);
+    body();
+  }
+  std::vector<::testing::TestPartResult> out;
+  for (int i = 0; i < results.size(); ++i)
+    out.push_back(results.GetTestPartResult(i));
+  return out;
+}
+
+TEST(GtestOracle, AFailureNamesTheUsersLineAndOnePartPrintsTheReport) {
+  const int line = __LINE__ + 4;
+  std::vector<::testing::TestPartResult> all;
+  for (unsigned part = 0; part < busmap::testing::OracleParts; ++part)
+    for (auto &f : failures_of([&] {
+           busmap::testing::expect_oracle_part_holds(refusing, part, few(), std::nullopt, {__FILE__, __LINE__});
+         }))
+      all.push_back(f);
+  ASSERT_EQ(all.size(), busmap::testing::OracleParts);
+  std::size_t full = 0;
+  std::set<std::string> first; // the trace each pointer names
+  std::string report;
+  for (const auto &f : all) {
+    EXPECT_STREQ(f.file_name(), __FILE__);
+    EXPECT_EQ(f.line_number(), line);
+    const std::string m = f.message();
+    std::smatch pointer;
+    if (m.find("busmap-trace 2") != std::string::npos) {
+      ++full;
+      report = m;
+    } else if (std::regex_search(m, pointer,
+                                 std::regex("the run's first failure, (trace #[0-9]+), is "
+                                            "reported in full by [A-Za-z/]+\\.Holds/[0-7]$"))) {
+      first.insert(pointer[1].str());
+      // One line after gtest's own "Failed" line.
+      EXPECT_EQ(std::count(m.begin(), m.end(), '\n'), m.starts_with("Failed\n") ? 1 : 0) << m;
+    } else {
+      ADD_FAILURE() << "neither the report nor a pointer to it: " << m;
+    }
+  }
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_NE(report.find("found from seed 1, generated " + *first.begin() + " "), std::string::npos)
+      << report;
+  EXPECT_EQ(full, 1u);
+}
+
+/// Sets (or, with nullptr, unsets) an environment variable for a scope and
+/// puts back what was there: test_main sets BUSMAP_SEED to the suite's seed
+/// for every test of the process (tests/support/suite_seed.hpp).
+class ScopedEnv {
+public:
+  ScopedEnv(const char *name, const char *value) : name_(name) {
+    if (const char *old = std::getenv(name))
+      old_ = old;
+    value ? ::setenv(name, value, 1) : ::unsetenv(name);
+  }
+  ~ScopedEnv() { old_ ? ::setenv(name_, old_->c_str(), 1) : ::unsetenv(name_); }
+  ScopedEnv(const ScopedEnv &) = delete;
+  ScopedEnv &operator=(const ScopedEnv &) = delete;
+
+private:
+  const char *name_;
+  std::optional<std::string> old_;
+};
+
+/// The message oracle_settings_from_env() refuses `name`=`value` with.
+std::string refusal(const char *name, const char *value) {
+  const ScopedEnv env(name, value);
+  try {
+    busmap::testing::oracle_settings_from_env();
+  } catch (const std::invalid_argument &e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(GtestOracle, EverySettingIsParsedStrictly) {
+  EXPECT_EQ(refusal("BUSMAP_TRACES", "abc"),
+            "BUSMAP_TRACES='abc': expected a whole decimal number of at least 1");
+  EXPECT_EQ(refusal("BUSMAP_TRACES", "10k"),
+            "BUSMAP_TRACES='10k': expected a whole decimal number of at least 1");
+  EXPECT_EQ(refusal("BUSMAP_TRACES", "0"),
+            "BUSMAP_TRACES='0': expected a whole decimal number of at least 1");
+  EXPECT_EQ(refusal("BUSMAP_STEPS", "-5"),
+            "BUSMAP_STEPS='-5': expected a whole decimal number of at least 1");
+  EXPECT_EQ(refusal("BUSMAP_MODE", "Lenient"), "BUSMAP_MODE='Lenient': expected strict or lenient");
+  EXPECT_EQ(refusal("BUSMAP_SEED", "0x10"),
+            "BUSMAP_SEED='0x10': expected a whole decimal number or `random`");
+  EXPECT_EQ(refusal("BUSMAP_SEED", "99999999999999999999"),
+            "BUSMAP_SEED='99999999999999999999': expected a whole decimal number or `random`");
+  EXPECT_EQ(refusal("BUSMAP_CASE_TIMEOUT", "10s"),
+            "BUSMAP_CASE_TIMEOUT='10s': expected a whole decimal number from 1 to 86400000");
+  EXPECT_EQ(refusal("BUSMAP_MEMORY_LIMIT", " 1"),
+            "BUSMAP_MEMORY_LIMIT=' 1': expected a whole decimal number of at least 0");
+  EXPECT_EQ(refusal("BUSMAP_RERUNS", "+2"),
+            "BUSMAP_RERUNS='+2': expected a whole decimal number of at least 0");
+  // Good values are taken, not just tolerated.
+  const ScopedEnv traces("BUSMAP_TRACES", "1000"), mode("BUSMAP_MODE", "lenient"),
+      seed("BUSMAP_SEED", "77");
+  const auto s = busmap::testing::oracle_settings_from_env();
+  EXPECT_EQ(s.options.traces, 1000u);
+  EXPECT_EQ(s.options.mode, busmap::Mode::Lenient);
+  EXPECT_EQ(s.options.seed, 77u);
+  EXPECT_EQ(busmap::testing::describe_run(s.options, s.seed),
+            "seed 77, 1000 traces of at most 40 steps, lenient mode, profile portable");
+}
+
+TEST(GtestOracle, TheDefaultSeedIsOneAndARandomOneIsDrawnOncePerProcess) {
+  {
+    const ScopedEnv none("BUSMAP_SEED", nullptr);
+    const auto fixed = busmap::testing::oracle_settings_from_env();
+    EXPECT_EQ(fixed.options.seed, 1u);
+    EXPECT_FALSE(fixed.seed.drawn);
+  }
+  const ScopedEnv random("BUSMAP_SEED", "random");
+  const auto a = busmap::testing::oracle_settings_from_env();
+  const auto b = busmap::testing::oracle_settings_from_env();
+  EXPECT_TRUE(a.seed.drawn);
+  EXPECT_EQ(a.options.seed, b.options.seed); // the parts of one process make one run
+  EXPECT_EQ(busmap::testing::describe_run(a.options, a.seed).find(
+                fmt::format("seed {} (drawn at random), ", a.options.seed)),
+            0u);
 }
 
 } // namespace

@@ -490,3 +490,38 @@ TEST(TraceFormat, ReadsFromDisk) {
 
 } // namespace
 } // namespace busmap
+
+namespace busmap {
+namespace {
+
+// race=AT:ADDR (issue 12 section 2): several per line, in the order written,
+// back through the writer unchanged; a malformed one names its column.
+TEST(TraceFormat, RacesReadAndWriteBack) {
+  const char *text = "busmap-trace 2\nblock 0x0 sections=16 online\nload\n"
+                     "offline 0x0 phase=going race=3:0x1000 race=1:0xfff\n";
+  TraceFile tf = parse_trace_file(text, "races.trace");
+  ASSERT_EQ(tf.trace.ops.size(), 2u);
+  const std::vector<Race> want = {{3, 0x1000}, {1, 0xfff}};
+  EXPECT_EQ(tf.trace.ops[1].races, want);
+  EXPECT_EQ(format_op(tf.trace.ops[1]), "offline 0x0 phase=going race=3:0x1000 race=1:0xfff");
+  expect_same_trace(tf.trace, parse_trace_file(write_trace(tf), "back.trace").trace);
+}
+
+TEST(TraceFormat, MalformedRacesNameTheProblem) {
+  auto error_of = [](const char *line) {
+    try {
+      parse_trace_file(std::string("busmap-trace 2\nload\n") + line + "\n", "bad.trace");
+    } catch (const std::exception &e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of("online 0x0 race=3").find("expected race=AT:ADDR"), std::string::npos);
+  EXPECT_NE(error_of("online 0x0 race=0:0x10").find("counts the step's platform callbacks from 1"),
+            std::string::npos);
+  EXPECT_NE(error_of("online 0x0 race=2:16").find("bad.trace:3"), std::string::npos);
+  EXPECT_NE(error_of("translate 0x0 race=1:0x10").find("unexpected"), std::string::npos);
+}
+
+} // namespace
+} // namespace busmap

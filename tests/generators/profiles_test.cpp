@@ -207,7 +207,7 @@ TEST(Profiles, BadValuesAreRefusedNamingTheAllowedOnes) {
             std::string::npos);
   EXPECT_NE(refusal("x86-64", {}, {"phys_bits=51"}).find("46 or 52 on x86-64"), std::string::npos);
   EXPECT_NE(refusal("ppc64", {}, {"colour=red"}).find("KEY one of max_rpages"), std::string::npos);
-  EXPECT_NE(refusal("ppc64", {}, {"max_mrs=two"}).find("not a number"), std::string::npos);
+  EXPECT_NE(refusal("ppc64", {}, {"max_mrs=two"}).find("--config max_mrs='two': expected a whole number (decimal or 0x hex)"), std::string::npos);
   // Each fine alone, impossible together: 46 bits go with 4 KiB pages, 64 KiB HW pages not.
   EXPECT_NE(refusal("ppc64", {}, {"phys_bits=46", "hw_page_shift=16"}), "");
   EXPECT_EQ(refusal("x86-64", {"numa", "dense"}, {"max_mrs=1", "phys_bits=52"}), "");

@@ -370,7 +370,7 @@ TEST(Oracle, InvariantIdsAreUnique) {
   std::set<std::string> ids;
   for (const auto &i : invariants())
     EXPECT_TRUE(ids.insert(i.id).second) << i.id;
-  EXPECT_EQ(ids.size(), 17u);
+  EXPECT_EQ(ids.size(), 18u); // 9 + 5 of device safety (10) + race-answer (11) + canonical, crash, timeout
 }
 
 } // namespace

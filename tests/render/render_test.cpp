@@ -198,5 +198,89 @@ TEST(RenderTrace, StepChoosesTheStateDrawn) {
   EXPECT_THROW(render_trace_svg(small_trace(), drivers::simple, past, o), std::invalid_argument);
 }
 
+TEST(RenderTrace, StepPastTheRejectedOneIsRefused) {
+  const busmap_driver skewed = skewed_simple(); // rejected at step 2
+  std::ostringstream out;
+  RenderOptions o;
+  o.step = 4;
+  EXPECT_THROW(render_trace_svg(small_trace(), skewed, out, o), std::invalid_argument);
+}
+
+/// simple, except that it also maps an address no memory is at: the
+/// oracle's exact-miss probe of the top of the space catches it.
+busmap_driver maps_the_top() {
+  busmap_driver d = drivers::simple;
+  d.name = "maps-the-top";
+  d.translate = [](void *drv, std::uint64_t addr) -> std::uint64_t {
+    return addr == ~0ull ? 0x8000000000000000ull : drivers::simple.translate(drv, addr);
+  };
+  return d;
+}
+
+TEST(RenderTrace, AnExactMissFailureDrawsTheWronglyMappedAbsentAddress) {
+  const busmap_driver top = maps_the_top();
+  std::ostringstream out;
+  const auto r = render_trace_svg(small_trace(), top, out);
+  keep("trace-exact-miss", out.str());
+  ASSERT_TRUE(r.violation.has_value());
+  EXPECT_EQ(r.violation->invariant, "exact-miss");
+  ASSERT_TRUE(r.violation->address.has_value());
+  EXPECT_EQ(*r.violation->address, ~0ull);
+  EXPECT_EQ(r.violation->answer, 0x8000000000000000ull);
+  const Svg svg(out.str());
+  EXPECT_EQ(svg.count("g", "failed-probe"), 1u);
+  EXPECT_EQ(svg.count("circle", "failed-probe"), 1u);
+  EXPECT_EQ(svg.count("path", "failed-probe-line"), 1u) << "drawn to the bus address answered";
+  EXPECT_EQ(svg.count("rect", "block absent"), 1u) << "the absent section is drawn";
+}
+
+TEST(RenderTrace, DeviceViewNamesTheDriversAnswerAsActual) {
+  const busmap_driver skewed = skewed_simple();
+  std::ostringstream out;
+  const auto r = render_trace_svg(small_trace(), skewed, out);
+  ASSERT_TRUE(r.violation.has_value());
+  EXPECT_EQ(r.violation->expected.find("0x80"), std::string::npos) << r.violation->expected;
+  EXPECT_EQ(r.violation->actual.rfind("driver answered 0x", 0), 0u) << r.violation->actual;
+  EXPECT_NE(r.violation->actual.find(", device reaches 0x"), std::string::npos);
+  EXPECT_EQ(Svg(out.str()).count("circle", "failed-probe"), 1u);
+}
+
+TEST(RenderTimeline, OneColumnPerStepWithTheFailingStepMarked) {
+  const busmap_driver skewed = skewed_simple();
+  std::ostringstream out;
+  RenderOptions o;
+  o.title = "timeline <skewed>";
+  const auto r = render_timeline_svg(small_trace(), skewed, out, o);
+  keep("timeline-skewed", out.str());
+  ASSERT_TRUE(r.violation.has_value());
+  const Svg svg(out.str());
+  // The start, load, and the rejected online: the run stops there.
+  EXPECT_EQ(svg.count("g", "step") + svg.count("g", "step failing-step"), 3u);
+  EXPECT_EQ(svg.count("g", "step failing-step"), 1u);
+  EXPECT_EQ(svg.count("rect", "failing"), 1u);
+  EXPECT_EQ(svg.count("circle", "failed-probe"), 1u);
+  EXPECT_GE(svg.count("rect", "answer wrong"), 1u);
+  EXPECT_GE(svg.count("rect", "coverage"), 2u) << "MR coverage after load and after the online";
+  EXPECT_EQ(svg.count("rect", "block offline"), 2u) << "0x40000000 offline at the start and after load";
+  const std::string text = out.str();
+  EXPECT_NE(text.find("GOING_ONLINE: OK"), std::string::npos) << "the notifier's answer";
+  EXPECT_NE(text.find("timeline &lt;skewed&gt;"), std::string::npos);
+}
+
+TEST(RenderTimeline, PassingTraceHasEveryStepAndTheClosingUnload) {
+  Trace t = small_trace();
+  t.ops.pop_back();
+  t.ops.insert(t.ops.begin() + 1, Op{OpKind::FaultAlloc});
+  std::ostringstream out;
+  const auto r = render_timeline_svg(t, drivers::simple, out);
+  keep("timeline-simple", out.str());
+  EXPECT_FALSE(r.violation.has_value());
+  const Svg svg(out.str());
+  EXPECT_EQ(svg.count("g", "step"), t.ops.size() + 2) << "the start, each op, the implicit unload";
+  EXPECT_EQ(svg.count("g", "step failing-step"), 0u);
+  EXPECT_NE(out.str().find("fault armed"), std::string::npos);
+  EXPECT_NE(out.str().find("1 fault hit"), std::string::npos) << "the online's allocation failed";
+}
+
 } // namespace
 } // namespace busmap::report

@@ -6,6 +6,10 @@
  * one MR over them, and while loaded refuses every memory hotplug request
  * with NOTIFY_BAD, logging why.  Small enough to read in one go; it is
  * the driver of the packaging test's consumer project.
+ *
+ * Built with VETOING_PLANTED_BUG, it translates the last byte of every
+ * section through the next section's slot: the bug the consumer's kept
+ * regression trace must catch (tests/packaging/run_consumer.cmake).
  */
 #include <busmap/driver.h>
 
@@ -136,6 +140,10 @@ static uint64_t vmap_translate(void *drv, uint64_t addr)
 	}
 	if (lo == m->n || m->sections[lo] != s)
 		return BUSMAP_INVALID;
+#ifdef VETOING_PLANTED_BUG
+	if ((~addr & (((uint64_t)1 << m->p->section_shift) - 1)) == 0)
+		lo++;
+#endif
 	return m->p->bus_start + (lo << m->p->section_shift) +
 	       (addr & (((uint64_t)1 << m->p->section_shift) - 1));
 }
