@@ -570,9 +570,9 @@ void Concretizer::data_path(const StepGene &g, OpKind kind) {
     // The stack has no buffer outside online memory (the partition refuses
     // one): the gene probes the address instead.
     auto gaps = absent_addresses();
-    op.kind = OpKind::Translate;
-    op.addr = g.probe == Probe::Absent && !gaps.empty() ? gaps[g.pick % gaps.size()]
-                                                         : top_address(g.pick) & ~0xfffull;
+    op = Op{OpKind::Translate, g.probe == Probe::Absent && !gaps.empty()
+                                   ? gaps[g.pick % gaps.size()]
+                                   : top_address(g.pick) & ~0xfffull};
   }
   emit(op);
 }

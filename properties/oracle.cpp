@@ -545,7 +545,7 @@ void Run::judge_races(const Op &op, StepRecord &record) {
                 fmt::format("translate({}) on a second thread answers the map before ({}) or after "
                             "({}) the event",
                             hex(r.addr), hex(before.bus), hex(after.bus)),
-                hex(ran->bus)};
+                hex(ran->bus), r.addr, ran->bus};
   }
 }
 
@@ -703,7 +703,8 @@ void Run::check_device() {
                 fmt::format("traffic stopped before MR {} is freed: the device holds entries into it",
                             u.mr),
                 fmt::format("MR {} freed while traffic runs; the device holds the {}", u.mr,
-                            describe_entry(u.rx, u.entry))};
+                            describe_entry(u.rx, u.entry)),
+                u.entry.from_stack ? std::optional(u.entry.phys) : std::nullopt, u.entry.bus};
   }
   while (transfers_seen_ < d.transfers().size())
     judge_transfer(d.transfers()[transfers_seen_++]);
@@ -714,27 +715,36 @@ void Run::judge_transfer(const DmaTransfer &t) const {
   const std::string expected =
       fmt::format("the device reaches {} through bus {} in a complete live MR",
                   t.entry.from_stack ? hex(t.posted) : std::string("a page"), hex(t.bus));
+  // The report (and the picture) point at the stack's buffer, or at the
+  // page the device reached for an entry the driver posted on its own.
+  const std::optional<std::uint64_t> at =
+      t.entry.from_stack ? std::optional(t.posted)
+      : t.reach == DmaTransfer::Reach::Page ? std::optional(t.landed)
+                                            : std::nullopt;
+  auto fail = [&](const char *invariant, std::string want, std::string got) {
+    return Found{invariant, std::move(want), std::move(got), at, t.bus};
+  };
   switch (t.reach) {
   case DmaTransfer::Reach::NoMr:
     if (t.entry.bus == BUSMAP_INVALID)
-      throw Found{inv::DmaMiss,
-                  "no entry carries the miss value: a buffer the map misses is dropped, not posted",
-                  fmt::format("the {} carries the miss value", entry)};
-    throw Found{inv::DmaMiss, expected,
-                fmt::format("no live MR contains bus {} ({})", hex(t.bus), entry)};
+      throw fail(inv::DmaMiss,
+                 "no entry carries the miss value: a buffer the map misses is dropped, not posted",
+                 fmt::format("the {} carries the miss value", entry));
+    throw fail(inv::DmaMiss, expected,
+               fmt::format("no live MR contains bus {} ({})", hex(t.bus), entry));
   case DmaTransfer::Reach::IncompleteMr:
-    throw Found{inv::DmaMiss, expected,
-                fmt::format("MR {} holding bus {} is incomplete ({})", t.mr, hex(t.bus), entry)};
+    throw fail(inv::DmaMiss, expected,
+               fmt::format("MR {} holding bus {} is incomplete ({})", t.mr, hex(t.bus), entry));
   case DmaTransfer::Reach::NoPage:
-    throw Found{inv::DmaMiss, expected,
-                fmt::format("MR {} has no page at bus {} ({})", t.mr, hex(t.bus), entry)};
+    throw fail(inv::DmaMiss, expected,
+               fmt::format("MR {} has no page at bus {} ({})", t.mr, hex(t.bus), entry));
   case DmaTransfer::Reach::Page:
     break;
   }
   if (t.entry.from_stack && t.landed != t.posted)
-    throw Found{inv::DmaMisdirected, expected,
-                fmt::format("it reaches {} through MR {}: the {} points at another page now",
-                            hex(t.landed), t.mr, entry)};
+    throw fail(inv::DmaMisdirected, expected,
+               fmt::format("it reaches {} through MR {}: the {} points at another page now",
+                           hex(t.landed), t.mr, entry));
   // The stack's page, reached where it was posted, is pinned by the device:
   // migrate_pages() leaves a page with an elevated count where it is, so its
   // block cannot complete an offline and the transfer is safe in any phase
@@ -747,12 +757,12 @@ void Run::judge_transfer(const DmaTransfer &t) const {
   const bool live = t.landed_phase &&
                     (*t.landed_phase == Phase::Online || *t.landed_phase == Phase::GoingOnline);
   if (!live && !t.at_stop)
-    throw Found{inv::DmaNotLive,
-                fmt::format("the device reaches only DMA-live memory ({})", entry),
-                fmt::format("it reaches {}, {}", hex(t.landed),
-                            t.landed_phase ? fmt::format("in a block that is {}",
-                                                         to_string(*t.landed_phase))
-                                           : std::string("not partition memory"))};
+    throw fail(inv::DmaNotLive,
+               fmt::format("the device reaches only DMA-live memory ({})", entry),
+               fmt::format("it reaches {}, {}", hex(t.landed),
+                           t.landed_phase ? fmt::format("in a block that is {}",
+                                                        to_string(*t.landed_phase))
+                                          : std::string("not partition memory")));
 }
 
 // A liveness rule, judged after a step with no hotplug window open: a

@@ -62,20 +62,21 @@ public:
         axis_(memory_ranges(t), Top, Budget, 22, 26) {}
 
   void draw() {
-    const double width = AxisX + t_.columns.size() * (ColumnW + ColumnGap) + 20;
+    const double width = std::max(AxisX + t_.columns.size() * (ColumnW + ColumnGap) + 20,
+                                  16 + 150.0 * LegendPerRow);
     const double footer = axis_.bottom() + 10;
     const double height = footer + FooterLines * LineH + 72;
     out_ << fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
                         "viewBox=\"0 0 {0} {1}\" font-family=\"monospace\" font-size=\"10\">\n",
-                        std::max(width, 16 + 150.0 * LegendPerRow), height);
+                        width, height);
     out_ << "<title>" << xml_escape(t_.title.empty() ? "busmap timeline" : t_.title) << "</title>\n";
     out_ << "<style>\n.background{fill:#ffffff}.axis{fill:#f4f4f4;stroke:#bbb}\n" << PhaseStyle
          << ".coverage{fill:#2e7d32}.answer.ok{fill:#2ca02c}.answer.wrong{fill:#d62728}\n"
             ".answer.stale{fill:#ff7f0e}.fault{fill:#6a3d9a;font-weight:bold}\n"
             ".bad{fill:#b00}.heading{font-size:13px;font-weight:bold}\n</style>\n";
     out_ << fmt::format("<rect class=\"background\" width=\"100%\" height=\"{}\"/>\n", height);
-    header();
+    header(width);
     address_labels();
     for (std::size_t i = 0; i < t_.columns.size(); ++i)
       column(t_.columns[i], AxisX + i * (ColumnW + ColumnGap), footer);
@@ -105,13 +106,19 @@ private:
                         cls, x, y0, w, std::max(1.0, y1 - y0), attrs, xml_escape(tooltip));
   }
 
-  void header() {
+  /// The violation's expected and actual lines, each cut to the picture's
+  /// width (monospace 10 px: about 6 px a character).
+  void header(double width) {
+    const std::size_t chars = static_cast<std::size_t>(std::max(60.0, (width - 32) / 6.1));
+    auto fit = [chars](std::string line) {
+      return line.size() <= chars ? line : line.substr(0, chars - 3) + "...";
+    };
     text(16, 22, t_.title.empty() ? "busmap timeline" : t_.title, "heading");
-    text(16, 40, t_.status, t_.violation ? "bad" : "");
-    if (t_.violation)
-      text(16, 54, fmt::format("expected {}; actual {}", t_.violation->expected.substr(0, 90),
-                               t_.violation->actual.substr(0, 90)),
-           "bad");
+    text(16, 40, fit(t_.status), t_.violation ? "bad" : "");
+    if (t_.violation) {
+      text(16, 54, fit("expected " + t_.violation->expected), "bad");
+      text(16, 68, fit("actual   " + t_.violation->actual), "bad");
+    }
   }
 
   /// The shared axis: a grey band per occupied stretch, its bounds on the left.

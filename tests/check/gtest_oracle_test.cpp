@@ -2,15 +2,18 @@
 // on `simple` as one macro, and proof that the same entry point fails (with
 // the shrunk trace in the message) on a broken driver, at the user's line,
 // with the full report printed by one part only; and that its BUSMAP_*
-// settings are parsed strictly and a drawn seed is kept for the process.
+// settings are parsed strictly and a drawn seed is kept for the process;
+// and that with a failure database it keeps the failure and replays it first.
 #include "impl/drivers.hpp"
 #include "properties/gtest_oracle.hpp"
 #include "tests/support/patient.hpp"
 
 #include <gtest/gtest-spi.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <regex>
 #include <set>
@@ -113,6 +116,36 @@ TEST(GtestOracle, AFailureNamesTheUsersLineAndOnePartPrintsTheReport) {
   EXPECT_NE(report.find("found from seed 1, generated " + *first.begin() + " "), std::string::npos)
       << report;
   EXPECT_EQ(full, 1u);
+}
+
+// With a failure database, the entry point writes the shrunk trace there,
+// names the file and the commands that replay it, and the next run replays
+// it first: the report then says it came from the kept file.
+TEST(GtestOracle, KeepsTheFailureAndReplaysItFirst) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / fmt::format("busmap-gtest-db-{}", ::getpid());
+  std::filesystem::remove_all(dir);
+  const std::optional<busmap::FailureDb> db{busmap::FailureDb(dir.string())};
+  const auto first = failures_of([&] { busmap::testing::expect_oracle_holds(refusing, few(), db); });
+  ASSERT_EQ(first.size(), 1u);
+  const auto kept = db->files(refusing.name);
+  ASSERT_EQ(kept.size(), 1u);
+  const std::string m1 = first[0].message();
+  EXPECT_NE(m1.find("shrunk trace kept in " + kept[0]), std::string::npos) << m1;
+  EXPECT_NE(m1.find("replay: BUSMAP_DB=" + dir.string()), std::string::npos) << m1;
+  EXPECT_NE(m1.find("busmap replay " + kept[0] + " --plugin"), std::string::npos) << m1;
+  EXPECT_NE(m1.find("found from seed 1, generated trace #"), std::string::npos) << m1;
+
+  const auto again = failures_of([&] { busmap::testing::expect_oracle_holds(refusing, few(), db); });
+  ASSERT_EQ(again.size(), 1u);
+  const std::string m2 = again[0].message();
+  EXPECT_NE(m2.find("found by replaying the kept failure " + kept[0]), std::string::npos) << m2;
+  EXPECT_EQ(db->files(refusing.name), kept); // kept once, not again
+  // A correct driver has nothing kept, and nothing of the other's replays.
+  EXPECT_TRUE(failures_of([&] {
+                busmap::testing::expect_oracle_holds(busmap::drivers::simple, few(), db);
+              }).empty());
+  std::filesystem::remove_all(dir);
 }
 
 /// Sets (or, with nullptr, unsets) an environment variable for a scope and

@@ -172,8 +172,10 @@ const std::map<std::string, Trace> &catching_traces() {
         gap().phase(OpKind::Offline, GiB, HotplugPhase::Going).load());
     // The data path (issue 12): a buffer posted across a re-registration.
     add("mr-freed-before-stop", inv::DmaUnquiesced, gap().load().op({OpKind::Rx, 0x1000}).online(LMB));
+    // A buffer the stack still has in a block going offline: unmapped at GOING_OFFLINE.
     add("miss-posted", inv::DmaMiss,
-        TraceBuilder().block(0, LMB).load().op({OpKind::Xmit, 4 * GiB}).op({OpKind::Dma}));
+        gap().load().phase(OpKind::Offline, GiB, HotplugPhase::Going)
+            .op({OpKind::Xmit, GiB + 0x40}).op({OpKind::Dma}));
     // The block onlined below the buffer moves it up one rank.
     add("rx-not-rewritten", inv::DmaMisdirected,
         gap().load().op({OpKind::Rx, GiB + 0x1000}).online(LMB).op({OpKind::Dma}));

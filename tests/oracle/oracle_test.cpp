@@ -366,6 +366,35 @@ TEST(Footprint, TheBoundScalesWithTheSectionsHwPages) {
   }
 }
 
+} // namespace
+} // namespace busmap::testing
+
+extern "C" {
+extern const busmap_driver own_entry_driver; // tests/oracle/own_entry_test.c
+extern int own_entry_offline;
+}
+
+namespace busmap::testing {
+namespace {
+
+// dma-not-live bites on an entry the driver posted on its own into offline
+// memory its MR holds (the walk reports offline blocks, so registering them
+// is no fault by itself), and stays quiet when the same entry points at
+// online memory.
+TEST(Oracle, DmaNotLiveJudgesTheDriversOwnEntries) {
+  const Trace t = TraceBuilder()
+                      .block(0, 256 * MiB)
+                      .block(256 * MiB, 256 * MiB, BlockState::Offline)
+                      .load()
+                      .op({OpKind::Dma})
+                      .build();
+  own_entry_offline = 1;
+  expect_caught(own_entry_driver, t, inv::DmaNotLive);
+  own_entry_offline = 0;
+  const Verdict v = run(own_entry_driver, t);
+  EXPECT_TRUE(v.pass()) << v.describe();
+}
+
 TEST(Oracle, InvariantIdsAreUnique) {
   std::set<std::string> ids;
   for (const auto &i : invariants())

@@ -75,35 +75,53 @@ static void vmap_free(struct vmap *m)
 	m->p->free(m->p->ctx, m);
 }
 
-static void *vmap_load(const struct busmap_platform *p)
+/* The map and its MR over what is online now; 0, or -1 with m freed. */
+static int vmap_build(struct vmap *m)
 {
-	struct vmap *m = p->alloc(p->ctx, sizeof(*m));
+	const struct busmap_platform *p = m->p;
 
-	if (!m)
-		return 0;
-	m->p = p;
 	p->walk_ram(p->ctx, count_ram, m);
 	m->cap = m->n;
 	m->n = 0;
-	if (m->cap) {
-		m->sections = p->alloc(p->ctx, m->cap * sizeof(uint64_t));
-		if (!m->sections) {
-			vmap_free(m);
-			return 0;
-		}
-		p->walk_ram(p->ctx, count_ram, m);
-		if (p->h_alloc_mr(p->ctx, p->bus_start, m->n << p->section_shift,
-				  &m->handle) != BUSMAP_H_SUCCESS) {
-			m->n = 0;
-			vmap_free(m);
-			return 0;
-		}
-		if (register_all(m)) {
-			vmap_free(m);
-			return 0;
-		}
+	if (!m->cap)
+		return 0;
+	m->sections = p->alloc(p->ctx, m->cap * sizeof(uint64_t));
+	if (!m->sections) {
+		vmap_free(m);
+		return -1;
 	}
-	return m;
+	p->walk_ram(p->ctx, count_ram, m);
+	if (p->h_alloc_mr(p->ctx, p->bus_start, m->n << p->section_shift,
+			  &m->handle) != BUSMAP_H_SUCCESS) {
+		m->n = 0;
+		vmap_free(m);
+		return -1;
+	}
+	if (register_all(m)) {
+		vmap_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The memory hotplug lock is held across the walk and the registration:
+ * an offline in progress would otherwise end with its block's pages in
+ * the MR, since the GOING_OFFLINE that would have been vetoed was sent
+ * before this driver was there to hear it.
+ */
+static void *vmap_load(const struct busmap_platform *p)
+{
+	struct vmap *m = p->alloc(p->ctx, sizeof(*m));
+	int rc;
+
+	if (!m)
+		return 0;
+	m->p = p; /* alloc() zeroes the rest */
+	p->get_online_mems(p->ctx);
+	rc = vmap_build(m);
+	p->put_online_mems(p->ctx);
+	return rc ? 0 : m;
 }
 
 static void vmap_unload(void *drv)
