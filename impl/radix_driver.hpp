@@ -57,6 +57,9 @@ struct RadixPolicy : RegisterRules {
   template <class W> static W inner_index(const W &s, unsigned level) {
     return radix::inner_index(s, level);
   }
+  template <class W> static auto in_leaf_span(const W &offset, const W &len) {
+    return radix::in_leaf_span(offset, len);
+  }
   template <class S> static S slot_in_run(const S &rank, const S &i) {
     return radix::slot_in_run(rank, i);
   }
@@ -278,14 +281,40 @@ private:
     return !(P::skip_gigantic && p_.is_gigantic(p_.ctx, s << to_pages));
   }
 
+  /// The sections of a block that mappable() refused (gigantic pages: a
+  /// few long runs), noted while counting so that filling the map need not
+  /// ask the platform again; past `capacity` runs it asks again.
+  struct Refused {
+    static constexpr int capacity = 4;
+    std::uint64_t first[capacity] = {}, end[capacity] = {};
+    int runs = 0;
+    bool overflow = false;
+    void note(std::uint64_t s) {
+      if (runs > 0 && end[runs - 1] == s)
+        ++end[runs - 1];
+      else if (runs == capacity)
+        overflow = true;
+      else
+        first[runs] = s, end[runs++] = s + 1;
+    }
+    bool holds(std::uint64_t s) const {
+      for (int i = 0; i < runs; ++i)
+        if (s - first[i] < end[i] - first[i])
+          return true;
+      return false;
+    }
+  };
+
   /// Maps the absent sections of [first, first + count) outside gigantic
   /// pages.  A block is mapped or unmapped whole, so its sections are one
   /// run of ranks.
   Change map_block(std::uint64_t first, std::uint64_t count) {
-    std::uint64_t n = 0, already = 0;
-    for (std::uint64_t s = first; s - first < count; ++s)
-      if (mappable(s))
-        ++(map_.lookup(s) == slot_miss ? n : already);
+    Refused refused;
+    const RunCount seen = count_run(first, count, [&](std::uint64_t s) {
+      return mappable(s) || (refused.note(s), false);
+    });
+    auto ok = [&](std::uint64_t s) { return refused.overflow ? mappable(s) : !refused.holds(s); };
+    const std::uint64_t n = seen.absent, already = seen.mapped;
     if (n == 0) {
       if (!P::recount_on_repeated_add || already == 0)
         return Change::None;
@@ -310,13 +339,34 @@ private:
     }
     if (!P::rerank_before_reserve)
       shift_up();
-    std::uint64_t i = 0;
-    for (std::uint64_t s = first; s - first < count; ++s)
-      if (mappable(s) && map_.lookup(s) == slot_miss)
-        map_.set(s, static_cast<std::uint32_t>(P::slot_in_run(rank, i++)));
+    map_run(first, count, rank, ok);
     map_.renumber();
     counted_ += n;
     return Change::Done;
+  }
+
+  /// The map's own one-pass count_run / map_run where it has them (the
+  /// radix tree), else a lookup and a set per section (the other tables).
+  template <class Pred>
+  RunCount count_run(std::uint64_t first, std::uint64_t count, Pred ok) const {
+    if constexpr (requires { map_.count_run(first, count, ok); })
+      return map_.count_run(first, count, ok);
+    RunCount c;
+    for (std::uint64_t s = first; s - first < count; ++s)
+      if (ok(s))
+        ++(map_.lookup(s) == slot_miss ? c.absent : c.mapped);
+    return c;
+  }
+  template <class Pred>
+  void map_run(std::uint64_t first, std::uint64_t count, std::uint64_t rank, Pred ok) {
+    if constexpr (requires { map_.map_run(first, count, rank, ok); }) {
+      map_.map_run(first, count, rank, ok);
+    } else {
+      std::uint64_t i = 0;
+      for (std::uint64_t s = first; s - first < count; ++s)
+        if (ok(s) && map_.lookup(s) == slot_miss)
+          map_.set(s, static_cast<std::uint32_t>(P::slot_in_run(rank, i++)));
+    }
   }
 
   /// Unmaps the mapped sections of [first, first + count).

@@ -28,6 +28,9 @@
 //   section_at                 - the split of a section number and its inverse;
 //   walk_path                  - the order in which a walk takes the indices
 //                                (every walk of RadixMap, and the proofs');
+//   offset_in_leaf, in_leaf_span,
+//   index_in_leaf              - where a leaf index lives in a leaf that
+//                                stores only a span of its entries;
 //   slot_in_run                - the slot of the i-th section of an inserted run;
 //   slot_after_insert_run,
 //   slot_after_remove_run      - re-rank of every leaf when a run of `count`
@@ -108,6 +111,15 @@ R walk_path(const W &section, unsigned height, R stopped, Inner &&inner, Leaf &&
       return stopped;
   return leaf(leaf_index(section));
 }
+
+/// A leaf stores only the span [lo, lo + len) of its 2^leaf_bits entries
+/// (lo + len <= 2^leaf_bits): a leaf made for one 256 MiB block holds 16
+/// slots, not 1024.  An entry's place in the leaf's storage is its offset
+/// from lo; an index outside the span (below lo it wraps to a huge offset)
+/// is absent.  index_in_leaf is the inverse walks rebuild sections with.
+template <class W> W offset_in_leaf(const W &index, const W &lo) { return index - lo; }
+template <class W> auto in_leaf_span(const W &offset, const W &len) { return offset < len; }
+template <class W> W index_in_leaf(const W &lo, const W &offset) { return lo + offset; }
 
 /// Bus slot of the i-th section of a run whose first section has `rank`.
 template <class S> S slot_in_run(const S &rank, const S &i) { return rank + i; }

@@ -49,6 +49,9 @@ struct Canonical {
   template <class W> static W inner_index(const W &s, unsigned level) {
     return radix::inner_index(s, level);
   }
+  template <class W> static auto in_leaf_span(const W &offset, const W &len) {
+    return radix::in_leaf_span(offset, len);
+  }
 };
 
 namespace mutant {

@@ -382,6 +382,25 @@ template <class P> std::vector<Case> exact_miss(z3::context &c, const Params &p,
 
 // --- 5. the radix split -------------------------------------------------------
 
+/// A leaf that stores only leaf indices [lo, lo + len) (RadixMap keeps
+/// lo + len <= 2^leaf_bits): the driver's offset_in_leaf / in_leaf_span
+/// accept exactly the indices of the span, an accepted index's offset lies
+/// inside the storage, and index_in_leaf (the walks' inverse) gives the
+/// index back, so two indices never share a stored slot and every index
+/// outside the span reads as absent.
+template <class P> void add_leaf_span(std::vector<Case> &out, z3::context &c, const Params &p) {
+  const Word i = word(c, "leaf_index"), lo = word(c, "lo"), len = word(c, "len");
+  const Word entries = k64(c, 1ull << radix::leaf_bits);
+  const SymBool shape = i < entries && lo < entries && len <= entries && lo + len <= entries;
+  const Word off = radix::offset_in_leaf(i, lo);
+  const SymBool accepted(P::in_leaf_span(off, len).expr());
+  add_untraced(out, "leaf span: a leaf accepts exactly the indices of its span", "driver",
+               p.allowed() && shape, iff(accepted, lo <= i && i < lo + len));
+  add_untraced(out, "leaf span: an accepted index is stored inside the leaf and walks back to itself",
+               "driver", p.allowed() && shape && accepted,
+               off < len && radix::index_in_leaf(lo, off) == i);
+}
+
 template <class P> std::vector<Case> radix_split(z3::context &c, const Params &p, const SetFactory &) {
   std::vector<Case> out;
   for (unsigned h : tree_heights) {
@@ -408,6 +427,7 @@ template <class P> std::vector<Case> radix_split(z3::context &c, const Params &p
     add_untraced(out, at + "the tree accepts exactly the sections it covers", "driver", p.allowed(),
                  iff(accepted_s, covered_by(s, h)));
   }
+  add_leaf_span<P>(out, c, p);
   return out;
 }
 

@@ -232,7 +232,10 @@ TEST(ShrinkPasses, AFaultMovesNextToItsCall) {
   const busmap_driver &d = mutants::partial_update_on_alloc_failure;
   // Found with the fault moved, where it can be seen which call it hits.
   const Failure f = shrunk(d, t, {"start-state"});
-  EXPECT_EQ(ops_of(f.shrunk), "load\nonline 0x1000000000000000\nfault-alloc nth=1\nonline 0x0\n")
+  // The start state shrinks the far block to the next section: radix's
+  // leaf for section 1 stores just its span, so the online of section 0
+  // allocates (the span grows) and the fault still hits that allocation.
+  EXPECT_EQ(ops_of(f.shrunk), "load\nonline 0x1000000\nfault-alloc nth=1\nonline 0x0\n")
       << write_trace(f.shrunk);
   const Failure unmoved = shrunk(d, t, {"start-state", "fault-moves"});
   EXPECT_EQ(unmoved.shrunk.ops.at(1).kind, OpKind::FaultAlloc) << write_trace(unmoved.shrunk);
