@@ -245,7 +245,7 @@ void Partition::preemption_point(const char *callback) {
     if (r.at != at)
       continue;
     in_event_ = false; // the racing translate's own callbacks are not points of the step
-    RaceAnswer a{at, r.addr, BUSMAP_INVALID, callback};
+    RaceAnswer a{at, r.addr, BUSMAP_INVALID, callback, has_data_path() && device_.stopped()};
     std::thread racer([&] {
       const DriverCall in("translate() racing an event");
       a.bus = driver_->translate(instance_, r.addr);

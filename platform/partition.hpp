@@ -89,6 +89,9 @@ struct RaceAnswer {
   std::uint32_t at = 1;
   std::uint64_t addr = 0, bus = 0;
   const char *callback = nullptr; // "free", "h_register_pages", ...
+  /// The driver had traffic stopped: the stack hands a stopped queue no
+  /// transmit, so nothing uses what this translation answers.
+  bool traffic_stopped = false;
 };
 
 /// An online or offline between its GOING_* event and its final one.
