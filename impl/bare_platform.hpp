@@ -77,6 +77,13 @@ public:
     abi_.stop_traffic = [](void *) {};
     abi_.start_traffic = [](void *) {};
     abi_.rewrite_rx = [](void *, std::uint64_t (*)(void *, std::uint64_t), void *) { return 0; };
+    // One thread, no hotplug: a lock is a flag, a read section ends before
+    // any update could wait for it.
+    abi_.lock = [](void *, std::uint32_t *word) { *word = 1; };
+    abi_.unlock = [](void *, std::uint32_t *word) { *word = 0; };
+    abi_.rcu_read_lock = [](void *) {};
+    abi_.rcu_read_unlock = [](void *) {};
+    abi_.synchronize_rcu = [](void *) {};
     abi_.h_alloc_mr = [](void *ctx, std::uint64_t, std::uint64_t length, std::uint64_t *handle) {
       auto &self = *static_cast<BarePlatform *>(ctx);
       ++self.calls_.alloc_mr;

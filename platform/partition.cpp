@@ -122,6 +122,11 @@ Partition::Partition(const Layout &layout)
   abi_.stop_traffic = AsPlatform<cb_stop_traffic, "stop_traffic">::call;
   abi_.start_traffic = AsPlatform<cb_start_traffic, "start_traffic">::call;
   abi_.rewrite_rx = AsPlatform<cb_rewrite_rx, "rewrite_rx">::call;
+  abi_.lock = AsPlatform<cb_lock, "lock">::call;
+  abi_.unlock = AsPlatform<cb_unlock, "unlock">::call;
+  abi_.rcu_read_lock = AsPlatform<cb_rcu_read_lock, "rcu_read_lock">::call;
+  abi_.rcu_read_unlock = AsPlatform<cb_rcu_read_unlock, "rcu_read_unlock">::call;
+  abi_.synchronize_rcu = AsPlatform<cb_synchronize_rcu, "synchronize_rcu">::call;
 }
 
 // A run that ends early (a violation) still gives the driver its unload, so
@@ -713,6 +718,50 @@ void Partition::cb_put_online_mems(void *ctx) {
   }
   --p.lock_depth_;
   p.note(JournalEntry::Kind::Kernel, "put_online_mems()");
+}
+
+// --- ABI 2: locks and read-copy update. ------------------------------------
+//
+// One thread of the driver runs at a time here (a racing translation runs
+// while the driver's thread waits inside a callback), so a lock word that
+// is held when lock() is called would never be given back: the run records
+// the deadlock as misuse instead of hanging.  Read sections only count:
+// with one thread at a time every read section has ended by the time the
+// updater runs again, so synchronize_rcu() has nothing to wait for.
+
+void Partition::cb_lock(void *ctx, std::uint32_t *word) {
+  Partition &p = self(ctx);
+  if (*word != 0) {
+    p.misuse_.push_back("lock() of a lock word already held: it would deadlock");
+    return;
+  }
+  *word = 1;
+}
+
+void Partition::cb_unlock(void *ctx, std::uint32_t *word) {
+  Partition &p = self(ctx);
+  if (*word == 0) {
+    p.misuse_.push_back("unlock() of a lock word not held");
+    return;
+  }
+  *word = 0;
+}
+
+void Partition::cb_rcu_read_lock(void *ctx) { ++self(ctx).rcu_depth_; }
+
+void Partition::cb_rcu_read_unlock(void *ctx) {
+  Partition &p = self(ctx);
+  if (p.rcu_depth_ == 0) {
+    p.misuse_.push_back("rcu_read_unlock() without rcu_read_lock()");
+    return;
+  }
+  --p.rcu_depth_;
+}
+
+void Partition::cb_synchronize_rcu(void *ctx) {
+  Partition &p = self(ctx);
+  if (p.rcu_depth_ != 0)
+    p.misuse_.push_back("synchronize_rcu() inside a read section: it would deadlock");
 }
 
 // --- ABI 2: the data path (platform/device.hpp). --------------------------

@@ -231,6 +231,11 @@ private:
   static void cb_stop_traffic(void *ctx);
   static void cb_start_traffic(void *ctx);
   static int cb_rewrite_rx(void *ctx, std::uint64_t (*xlate)(void *, std::uint64_t), void *arg);
+  static void cb_lock(void *ctx, std::uint32_t *word);
+  static void cb_unlock(void *ctx, std::uint32_t *word);
+  static void cb_rcu_read_lock(void *ctx);
+  static void cb_rcu_read_unlock(void *ctx);
+  static void cb_synchronize_rcu(void *ctx);
 
   Memory memory_;
   Firmware firmware_;
@@ -242,6 +247,7 @@ private:
   Strand strand_;
   std::optional<HotplugWindow> window_;
   int lock_depth_ = 0; // get_online_mems() minus put_online_mems()
+  int rcu_depth_ = 0;  // rcu_read_lock() minus rcu_read_unlock()
   std::vector<std::string> misuse_;
   Device device_;
   std::vector<JournalEntry> journal_;

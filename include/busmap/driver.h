@@ -245,6 +245,30 @@ struct busmap_platform {
 	 */
 	int (*rewrite_rx)(void *ctx, uint64_t (*xlate)(void *arg, uint64_t phys_addr),
 			  void *arg);
+
+	/* --- ABI 2: what the data path and notify() share. --- */
+	/*
+	 * A lock word in the driver's memory, zero when free, like a kernel
+	 * mutex: lock() waits until no other thread holds the word and takes
+	 * it, unlock() gives it back.  Not recursive, and not held when
+	 * notify() returns.  A translation racing an event (docs/CHECKING.md)
+	 * that finds the word held waits until the driver's thread unlocks it,
+	 * as a real data path would.
+	 */
+	void (*lock)(void *ctx, uint32_t *word);
+	void (*unlock)(void *ctx, uint32_t *word);
+	/*
+	 * Read-copy update, as the kernel's rcu_read_lock(), rcu_read_unlock()
+	 * and synchronize_rcu(): translate(), xmit() and refill_rx() bracket
+	 * their reads of the driver's tables with the first two; an update
+	 * publishes a new table (a release store), calls synchronize_rcu(),
+	 * which returns once every read section that began before it has
+	 * ended, and only then frees what it replaced.  A read section calls
+	 * no other callback and does not span calls into the driver.
+	 */
+	void (*rcu_read_lock)(void *ctx);
+	void (*rcu_read_unlock)(void *ctx);
+	void (*synchronize_rcu)(void *ctx);
 #endif
 };
 
