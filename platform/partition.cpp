@@ -281,6 +281,8 @@ int Partition::notify_driver(busmap_mem_action action, const Block &b) {
     answer = driver_->notify(instance_, action, start_pfn, nr_pages);
     in_event_ = false;
   }
+  if (!races_.empty() && event_answered_)
+    event_answered_(points_.size(), b);
   note(JournalEntry::Kind::Notify,
        fmt::format("  {} answered {}", to_string(action),
                    answer == BUSMAP_NOTIFY_OK ? "NOTIFY_OK" : "NOTIFY_BAD"));

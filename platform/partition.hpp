@@ -190,6 +190,14 @@ public:
   /// AsPlatform in partition.cpp); while the driver handles an event it is a
   /// numbered preemption point, where the armed races run.
   void preemption_point(const char *callback);
+  /// Called after the driver answers each event while races are armed,
+  /// with the preemption points passed so far and the event's block: the
+  /// states between the
+  /// events of one step (GOING_ONLINE accepted, then CANCEL_ONLINE after
+  /// another notifier's veto) are states a racing reader can see.
+  void on_event_answered(std::function<void(std::size_t points, const Block &block)> hook) {
+    event_answered_ = std::move(hook);
+  }
 
   const std::vector<JournalEntry> &journal() const { return journal_; }
   void note(JournalEntry::Kind kind, std::string text);
@@ -255,6 +263,7 @@ private:
   std::vector<RacePoint> races_;
   std::vector<RaceAnswer> race_answers_;
   std::vector<const char *> points_;
+  std::function<void(std::size_t, const Block &)> event_answered_;
   std::vector<std::pair<int, std::string>> logs_;
   struct RegisterRun {
     std::uint64_t handle = 0;

@@ -122,7 +122,10 @@ class Run {
 public:
   Run(const busmap_driver &driver, const Trace &trace, Mode mode, const OracleOptions &options)
       : driver_(driver), trace_(trace), mode_(mode), options_(options), part_(trace.layout),
-        config_(part_.config()), heap_mark_(driver_heap::balance()) {}
+        config_(part_.config()), heap_mark_(driver_heap::balance()) {
+    part_.on_event_answered(
+        [this](std::size_t points, const Block &b) { bound_between_events(points, b); });
+  }
 
   Verdict execute();
   Verdict execute_steps();
@@ -170,7 +173,9 @@ private:
     std::uint64_t bus = BUSMAP_INVALID;
     bool may_miss = true;
   };
-  RaceBound race_bound(std::uint64_t addr, bool inoperable);
+  RaceBound race_bound(std::uint64_t addr, bool inoperable, const Block *in_window = nullptr);
+  void bound_between_events(std::size_t points, const Block &block);
+  std::vector<RaceBound> bounds_around(const Race &r, std::size_t i) const;
   std::string loaded_after_window(const OpOutcome &out);
   void judge_answer(const Op &op);
 
@@ -241,6 +246,15 @@ private:
   std::size_t refusals_mark_ = 0;
   std::string current_where_; // the look in progress, for the report
   std::vector<RaceBound> races_before_; // per race of the step, as the step began
+  /// The state after each event of the step the driver answered: the
+  /// preemption points passed by then, and per race its bound there (none
+  /// when the oracle's probe rejects that state's answer).
+  struct EventEnd {
+    std::size_t points = 0;
+    std::vector<std::optional<RaceBound>> bounds;
+  };
+  std::vector<EventEnd> event_ends_;
+  const Op *racing_op_ = nullptr; // the step whose races are armed
   // The model's sets for the partition as it is now; see refresh().
   SectionSet must_map_, window_;
   /// The addresses every look probes (see check_probes).
@@ -500,8 +514,14 @@ OpOutcome Run::do_hotplug(const Op &op) {
 // The driver's answer at `addr` in the state it is in, judged by the
 // oracle's own probe (so a wrong before or after answer is that state's
 // violation, not the race's), and whether the probe would accept a miss.
-Run::RaceBound Run::race_bound(std::uint64_t addr, bool inoperable) {
+Run::RaceBound Run::race_bound(std::uint64_t addr, bool inoperable, const Block *in_window) {
   refresh();
+  if (in_window) {
+    const SectionSet::interval_type sections(in_window->first_section,
+                                             in_window->first_section + in_window->sections);
+    must_map_ -= sections;
+    window_ += sections;
+  }
   current_where_ = fmt::format("the translation of {}, which a race of the step reads", hex(addr));
   probe(addr, inoperable);
   current_where_.clear();
@@ -513,6 +533,8 @@ Run::RaceBound Run::race_bound(std::uint64_t addr, bool inoperable) {
 // before the event; then the races go to the partition.
 void Run::arm_races(const Op &op) {
   races_before_.clear();
+  event_ends_.clear();
+  racing_op_ = &op;
   std::vector<RacePoint> points;
   for (const Race &r : op.races) {
     races_before_.push_back(part_.loaded() ? race_bound(r.addr, inoperable_) : RaceBound{});
@@ -521,9 +543,58 @@ void Run::arm_races(const Op &op) {
   part_.arm_races(std::move(points));
 }
 
-// After the step held: every racing answer is the answer before or after
-// the event, or a miss where either state allows one.
+// Between two events of a step (GOING_ONLINE accepted, CANCEL_ONLINE to
+// come after another notifier's veto) the driver's map is one a racing
+// reader may see: each race's address is probed in that state too, with
+// the event's block in its hotplug window (the driver has seen its
+// GOING_* event: online_pages() and offline_pages() send the chain before
+// they change the sections' state, so the partition still shows the
+// block's old phase here).  A state the probe rejects gives no bound (a
+// race that answers it is wrong in every state); the probe's alarm itself
+// is not raised here, since the same state is judged as a window by
+// `phase=going` traces.
+void Run::bound_between_events(std::size_t points, const Block &block) {
+  if (!racing_op_ || racing_op_->races.empty() || !part_.loaded())
+    return;
+  const std::string where = current_where_;
+  EventEnd end{points, {}};
+  for (const Race &r : racing_op_->races) {
+    try {
+      end.bounds.push_back(race_bound(r.addr, excused(), &block));
+    } catch (const Found &) {
+      end.bounds.push_back(std::nullopt);
+    }
+  }
+  current_where_ = where;
+  event_ends_.push_back(std::move(end));
+}
+
+// The states a race at its preemption point may read: the one before the
+// event it fell in and the one after it (the step's start and end at the
+// ends of the list).
+std::vector<Run::RaceBound> Run::bounds_around(const Race &r, std::size_t i) const {
+  std::vector<RaceBound> out;
+  std::optional<RaceBound> before_event = races_before_[i];
+  for (const EventEnd &end : event_ends_) {
+    if (end.points >= r.at) { // the event the race fell in
+      if (before_event)
+        out.push_back(*before_event);
+      if (end.bounds[i])
+        out.push_back(*end.bounds[i]);
+      return out;
+    }
+    before_event = end.bounds[i];
+  }
+  if (before_event)
+    out.push_back(*before_event);
+  return out;
+}
+
+// After the step held: every racing answer is the answer of a state the
+// race can see (before or after the event it fell in), or a miss where
+// one of them allows one.
 void Run::judge_races(const Op &op, StepRecord &record) {
+  racing_op_ = nullptr;
   const auto &answers = part_.race_answers();
   for (std::size_t i = 0; i < op.races.size(); ++i) {
     const Race &r = op.races[i];
@@ -534,15 +605,18 @@ void Run::judge_races(const Op &op, StepRecord &record) {
       continue;
     }
     record.race_paths.push_back(fmt::format("race inside {}()", ran->callback));
+    std::vector<RaceBound> seen = bounds_around(r, i);
     const RaceBound before = races_before_[i];
     const RaceBound after =
         part_.loaded() ? race_bound(r.addr, excused()) : RaceBound{};
+    seen.push_back(after);
     // A miss while the driver has traffic stopped reaches no descriptor:
     // the stack hands a stopped queue nothing (netif_tx_stop_all_queues),
     // so a driver may tear its map down between stop and start.
-    if (ran->bus == before.bus || ran->bus == after.bus ||
-        (ran->bus == BUSMAP_INVALID &&
-         (before.may_miss || after.may_miss || ran->traffic_stopped)))
+    const bool right = std::any_of(seen.begin(), seen.end(), [&](const RaceBound &b) {
+      return ran->bus == b.bus || (ran->bus == BUSMAP_INVALID && b.may_miss);
+    });
+    if (right || (ran->bus == BUSMAP_INVALID && ran->traffic_stopped))
       continue;
     current_where_ = fmt::format("race {} inside {}() of the step", r.at, ran->callback);
     throw Found{inv::Race,

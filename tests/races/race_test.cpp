@@ -8,7 +8,8 @@
 // drivers (radix, simple, and published_array.c, a plain-C driver written
 // against driver.h alone) publish the new table before they free the old one
 // and hold with a race at every preemption point of every step of a trace
-// that grows, shrinks and collapses their tables.  (The C example plugin
+// that grows, shrinks and collapses their tables, and of steps whose events
+// undo each other (a race between them reads the window's map).  (The C example plugin
 // publishes before it frees too, but answers a miss while it holds no MR in
 // mid re-registration, which race-answer reports: docs/CHECKING.md.)
 //
@@ -175,11 +176,7 @@ TEST(RaceAnswer, ReplayRepeatsTheInterleaving) {
 // --- No false alarm: a race at every preemption point. ------------------------
 
 /// Hot-add into the middle (re-ranking), a sparse block at 2^60 whose tree
-/// path is freed and grown again (inner nodes, the root collapsing).  Not
-/// yet a step whose events undo each other (a veto after GOING_ONLINE, a
-/// failed migration): race-answer judges against the maps before and after
-/// the step only, so it reports the map between GOING_OFFLINE and
-/// CANCEL_OFFLINE, a state the driver is right to be in (docs/CHECKING.md).
+/// path is freed and grown again (inner nodes, the root collapsing).
 Trace table_churn() {
   constexpr std::uint64_t high = 1ull << 60;
   return TraceBuilder()
@@ -230,6 +227,50 @@ std::size_t expect_every_point_holds(const busmap_driver &d, const Trace &base) 
     }
   }
   return raced;
+}
+
+/// Steps whose events undo each other: another notifier vetoes after the
+/// driver accepted GOING_ONLINE (CANCEL_ONLINE follows), an offline's page
+/// migration fails after GOING_OFFLINE (CANCEL_OFFLINE), and the same after
+/// a veto of GOING_OFFLINE.  Between the two events the driver's map is
+/// the window's (the new block mapped, the leaving one unmapped), which
+/// neither the map before the step nor the one after it shows: a race
+/// there must be judged against the state between the events.
+Trace undone_steps() {
+  constexpr std::uint64_t high = 1ull << 60;
+  return TraceBuilder()
+      .block(0, 16 * MiB)
+      .block(1 * GiB, 16 * MiB, BlockState::Offline)
+      .block(high, 16 * MiB)
+      .load()
+      .online(1 * GiB, Veto::After)
+      .offline(high, Veto::None, /*migrate_fail=*/true)
+      .offline(high, Veto::After)
+      .build();
+}
+
+TEST(RaceAnswer, RacesBetweenEventsThatUndoEachOtherReadTheWindow) {
+  EXPECT_GT(expect_every_point_holds(drivers::radix, undone_steps()), 50u);
+  EXPECT_GT(expect_every_point_holds(drivers::simple, undone_steps()), 50u);
+  const Plugin published = Plugin::open(PUBLISHED_ARRAY_PLUGIN);
+  EXPECT_GT(expect_every_point_holds(published.driver(), undone_steps()), 50u);
+  const Plugin example = Plugin::open(EXAMPLE_DRIVER_PLUGIN);
+  EXPECT_GT(expect_every_point_holds(example.driver(), undone_steps()), 50u);
+}
+
+// The state between the events widens what a race may answer by that
+// state's map only: eHEA's read of the leaf it frees inside GOING_OFFLINE
+// is still caught when the migration then fails and CANCEL_OFFLINE follows.
+TEST(RaceAnswer, AFreedReadBetweenEventsThatUndoEachOtherIsStillCaught) {
+  auto undone = [](std::vector<Race> races) {
+    Trace t = lone_leaf_offline(std::move(races));
+    t.ops.back().migrate_fail = true;
+    return t;
+  };
+  const std::uint32_t k = first_free_point(drivers::ehea, undone({}), 1);
+  ASSERT_GT(k, 0u);
+  EXPECT_FALSE(isolated(drivers::ehea, undone({})).violation) << "ehea fails without the race";
+  expect_freed_read_caught(isolated(drivers::ehea, undone({{k, 1 * TiB + 0x1000}})));
 }
 
 TEST(RaceAnswer, RadixHoldsWithARaceAtEveryPoint) {
