@@ -52,6 +52,9 @@ struct Canonical {
   template <class W> static auto in_leaf_span(const W &offset, const W &len) {
     return radix::in_leaf_span(offset, len);
   }
+  template <class W> static W index_in_leaf(const W &lo, const W &offset) {
+    return radix::index_in_leaf(lo, offset);
+  }
 };
 
 namespace mutant {
@@ -121,6 +124,19 @@ struct MissZero : Canonical {
   static constexpr const char *name = "translate_slot_miss_zero";
   template <class W> static W translate_slot(const W &bus, const W &slot, const W &k, const W &a) {
     return translate_slot_miss_zero(bus, slot, k, a);
+  }
+};
+
+struct LeafSpanInclusive : Canonical {
+  static constexpr const char *name = "in_leaf_span_inclusive";
+  template <class W> static auto in_leaf_span(const W &offset, const W &len) {
+    return in_leaf_span_inclusive(offset, len);
+  }
+};
+struct IndexInLeafOffByOne : Canonical {
+  static constexpr const char *name = "index_in_leaf_off_by_one";
+  template <class W> static W index_in_leaf(const W &lo, const W &offset) {
+    return index_in_leaf_off_by_one(lo, offset);
   }
 };
 

@@ -41,6 +41,9 @@ constexpr const char *insert = "insert a section: ";
 constexpr const char *remove = "remove a section: ";
 constexpr const char *order = "slots keep the order of sections";
 constexpr const char *below_n = "present sections hold slots below n";
+constexpr const char *leaf_span_exact = "leaf span: a leaf accepts exactly the indices of its span";
+constexpr const char *leaf_span_inverse =
+    "leaf span: an accepted index is stored inside the leaf and walks back to itself";
 } // namespace goal
 
 // --- Lemmas -------------------------------------------------------------------
@@ -394,11 +397,10 @@ template <class P> void add_leaf_span(std::vector<Case> &out, z3::context &c, co
   const SymBool shape = i < entries && lo < entries && len <= entries && lo + len <= entries;
   const Word off = radix::offset_in_leaf(i, lo);
   const SymBool accepted(P::in_leaf_span(off, len).expr());
-  add_untraced(out, "leaf span: a leaf accepts exactly the indices of its span", "driver",
+  add_untraced(out, goal::leaf_span_exact, "driver",
                p.allowed() && shape, iff(accepted, lo <= i && i < lo + len));
-  add_untraced(out, "leaf span: an accepted index is stored inside the leaf and walks back to itself",
-               "driver", p.allowed() && shape && accepted,
-               off < len && radix::index_in_leaf(lo, off) == i);
+  add_untraced(out, goal::leaf_span_inverse, "driver", p.allowed() && shape && accepted,
+               off < len && P::index_in_leaf(lo, off) == i);
 }
 
 template <class P> std::vector<Case> radix_split(z3::context &c, const Params &p, const SetFactory &) {
@@ -587,6 +589,11 @@ const std::vector<MutantSpec> &mutants() {
       {InnerOverlap::name, "5 radix-split", height1_bijection.c_str(), radix_split<InnerOverlap>},
       {InsertStrict::name, "6 inductive-step", insert_order.c_str(), inductive_step<InsertStrict>},
       {RemoveNone::name, "6 inductive-step", remove_below_n.c_str(), inductive_step<RemoveNone>},
+      // The leaf-span goals are about a leaf's storage, not one translation:
+      // refuted by Z3 alone, with no trace.
+      {LeafSpanInclusive::name, "5 radix-split", goal::leaf_span_exact, radix_split<LeafSpanInclusive>},
+      {IndexInLeafOffByOne::name, "5 radix-split", goal::leaf_span_inverse,
+       radix_split<IndexInLeafOffByOne>},
   };
   return all;
 }

@@ -181,17 +181,18 @@ SubGoal prove_case(const ObligationSpec &o, std::size_t index, const ProveOption
 /// A mutant's named sub-goal on a popcount window: defaults first, so the
 /// trace runs on the default platform, then any allowed platform.
 Result refute(const MutantSpec &m, const ProveOptions &options) {
-  Result r{m.obligation, "", m.mutant, Verdict::Proved, 0, "", true, {}, {}};
+  Result r{m.obligation, "", m.mutant, Verdict::Proved, 0, "", true, {}, true, {}};
   z3::context c;
   const Params p(c);
   const Built windows = build(m.cases, c, p, true, options.window);
   const auto k = std::find_if(windows.cases.begin(), windows.cases.end(),
                               [&](const Case &x) { return x.name == m.subgoal; });
-  if (k == windows.cases.end() || !k->traceable) {
+  if (k == windows.cases.end()) {
     r.verdict = Verdict::Unknown;
-    r.detail = fmt::format("no traceable sub-goal '{}' in {}", m.subgoal, m.obligation);
+    r.detail = fmt::format("no sub-goal '{}' in {}", m.subgoal, m.obligation);
     return r;
   }
+  r.traceable = k->traceable;
   r.subject = k->subject;
   const std::string label = fmt::format("mutant-{}", m.mutant);
   Answer a = solve(c, {k->hypotheses, !k->goal, p.defaults()}, options.timeout_ms, label + "-defaults");
@@ -202,8 +203,13 @@ Result refute(const MutantSpec &m, const ProveOptions &options) {
   }
   if (a.sat == Sat::Yes) {
     r.verdict = Verdict::Refuted;
-    r.counterexample = read_counterexample(*k, p, *a.model);
-    r.detail = k->name + ": " + r.counterexample->describe();
+    if (k->traceable) {
+      r.counterexample = read_counterexample(*k, p, *a.model);
+      r.detail = k->name + ": " + r.counterexample->describe();
+    } else {
+      r.detail = k->name + ": refuted (a sub-goal about a table's storage, not one translation: "
+                           "no trace)";
+    }
   } else {
     r.verdict = a.sat == Sat::No ? Verdict::Proved : Verdict::Unknown;
     r.detail = k->name + ": " +
@@ -251,7 +257,7 @@ bool ProveOptions::wants(const std::string &obligation, const std::string &subje
 
 bool Result::as_expected() const {
   return mutant.empty() ? verdict == Verdict::Proved && hypotheses_satisfiable
-                        : verdict == Verdict::Refuted && counterexample.has_value();
+                        : verdict == Verdict::Refuted && (counterexample.has_value() || !traceable);
 }
 
 std::vector<Result> prove_obligations(const ProveOptions &options) {
@@ -276,7 +282,7 @@ std::vector<Result> prove_obligations(const ProveOptions &options) {
         jobs.push_back([&o, i, &options] { return prove_case(o, i, options); });
       }
       if (any)
-        rows.push_back({o.name, subject, "", Verdict::Proved, 0, "", true, {}, {}});
+        rows.push_back({o.name, subject, "", Verdict::Proved, 0, "", true, {}, true, {}});
     }
   }
   const std::vector<SubGoal> goals = run_parallel(jobs, solver_threads(options));

@@ -58,6 +58,9 @@ struct Result {
   /// Proofs: the hypotheses of every sub-goal were shown satisfiable.
   bool hypotheses_satisfiable = false;
   std::optional<Counterexample> counterexample;
+  /// Mutants: the refuting sub-goal states one translation, so a
+  /// refutation comes with a trace (false: Z3's refutation alone).
+  bool traceable = true;
   /// Proofs: each sub-goal, in order.
   std::vector<SubGoal> subgoals;
   /// Proved (non-vacuously) for the correct code, refuted for a mutant.

@@ -32,6 +32,11 @@
 //                                 section loses its offset's top bit
 //   translate_slot_miss_zero      a miss answers 0 (a valid-looking address)
 //                                 instead of all ones
+//   in_leaf_span_inclusive        `<=` for `<`: a leaf also accepts the index
+//                                 just past its span and reads the slot after
+//                                 its storage
+//   index_in_leaf_off_by_one      lo + offset + 1: a walk rebuilds every
+//                                 stored index one too high
 //
 //===----------------------------------------------------------------------===//
 #ifndef BUSMAP_IMPL_MUTANTS_ARITH_MUTANTS_HPP
@@ -101,6 +106,19 @@ W translate_slot_miss_zero(const W &bus_start, const W &slot, const W &section_s
                            const W &addr) {
   return select(slot == miss(slot), lit(addr, 0),
                 arith::bus_address(bus_start, slot, section_shift, addr));
+}
+
+/// Replaces radix::in_leaf_span.  Bug: `<=`: the offset one past the
+/// leaf's storage is accepted, so the section just above a leaf's span
+/// reads the word after the allocation.
+template <class W> auto in_leaf_span_inclusive(const W &offset, const W &len) {
+  return offset <= len;
+}
+
+/// Replaces radix::index_in_leaf.  Bug: the walk back from a stored slot
+/// to its leaf index is one too high, so a walk names the wrong sections.
+template <class W> W index_in_leaf_off_by_one(const W &lo, const W &offset) {
+  return lo + offset + lit(offset, 1);
 }
 
 } // namespace busmap::radix::mutant
