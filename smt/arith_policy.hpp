@@ -126,7 +126,6 @@ struct MissZero : Canonical {
     return translate_slot_miss_zero(bus, slot, k, a);
   }
 };
-
 struct LeafSpanInclusive : Canonical {
   static constexpr const char *name = "in_leaf_span_inclusive";
   template <class W> static auto in_leaf_span(const W &offset, const W &len) {

@@ -181,7 +181,11 @@ SubGoal prove_case(const ObligationSpec &o, std::size_t index, const ProveOption
 /// A mutant's named sub-goal on a popcount window: defaults first, so the
 /// trace runs on the default platform, then any allowed platform.
 Result refute(const MutantSpec &m, const ProveOptions &options) {
-  Result r{m.obligation, "", m.mutant, Verdict::Proved, 0, "", true, {}, true, {}};
+  Result r;
+  r.obligation = m.obligation;
+  r.mutant = m.mutant;
+  r.verdict = Verdict::Proved;
+  r.hypotheses_satisfiable = true;
   z3::context c;
   const Params p(c);
   const Built windows = build(m.cases, c, p, true, options.window);
@@ -281,8 +285,13 @@ std::vector<Result> prove_obligations(const ProveOptions &options) {
         row_of.push_back(row);
         jobs.push_back([&o, i, &options] { return prove_case(o, i, options); });
       }
-      if (any)
-        rows.push_back({o.name, subject, "", Verdict::Proved, 0, "", true, {}, true, {}});
+      if (!any)
+        continue;
+      Result &r = rows.emplace_back();
+      r.obligation = o.name;
+      r.subject = subject;
+      r.verdict = Verdict::Proved;
+      r.hypotheses_satisfiable = true;
     }
   }
   const std::vector<SubGoal> goals = run_parallel(jobs, solver_threads(options));
