@@ -22,10 +22,12 @@
 // inoperable: no MR, an empty map, every translation a miss, never a wrong
 // one.  Sections inside gigantic pages are never mapped.
 //
-// The data path (impl/data_path.hpp) is the same for every policy: every
-// re-registration quiesces the device, rewrites posted receive buffers and
-// restarts; the map is only ever changed by the notifier, so xmit and
-// refill_rx see the map before or after an event, never half of one.
+// The data path (impl/data_path.hpp) is the same for every policy: traffic
+// stops before the map changes, the re-registration rewrites posted receive
+// buffers and restarts, and emptied table blocks are freed after the
+// restart, each unlinked first; so xmit and refill_rx, which translate with
+// no lock, see the map of the live MR, never half of an update or freed
+// memory.
 //
 // `RadixPolicy` is the correct driver; every mutant of impl/mutants/ that is
 // a variant of it derives from it and shadows one member, so the zoo is a
@@ -231,9 +233,10 @@ private:
   /// Maps a block; on failure restores the previous state and vetoes when
   /// it may, else becomes inoperable.
   int add(std::uint64_t first, std::uint64_t count, bool may_veto) {
+    quiesce();
     const Change c = map_block(first, count);
     if (c == Change::None)
-      return BUSMAP_NOTIFY_OK;
+      return resume(), BUSMAP_NOTIFY_OK;
     if (c == Change::Done && reregister() == BUSMAP_H_SUCCESS)
       return BUSMAP_NOTIFY_OK;
     if (!may_veto)
@@ -243,16 +246,33 @@ private:
       map_.prune();
       if (reregister() != BUSMAP_H_SUCCESS)
         inoperable("cannot restore the MR; inoperable");
+    } else {
+      resume(); // nothing was mapped: the old map and MR stand
     }
     log(BUSMAP_LOG_WARNING, "cannot map the new block; vetoing it");
     return BUSMAP_NOTIFY_BAD;
   }
 
+  /// The map changes only while traffic is stopped: a translation made
+  /// with the new map before the new MR is registered would post a bus
+  /// address of an MR that does not exist yet, and the device would read
+  /// it through the old one (a wrong page).  reregister() restarts.
+  void quiesce() {
+    if (P::data_path.stop_before_free)
+      p_.stop_traffic(p_.ctx);
+  }
+  /// Restarts after an event that left the map and the MR as they were.
+  void resume() {
+    if (P::data_path.restart_after_failure || !rereg_failed_)
+      p_.start_traffic(p_.ctx);
+  }
+
   /// Unmaps a block, its nodes kept until the new MR is in place so that
   /// a restore cannot fail on memory.
   int remove(std::uint64_t first, std::uint64_t count, bool may_veto) {
+    quiesce();
     if (unmap_block(first, count) == Change::None)
-      return BUSMAP_NOTIFY_OK;
+      return resume(), BUSMAP_NOTIFY_OK;
     if (reregister() == BUSMAP_H_SUCCESS) {
       map_.prune(!P::free_empty_blocks);
       return BUSMAP_NOTIFY_OK;

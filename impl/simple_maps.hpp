@@ -51,16 +51,22 @@ public:
     if (v_)
       std::memcpy(nv, v_, cap_ * sizeof(T));
     std::fill(nv + cap_, nv + cap, fill);
-    reset();
+    // Publish the new array before freeing the old one: a translation
+    // racing the update (inside free(), a preemption point) must find a
+    // live array, never the poisoned one.
+    T *old = v_;
     v_ = nv;
     cap_ = cap;
+    if (old)
+      a_.free(a_.ctx, old);
     return true;
   }
   void reset() {
-    if (v_)
-      a_.free(a_.ctx, v_);
+    T *old = v_; // unlinked first, for the same reason
     v_ = nullptr;
     cap_ = 0;
+    if (old)
+      a_.free(a_.ctx, old);
   }
 
 private:
@@ -175,7 +181,7 @@ public:
     if (n_ == 0)
       v_.reset();
   }
-  void clear() { v_.reset(), n_ = 0; }
+  void clear() { n_ = 0, v_.reset(); } // empty before the array goes
 
 private:
   KernelArray<std::uint64_t> v_;

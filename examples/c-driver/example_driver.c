@@ -283,6 +283,11 @@ static void stop_traffic(struct example_map *map)
 	map->p->stop_traffic(map->p->ctx);
 }
 
+static void start_traffic(struct example_map *map)
+{
+	map->p->start_traffic(map->p->ctx);
+}
+
 static uint64_t rx_xlate(void *arg, uint64_t phys_addr)
 {
 	return example_translate(arg, phys_addr);
@@ -303,7 +308,7 @@ static int rebuild(struct example_map *map)
 	rc = rebuild_mr(map);
 	if (rc == 0) {
 		p->rewrite_rx(p->ctx, rx_xlate, map);
-		p->start_traffic(p->ctx);
+		start_traffic(map);
 	}
 	return rc;
 }
@@ -358,6 +363,11 @@ static void stop_traffic(struct example_map *map)
 	(void)map;
 }
 
+static void start_traffic(struct example_map *map)
+{
+	(void)map;
+}
+
 static int rebuild(struct example_map *map)
 {
 	return rebuild_mr(map);
@@ -404,30 +414,37 @@ static int example_notify(void *drv, enum busmap_mem_action action,
 	uint64_t first = start_pfn >> shift, count = nr_pages >> shift;
 	int changed;
 
-	switch (action) {
-	case BUSMAP_MEM_GOING_ONLINE:
-	case BUSMAP_MEM_CANCEL_OFFLINE:
+	if (action == BUSMAP_MEM_ONLINE || action == BUSMAP_MEM_OFFLINE)
+		return BUSMAP_NOTIFY_OK;	/* already done at GOING_* */
+	if (map->stale)
+		return BUSMAP_NOTIFY_OK;	/* maps nothing, blocks nothing */
+	/*
+	 * The map changes only while the port is stopped: a packet translated
+	 * with the new map before the new MR is in place would be sent through
+	 * the old MR, to the wrong page.
+	 */
+	stop_traffic(map);
+	if (action == BUSMAP_MEM_GOING_ONLINE || action == BUSMAP_MEM_CANCEL_OFFLINE)
 		changed = map_sections(map, first, count);
-		break;
-	case BUSMAP_MEM_GOING_OFFLINE:
-	case BUSMAP_MEM_CANCEL_ONLINE:
+	else
 		changed = unmap_sections(map, first, count);
-		break;
-	default:
-		return BUSMAP_NOTIFY_OK;	/* ONLINE, OFFLINE: already done */
-	}
 	if (changed < 0 && action == BUSMAP_MEM_CANCEL_OFFLINE) {
-		stop_traffic(map);	/* for good: nothing left to reach */
+		/* stopped for good: nothing left to reach */
 		if (drop_mr(map))
 			example_log(map, "example: h_free_mr failed");
 		example_log(map, "example: driver inoperable until reloaded");
 		map->stale = 1;
+		return BUSMAP_NOTIFY_OK;
 	}
-	if (map->stale)
-		return BUSMAP_NOTIFY_OK;	/* maps nothing, blocks nothing */
-	/* Unchanged but without an MR: an earlier rebuild failed, try again. */
-	if (changed < 0 || ((changed || !map->has_mr) && rebuild(map)))
+	if (changed < 0) {	/* out of memory: the map is as it was */
+		if (map->has_mr)
+			start_traffic(map);
 		return BUSMAP_NOTIFY_BAD;
+	}
+	/* Unchanged but without an MR: an earlier rebuild failed, try again. */
+	if (changed || !map->has_mr)
+		return rebuild(map) ? BUSMAP_NOTIFY_BAD : BUSMAP_NOTIFY_OK;
+	start_traffic(map);	/* the map and the MR are as they were */
 	return BUSMAP_NOTIFY_OK;
 }
 
