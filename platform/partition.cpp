@@ -240,8 +240,22 @@ void Partition::arm_races(std::vector<RacePoint> races) {
 // interleaving is the trace's and a replay repeats it.  A translate() that
 // blocks on a lock the driver holds never returns; the isolation layer's
 // deadline reports the hang (docs/CHECKING.md, races).
+//
+// Only the points at which the data path can run are numbered: between
+// stop_traffic() and start_traffic() the stack hands the stopped queues no
+// transmit and the disabled poll refills no receive ring (netif_tx_disable,
+// napi_disable), so a real machine makes no data-path translation there.
+// Counting those points would spend most generated races on no-ops (a
+// re-registration's hcalls all fall inside the stop) and let them stand for
+// interleavings no machine has.  An ABI 1 driver was written to a contract
+// without a data path (translate() between events only) and is never
+// raced.  Likewise a race on an address the stack
+// can hold no buffer in at that point (stack_may_hold: a block whose
+// GOING_ONLINE is being handled has not handed its pages to the allocator
+// yet; an offline block or a hole never has) does not run: the data path
+// only translates buffers the stack owns.
 void Partition::preemption_point(const char *callback) {
-  if (!in_event_)
+  if (!in_event_ || driver_->abi_version < 2 || device_.stopped())
     return;
   const driver_heap::PlatformCode harness; // the bookkeeping and the thread are not the driver's
   points_.push_back(callback);
@@ -249,8 +263,16 @@ void Partition::preemption_point(const char *callback) {
   for (const RacePoint &r : races_) {
     if (r.at != at)
       continue;
+    RaceAnswer a{at, r.addr, BUSMAP_INVALID, callback, stack_may_hold(r.addr, 1)};
+    if (!a.stack_holds) {
+      race_answers_.push_back(a);
+      note(JournalEntry::Kind::Driver,
+           fmt::format("  race {} inside {}(): no buffer of the stack can be at {:#x}, nothing "
+                       "translates it",
+                       at, callback, r.addr));
+      continue;
+    }
     in_event_ = false; // the racing translate's own callbacks are not points of the step
-    RaceAnswer a{at, r.addr, BUSMAP_INVALID, callback, has_data_path() && device_.stopped()};
     std::thread racer([&] {
       const DriverCall in("translate() racing an event");
       a.bus = driver_->translate(instance_, r.addr);

@@ -80,6 +80,8 @@ struct OpOutcome {
 /// A translation racing the driver's handling of a step (issue 12 section
 /// 2): at the `at`-th preemption point of the step, translate `addr` on a
 /// second thread while the driver's thread waits inside that callback.
+/// Points while the driver has traffic stopped are not counted (no
+/// data-path translation runs there on a real machine).
 struct RacePoint {
   std::uint32_t at = 1;
   std::uint64_t addr = 0;
@@ -89,9 +91,11 @@ struct RaceAnswer {
   std::uint32_t at = 1;
   std::uint64_t addr = 0, bus = 0;
   const char *callback = nullptr; // "free", "h_register_pages", ...
-  /// The driver had traffic stopped: the stack hands a stopped queue no
-  /// transmit, so nothing uses what this translation answers.
-  bool traffic_stopped = false;
+  /// false: ADDR was not memory the stack can hold a buffer in at that
+  /// point (stack_may_hold: offline, a hole, a block whose GOING_ONLINE is
+  /// being handled), so no data-path translation of it exists and the
+  /// race did not run.
+  bool stack_holds = true;
 };
 
 /// An online or offline between its GOING_* event and its final one.

@@ -446,6 +446,7 @@ private:
   std::uint64_t top_address(std::uint32_t pick) const;
   std::optional<std::uint64_t> across_boundary(const StepGene &g, std::uint64_t n) const;
   bool last_online(const Known &k) const;
+  std::vector<Race> races_for(const Known &k, const StepGene &g) const;
 
   void hotplug(OpKind kind, std::initializer_list<BlockState> preferred, const StepGene &g);
   void window(const StepGene &g, Intent inside);
@@ -522,6 +523,36 @@ bool Concretizer::last_online(const Known &k) const {
   return true;
 }
 
+// One hotplug op in two gets translations racing the driver's handling
+// (issue 12 section 2).  The gene's bit 12 of `section` arms them, so
+// placing races changed no other choice of the generator.  They race at
+// eight consecutive preemption points from the gene's `nth` folded into
+// 1..4: only the points with traffic running are numbered, so an event
+// has few (the allocations before a re-registration, start_traffic()'s
+// return, the frees after it) and a window of eight covers most of them
+// (a window of four from 1..8 let block-freed-while-linked survive 2 seeds
+// of 8); an AT past them is counted as a no-op and shrinking drops the
+// races that do not matter.  The address is where a lock-free reader goes wrong: in the
+// block the event changes (its table block may be freed under the reader),
+// at its last byte, or in the most recent other online block (a
+// neighbour's leaf re-ranked under the reader).
+std::vector<Race> Concretizer::races_for(const Known &k, const StepGene &g) const {
+  if ((g.section >> 12) % 2 != 0)
+    return {};
+  const std::uint32_t first = 1 + (g.nth - 1) % 4;
+  std::uint64_t a = addr(k.first + (g.section >> 4) % k.sections) + c_.section_size() / 2;
+  if (g.probe == Probe::Last)
+    a = addr(k.first + k.sections) - 1;
+  if (g.probe == Probe::Inner)
+    for (const auto &b : blocks_)
+      if (&b != &k && b.state == BlockState::Online)
+        a = addr(b.first) + c_.section_size() / 2;
+  std::vector<Race> races;
+  for (std::uint32_t at = first; at < first + 8; ++at)
+    races.push_back(Race{at, a});
+  return races;
+}
+
 void Concretizer::translate(const StepGene &g) {
   Op op{OpKind::Translate};
   Probe probe = g.probe;
@@ -593,6 +624,8 @@ void Concretizer::hotplug(OpKind kind, std::initializer_list<BlockState> preferr
     op.veto = g.veto;
   if (kind == OpKind::Offline && op.veto == Veto::None)
     op.migrate_fail = g.migrate_fail;
+  if (kind != OpKind::Remove)
+    op.races = races_for(*k, g);
   emit(op);
   const bool vetoed = op.veto != Veto::None;
   if (kind == OpKind::Online && k->state == BlockState::Offline && !vetoed)

@@ -604,19 +604,20 @@ void Run::judge_races(const Op &op, StepRecord &record) {
       record.race_paths.push_back("race past the step's preemption points: no-op");
       continue;
     }
+    if (!ran->stack_holds) {
+      record.race_paths.push_back("race on memory the stack cannot hold: no translation (no-op)");
+      continue;
+    }
     record.race_paths.push_back(fmt::format("race inside {}()", ran->callback));
     std::vector<RaceBound> seen = bounds_around(r, i);
     const RaceBound before = races_before_[i];
     const RaceBound after =
         part_.loaded() ? race_bound(r.addr, excused()) : RaceBound{};
     seen.push_back(after);
-    // A miss while the driver has traffic stopped reaches no descriptor:
-    // the stack hands a stopped queue nothing (netif_tx_stop_all_queues),
-    // so a driver may tear its map down between stop and start.
     const bool right = std::any_of(seen.begin(), seen.end(), [&](const RaceBound &b) {
       return ran->bus == b.bus || (ran->bus == BUSMAP_INVALID && b.may_miss);
     });
-    if (right || (ran->bus == BUSMAP_INVALID && ran->traffic_stopped))
+    if (right)
       continue;
     current_where_ = fmt::format("race {} inside {}() of the step", r.at, ran->callback);
     throw Found{inv::Race,

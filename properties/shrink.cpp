@@ -165,9 +165,14 @@ void layout_block_starts_changed(const Trace &t, std::size_t block, std::vector<
 Trace moved(const Trace &t, const Extent &e, std::uint64_t to) {
   const std::uint32_t s = shift_of(t);
   Trace c = t;
-  for (auto &op : c.ops)
+  const auto move = [&](std::uint64_t &a) { a = ((a >> s) - e.first + to) << s | (a & ((1ull << s) - 1)); };
+  for (auto &op : c.ops) {
     if (on(op, e, s))
-      op.addr = ((op.addr >> s) - e.first + to) << s | (op.addr & ((1ull << s) - 1));
+      move(op.addr);
+    for (Race &r : op.races) // a race on the block moves with it
+      if (e.contains(r.addr >> s))
+        move(r.addr);
+  }
   for (auto &b : c.layout.blocks)
     if (b.base >> s == e.first)
       b.base = to << s;
@@ -417,6 +422,32 @@ std::vector<Trace> single_faults(const Trace &t) {
   return out;
 }
 
+std::vector<Trace> simpler_races(const Trace &t) {
+  // Each race dropped, then earlier (toward the step's first callback),
+  // then at the start of its section: the simplest interleaving and
+  // address that still fail.
+  std::vector<Trace> out;
+  const std::uint64_t section_mask = ~((1ull << shift_of(t)) - 1);
+  for (std::size_t k = 0; k < t.ops.size(); ++k)
+    for (std::size_t r = 0; r < t.ops[k].races.size(); ++r) {
+      const Race race = t.ops[k].races[r];
+      Trace dropped = t;
+      dropped.ops[k].races.erase(dropped.ops[k].races.begin() + static_cast<std::ptrdiff_t>(r));
+      out.push_back(std::move(dropped));
+      for (std::uint32_t at : nearer_distances(race.at)) {
+        Trace c = t;
+        c.ops[k].races[r].at = at;
+        out.push_back(std::move(c));
+      }
+      if ((race.addr & section_mask) != race.addr) {
+        Trace c = t;
+        c.ops[k].races[r].addr = race.addr & section_mask;
+        out.push_back(std::move(c));
+      }
+    }
+  return out;
+}
+
 std::vector<Trace> lower_blocks(const Trace &t) {
   std::vector<Trace> out;
   const auto all = extents(t);
@@ -466,6 +497,7 @@ const std::vector<ShrinkPass> &shrink_passes() {
       {"fault-distance", nearer_faults, false},
       {"fault-moves", faults_moved_to_their_call, false},
       {"fault-once", single_faults, false},
+      {"simpler-race", simpler_races, false},
       {"drop-block", untouched_blocks_dropped, true},
       {"lower-block", lower_blocks, true},
       {"fewer-sections", fewer_sections, true},

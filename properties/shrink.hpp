@@ -72,6 +72,9 @@ std::vector<Trace> faults_moved_to_their_call(const Trace &t);
 /// "fault-once": a persistent fault (count=N above 1, or sticky) that
 /// fails one call only.
 std::vector<Trace> single_faults(const Trace &t);
+/// "simpler-race": a race (`race=AT:ADDR`) dropped, at an earlier
+/// preemption point, or at the start of its section.
+std::vector<Trace> simpler_races(const Trace &t);
 /// "lower-block": a block moved to a lower free address (the lowest one,
 /// and the lowest above its lower neighbour), every operation on it with it.
 std::vector<Trace> lower_blocks(const Trace &t);

@@ -43,6 +43,7 @@ std::span<const Implementation> builtin_mutants() {
       mutant(miss_posted, "dma-miss"),
       mutant(rx_not_rewritten, "dma-misdirected"),
       mutant(no_restart_after_failure, "traffic-stopped"),
+      mutant(block_freed_while_linked, "crash"),
   };
   return table;
 }

@@ -20,7 +20,7 @@ extern const busmap_driver rank_off_by_one, insert_rerank_off_by_one, no_rerank_
     gigantic_not_skipped, no_readd_on_cancel_offline, unmap_at_offline,
     partial_update_on_alloc_failure, mr_double_free_on_error, maps_offline_at_load,
     loads_without_hotplug_lock, rpages_512_hardcoded, mr_freed_before_stop, miss_posted,
-    rx_not_rewritten, no_restart_after_failure;
+    rx_not_rewritten, no_restart_after_failure, block_freed_while_linked;
 
 } // namespace busmap::mutants
 

@@ -116,6 +116,10 @@ struct RxNotRewritten : RadixPolicy {
 struct NoRestartAfterFailure : RadixPolicy {
   static constexpr impl::DataPathRules data_path{.restart_after_failure = false};
 };
+// A read path unsafe against its own update (eHEA's order in ehea_rem_sect).
+struct BlockFreedWhileLinked : RadixPolicy {
+  static constexpr bool unlink_before_free = false;
+};
 
 } // namespace
 
@@ -190,6 +194,9 @@ BUSMAP_RADIX_MUTANT(rx_not_rewritten, RxNotRewritten, "rx-not-rewritten",
 BUSMAP_RADIX_MUTANT(no_restart_after_failure, NoRestartAfterFailure, "no-restart-after-failure",
                     "once a re-registration failed, traffic is never restarted, even when the "
                     "restored MR is in place");
+BUSMAP_RADIX_MUTANT(block_freed_while_linked, BlockFreedWhileLinked, "block-freed-while-linked",
+                    "an emptied table block is freed while the table still links it, and "
+                    "unlinked after: a translation racing the removal reads freed memory");
 
 #undef BUSMAP_RADIX_MUTANT
 

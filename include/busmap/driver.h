@@ -291,7 +291,12 @@ struct busmap_driver {
 	/* Answer a memory hotplug event for [start_pfn, start_pfn + nr_pages). */
 	int (*notify)(void *drv, enum busmap_mem_action action,
 		      uint64_t start_pfn, uint64_t nr_pages);
-	/* Bus address of phys_addr, or BUSMAP_INVALID. */
+	/*
+	 * Bus address of phys_addr, or BUSMAP_INVALID.  From ABI 2 on it may
+	 * run on another thread while notify() handles an event, at any
+	 * platform callback made while traffic is not stopped (the data path
+	 * translating a buffer of the stack); an ABI 1 driver is never raced.
+	 */
 	uint64_t (*translate)(void *drv, uint64_t phys_addr);
 
 #if BUSMAP_ABI_VERSION >= 2

@@ -182,6 +182,12 @@ const std::map<std::string, Trace> &catching_traces() {
     // The new MR's h_alloc_mr fails: vetoed and restored, but left stopped.
     add("no-restart-after-failure", inv::TrafficStopped,
         gap().load().fault_hcall(2, BUSMAP_H_RESOURCE).online(LMB));
+    // Races (issue 12 section 2): the block at 2^60 is alone on its path of
+    // inner nodes; its offline frees the leaf (point 2, after start_traffic)
+    // and then the inner nodes, each still linked: the read racing the
+    // first inner node's free follows its poisoned child pointer.
+    add("block-freed-while-linked", inv::Crash,
+        TraceBuilder().block(0, LMB).block(High, 16 * MiB).load().offline(High).race(3, High));
     // Error paths.
     add("partial-update-on-alloc-failure", inv::DeviceView,
         TraceBuilder().block(0, LMB).block(High / 2, LMB, BlockState::Offline)

@@ -15,7 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "impl/drivers.hpp"
-#include "impl/radix_driver.hpp"
+#include "impl/mutants/mutants.hpp"
 #include "properties/checker.hpp"
 #include "properties/oracle.hpp"
 #include "properties/plugin.hpp"
@@ -37,14 +37,8 @@ using testing::TiB;
 using testing::TraceBuilder;
 
 /// The radix mutant a race catches: an emptied table block is freed while
-/// the table still links it (kept here until the generator places races;
-/// docs/MUTANTS.md).
-struct FreedWhileLinked : impl::RadixPolicy {
-  static constexpr bool unlink_before_free = false;
-};
-const busmap_driver freed_while_linked = impl::CanonicalDriver<FreedWhileLinked>::table(
-    "block-freed-while-linked", "radix driver with a bug: an emptied table block is freed "
-                                "before it is unlinked");
+/// the table still links it (docs/MUTANTS.md).
+const busmap_driver &freed_while_linked = mutants::block_freed_while_linked;
 
 /// A block alone in its table leaf (16 MiB sections: eHEA's leaf spans
 /// 128 GiB, radix's 16 GiB), next to one that stays.  Offlining it frees
@@ -160,7 +154,9 @@ TEST(RaceAnswer, CatchesTheRadixMutantThatFreesALinkedBlock) {
 }
 
 TEST(RaceAnswer, ReplayRepeatsTheInterleaving) {
-  const Trace t = lone_leaf_offline({{1, 0x1000}, {5, 1 * TiB}, {12, 1 * TiB + 0x1000}});
+  // radix's offline has two points (start_traffic, the leaf's free): the
+  // hcalls of its re-registration run while traffic is stopped.
+  const Trace t = lone_leaf_offline({{1, 0x1000}, {1, 1 * TiB}, {2, 1 * TiB + 0x1000}});
   auto journal = [&] {
     std::string text;
     OracleOptions o;
@@ -169,7 +165,7 @@ TEST(RaceAnswer, ReplayRepeatsTheInterleaving) {
     return text;
   };
   const std::string first = journal();
-  EXPECT_NE(first.find("race 12 inside"), std::string::npos) << first;
+  EXPECT_NE(first.find("race 2 inside free()"), std::string::npos) << first;
   EXPECT_EQ(first, journal());
 }
 
@@ -249,13 +245,18 @@ Trace undone_steps() {
       .build();
 }
 
+// The counts below are the points each driver passes with traffic running
+// (traffic stops before the map changes, so the allocations and hcalls of
+// an update fall inside the stop and are not points; the frees after the
+// restart are):
+// a floor a little under today's, so the sweep cannot pass by racing nothing.
 TEST(RaceAnswer, RacesBetweenEventsThatUndoEachOtherReadTheWindow) {
-  EXPECT_GT(expect_every_point_holds(drivers::radix, undone_steps()), 50u);
-  EXPECT_GT(expect_every_point_holds(drivers::simple, undone_steps()), 50u);
+  EXPECT_GT(expect_every_point_holds(drivers::radix, undone_steps()), 12u);
+  EXPECT_GT(expect_every_point_holds(drivers::simple, undone_steps()), 30u);
   const Plugin published = Plugin::open(PUBLISHED_ARRAY_PLUGIN);
   EXPECT_GT(expect_every_point_holds(published.driver(), undone_steps()), 50u);
   const Plugin example = Plugin::open(EXAMPLE_DRIVER_PLUGIN);
-  EXPECT_GT(expect_every_point_holds(example.driver(), undone_steps()), 50u);
+  EXPECT_GT(expect_every_point_holds(example.driver(), undone_steps()), 4u);
 }
 
 // The state between the events widens what a race may answer by that
@@ -274,11 +275,11 @@ TEST(RaceAnswer, AFreedReadBetweenEventsThatUndoEachOtherIsStillCaught) {
 }
 
 TEST(RaceAnswer, RadixHoldsWithARaceAtEveryPoint) {
-  EXPECT_GT(expect_every_point_holds(drivers::radix, table_churn()), 100u);
+  EXPECT_GT(expect_every_point_holds(drivers::radix, table_churn()), 12u);
 }
 
 TEST(RaceAnswer, SimpleHoldsWithARaceAtEveryPoint) {
-  EXPECT_GT(expect_every_point_holds(drivers::simple, table_churn()), 100u);
+  EXPECT_GT(expect_every_point_holds(drivers::simple, table_churn()), 25u);
 }
 
 TEST(RaceAnswer, PlainCLockFreeDriverHoldsWithARaceAtEveryPoint) {
@@ -288,11 +289,62 @@ TEST(RaceAnswer, PlainCLockFreeDriverHoldsWithARaceAtEveryPoint) {
 }
 
 // The C example driver frees its MR and answers misses between
-// stop_traffic() and start_traffic(): allowed, nothing is sent meanwhile.
+// stop_traffic() and start_traffic(): no race runs there (nothing is
+// translated while the queues are stopped), so it holds.
 TEST(RaceAnswer, ExampleDriverHoldsWithARaceAtEveryPoint) {
   const Plugin plugin = Plugin::open(EXAMPLE_DRIVER_PLUGIN);
   EXPECT_TRUE(Oracle(plugin.driver()).run(table_churn()).pass());
-  EXPECT_GT(expect_every_point_holds(plugin.driver(), table_churn()), 100u);
+  EXPECT_GT(expect_every_point_holds(plugin.driver(), table_churn()), 4u);
+}
+
+// No data-path translation runs while a driver has traffic stopped
+// (netif_tx_disable, napi_disable): the callbacks of a re-registration,
+// made between stop_traffic() and start_traffic(), are not preemption
+// points, while the frees after the restart, and start_traffic()'s return,
+// are.
+TEST(RaceAnswer, CallbacksWhileTrafficIsStoppedAreNotPreemptionPoints) {
+  Trace t = table_churn();
+  for (auto &op : t.ops)
+    for (std::uint32_t k = 1; k < 256; ++k)
+      op.races.push_back({k, 0x1000});
+  std::string journal;
+  OracleOptions o;
+  o.trace_out = [&](std::string_view text) { journal += text; };
+  ASSERT_TRUE(Oracle(drivers::radix, o).run(t).pass());
+  EXPECT_NE(journal.find("inside start_traffic()"), std::string::npos) << journal;
+  EXPECT_NE(journal.find("inside free()"), std::string::npos) << journal;
+  for (const char *stopped : {"inside stop_traffic()", "inside h_free_mr()", "inside h_alloc_mr()",
+                              "inside h_register_pages()", "inside rewrite_rx()"})
+    EXPECT_EQ(journal.find(stopped), std::string::npos) << stopped << "\n" << journal;
+}
+
+// ABI 1 has no data path: nothing translates while such a driver handles
+// an event, so it is never raced (the ABI 1 build of the C example answers
+// a miss while it holds no MR in mid re-registration, which an ABI 2 driver
+// would do with traffic stopped).
+TEST(RaceAnswer, AnAbi1DriverIsNeverRaced) {
+  const Plugin abi1 = Plugin::open(EXAMPLE_DRIVER_ABI1_PLUGIN);
+  ASSERT_EQ(abi1.driver().abi_version, 1u);
+  Trace t = table_churn();
+  for (auto &op : t.ops)
+    for (std::uint32_t k = 1; k < 64; ++k)
+      op.races.push_back({k, 0x1000});
+  std::string journal;
+  std::size_t no_ops = 0;
+  OracleOptions o;
+  o.trace_out = [&](std::string_view text) { journal += text; };
+  o.on_step = [&](const StepRecord &r) {
+    for (const std::string &path : r.race_paths)
+      no_ops += path.starts_with("race past");
+  };
+  EXPECT_TRUE(Oracle(abi1.driver(), o).run(t).pass());
+  EXPECT_EQ(journal.find("on a second thread"), std::string::npos) << journal;
+  EXPECT_GT(no_ops, 5 * 63u);
+  // The same trace on the ABI 2 build races.
+  journal.clear();
+  const Plugin abi2 = Plugin::open(EXAMPLE_DRIVER_PLUGIN);
+  EXPECT_TRUE(Oracle(abi2.driver(), o).run(t).pass());
+  EXPECT_NE(journal.find("on a second thread"), std::string::npos) << journal;
 }
 
 } // namespace

@@ -69,6 +69,12 @@ public:
     return op(o);
   }
   TraceBuilder &op(const Op &o) { t_.ops.push_back(o); return *this; }
+  /// A translation of `addr` racing the last operation at its `at`-th
+  /// preemption point (`race=AT:ADDR`).
+  TraceBuilder &race(std::uint32_t at, std::uint64_t addr) {
+    t_.ops.back().races.push_back({at, addr});
+    return *this;
+  }
 
   Trace build() const { return t_; }
 
