@@ -76,7 +76,11 @@ void publish(Simple &d, SectionArray next) {
 // Replaces the MR by one over `a` (impl/mr_register.hpp) with the device
 // quiesced (impl/data_path.hpp), receive buffers rewritten over `a`; the
 // page buffer comes from the platform like every other byte the driver holds.
-std::int64_t register_mr(Simple &d, const SectionArray &a) {
+// With `install`, `a` becomes the map once its MR is registered and before
+// traffic restarts: a translation with traffic running must use the map of
+// the live MR, so neither the new map before the new MR nor the old map
+// after it.
+std::int64_t register_mr(Simple &d, const SectionArray &a, bool install = false) {
   const busmap_platform &p = *d.p;
   auto *buf = static_cast<std::uint64_t *>(
       p.alloc(p.ctx, sizeof(std::uint64_t) * busmap::impl::register_buffer_entries(p)));
@@ -89,10 +93,13 @@ std::int64_t register_mr(Simple &d, const SectionArray &a) {
   const std::int64_t rc = busmap::impl::quiesced_reregister(
       p, busmap::impl::DataPathRules{}, d.rereg_failed,
       [&] {
-        return busmap::impl::mr_reregister(p, d.mr, a.count, buf, [&](auto &&fn) {
+        const std::int64_t rc = busmap::impl::mr_reregister(p, d.mr, a.count, buf, [&](auto &&fn) {
           for (std::size_t i = 0; i < a.count && fn(a.at[i]); ++i) {
           }
         });
+        if (install && rc == BUSMAP_H_SUCCESS)
+          publish(d, a);
+        return rc;
       },
       [](void *arg, std::uint64_t phys) {
         const auto *o = static_cast<const Over *>(arg);
@@ -106,10 +113,8 @@ std::int64_t register_mr(Simple &d, const SectionArray &a) {
 // Makes `next` the map.  On failure the old map keeps (or gets back) its MR
 // when possible; answers whether `next` took effect.
 bool install(Simple &d, SectionArray next) {
-  if (register_mr(d, next) == BUSMAP_H_SUCCESS) {
-    publish(d, next);
+  if (register_mr(d, next, /*install=*/true) == BUSMAP_H_SUCCESS)
     return true;
-  }
   release(d.p, next);
   if (!d.mr.live && register_mr(d, d.map) != BUSMAP_H_SUCCESS) {
     log_err(d.p, "simple: MR re-registration failed; driver inoperable");

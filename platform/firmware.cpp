@@ -215,6 +215,17 @@ const MemoryRegion *Firmware::mr_at(std::uint64_t bus) const {
   return bus - mr.bus_start < mr.length ? &mr : nullptr;
 }
 
+std::optional<std::uint64_t> Firmware::reached(std::uint64_t bus) const {
+  const MemoryRegion *mr = mr_at(bus);
+  if (!mr || !mr->complete())
+    return std::nullopt;
+  const std::uint32_t shift = config_.hw_page_shift;
+  const auto page = mr->page_at((bus - mr->bus_start) >> shift);
+  if (!page)
+    return std::nullopt;
+  return (*page << shift) | (bus & ((std::uint64_t{1} << shift) - 1));
+}
+
 std::vector<std::uint64_t> Firmware::holders(const SectionSet &sections) const {
   const std::uint64_t shift = page_shift_in_section();
   PageSet pages;

@@ -247,15 +247,15 @@ void Partition::arm_races(std::vector<RacePoint> races) {
 // napi_disable), so a real machine makes no data-path translation there.
 // Counting those points would spend most generated races on no-ops (a
 // re-registration's hcalls all fall inside the stop) and let them stand for
-// interleavings no machine has.  An ABI 1 driver was written to a contract
-// without a data path (translate() between events only) and is never
-// raced.  Likewise a race on an address the stack
+// interleavings no machine has.  A driver without a data path (ABI 1, or
+// NULL xmit/refill_rx) has nothing that translates while it handles an
+// event, and is never raced.  Likewise a race on an address the stack
 // can hold no buffer in at that point (stack_may_hold: a block whose
 // GOING_ONLINE is being handled has not handed its pages to the allocator
 // yet; an offline block or a hole never has) does not run: the data path
 // only translates buffers the stack owns.
 void Partition::preemption_point(const char *callback) {
-  if (!in_event_ || driver_->abi_version < 2 || device_.stopped())
+  if (!in_event_ || !has_data_path() || device_.stopped())
     return;
   const driver_heap::PlatformCode harness; // the bookkeeping and the thread are not the driver's
   points_.push_back(callback);
@@ -263,7 +263,7 @@ void Partition::preemption_point(const char *callback) {
   for (const RacePoint &r : races_) {
     if (r.at != at)
       continue;
-    RaceAnswer a{at, r.addr, BUSMAP_INVALID, callback, stack_may_hold(r.addr, 1)};
+    RaceAnswer a{at, r.addr, BUSMAP_INVALID, callback, stack_may_hold(r.addr, 1), std::nullopt};
     if (!a.stack_holds) {
       race_answers_.push_back(a);
       note(JournalEntry::Kind::Driver,
@@ -279,6 +279,8 @@ void Partition::preemption_point(const char *callback) {
     });
     racer.join();
     in_event_ = true;
+    if (a.bus != BUSMAP_INVALID)
+      a.reaches = firmware_.reached(a.bus);
     race_answers_.push_back(a);
     note(JournalEntry::Kind::Driver,
          fmt::format("  race {} inside {}(): translate({:#x}) on a second thread -> {:#x}", at,

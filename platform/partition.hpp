@@ -96,6 +96,13 @@ struct RaceAnswer {
   /// being handled), so no data-path translation of it exists and the
   /// race did not run.
   bool stack_holds = true;
+  /// Where a device access at `bus` lands through the MRs live at the
+  /// race (none for a miss or a bus address no complete MR holds): the
+  /// stack posts the answer at once, and the device reads it through
+  /// those MRs (a driver that replaces them stops traffic first, and the
+  /// stop completes what was posted; dma-unquiesced judges one that
+  /// does not).
+  std::optional<std::uint64_t> reaches;
 };
 
 /// An online or offline between its GOING_* event and its final one.

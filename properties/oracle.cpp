@@ -614,17 +614,26 @@ void Run::judge_races(const Op &op, StepRecord &record) {
     const RaceBound after =
         part_.loaded() ? race_bound(r.addr, excused()) : RaceBound{};
     seen.push_back(after);
-    const bool right = std::any_of(seen.begin(), seen.end(), [&](const RaceBound &b) {
-      return ran->bus == b.bus || (ran->bus == BUSMAP_INVALID && b.may_miss);
-    });
+    // A hit is posted at once and read through the MRs live at the race,
+    // so it is right when it reaches ADDR through them; a miss drops the
+    // packet, right where a state the race can see allows a miss.
+    const bool right =
+        ran->bus == BUSMAP_INVALID
+            ? std::any_of(seen.begin(), seen.end(), [](const RaceBound &b) { return b.may_miss; })
+            : ran->reaches == r.addr;
     if (right)
       continue;
     current_where_ = fmt::format("race {} inside {}() of the step", r.at, ran->callback);
+    const std::string reached = ran->bus == BUSMAP_INVALID ? std::string()
+                                : ran->reaches ? fmt::format(", which reaches {} through the live MRs",
+                                                             hex(*ran->reaches))
+                                               : std::string(", which no live MR holds");
     throw Found{inv::Race,
-                fmt::format("translate({}) on a second thread answers the map before ({}) or after "
-                            "({}) the event",
+                fmt::format("translate({}) on a second thread answers a bus address that reaches "
+                            "it through the MRs live at the race, or a miss where the map before "
+                            "({}) or after ({}) the event allows one",
                             hex(r.addr), hex(before.bus), hex(after.bus)),
-                hex(ran->bus), r.addr, ran->bus};
+                hex(ran->bus) + reached, r.addr, ran->bus};
   }
 }
 

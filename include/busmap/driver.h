@@ -292,10 +292,12 @@ struct busmap_driver {
 	int (*notify)(void *drv, enum busmap_mem_action action,
 		      uint64_t start_pfn, uint64_t nr_pages);
 	/*
-	 * Bus address of phys_addr, or BUSMAP_INVALID.  From ABI 2 on it may
-	 * run on another thread while notify() handles an event, at any
-	 * platform callback made while traffic is not stopped (the data path
-	 * translating a buffer of the stack); an ABI 1 driver is never raced.
+	 * Bus address of phys_addr, or BUSMAP_INVALID.  For a driver with a
+	 * data path (ABI 2, xmit and refill_rx set) it may run on another
+	 * thread while notify() handles an event, at any platform callback
+	 * made while traffic is not stopped, as the data path translating a
+	 * buffer of the stack; its answer is posted at once and read through
+	 * the MRs live then.  Other drivers are never raced.
 	 */
 	uint64_t (*translate)(void *drv, uint64_t phys_addr);
 

@@ -15,7 +15,13 @@
  * Hotplug timing is strict mode's: map at GOING_ONLINE, unmap at
  * GOING_OFFLINE, undo on the CANCELs.  A GOING_* that cannot be applied is
  * vetoed with the old map and MR restored; a CANCEL that cannot be applied
- * leaves the driver inoperable (no MR, every lookup a miss).  No data path.
+ * leaves the driver inoperable (no MR, every lookup a miss).
+ *
+ * The data path is the plainest one: xmit posts one entry per HW page of the
+ * buffer, refill_rx a buffer that is one run of bus space.  An update stops
+ * traffic before anything changes and restarts it once the new MR and map
+ * are in place and the posted receive buffers are rewritten, so a
+ * translation with traffic running always answers for the live MR.
  */
 #include <busmap/driver.h>
 
@@ -137,11 +143,26 @@ failed:
 
 /* --- The driver ABI ------------------------------------------------------- */
 
+static uint64_t pa_translate(void *drv, uint64_t phys_addr);
+
+static uint64_t rx_xlate(void *arg, uint64_t phys_addr)
+{
+	return pa_translate(arg, phys_addr);
+}
+
+/* The MR and the map are in place again: new addresses, then traffic. */
+static void restart(struct drv *d)
+{
+	d->p->rewrite_rx(d->p->ctx, rx_xlate, d);
+	d->p->start_traffic(d->p->ctx);
+}
+
 static void pa_unload(void *drv)
 {
 	struct drv *d = drv;
 	const struct busmap_platform *p = d->p;
 
+	p->stop_traffic(p->ctx);
 	drop_mr(d);
 	publish(d, NULL);
 	if (d->pages)
@@ -184,8 +205,10 @@ static void *pa_load(const struct busmap_platform *p)
 	p->get_online_mems(p->ctx);
 	rc = p->walk_ram(p->ctx, collect, d);
 	p->put_online_mems(p->ctx);
-	if (!rc && !register_mr(d, atomic_load(&d->map)))
+	if (!rc && !register_mr(d, atomic_load(&d->map))) {
+		p->start_traffic(p->ctx);	/* the port opens with its MR */
 		return d;
+	}
 failed:
 	p->log(p->ctx, BUSMAP_LOG_ERR, "published-array: load failed");
 	pa_unload(d);
@@ -201,18 +224,22 @@ static int update(struct drv *d, uint64_t start_pfn, uint64_t nr_pages, int add,
 
 	if (!old)
 		return BUSMAP_NOTIFY_OK;	/* inoperable: nothing mapped */
+	p->stop_traffic(p->ctx);
 	t = edited(d, old, start_pfn >> to_pfn, nr_pages >> to_pfn, add);
 	if (t && same(t, old)) {
 		p->free(p->ctx, t);
+		p->start_traffic(p->ctx);
 		return BUSMAP_NOTIFY_OK;
 	}
 	if (t && !register_mr(d, t)) {
 		publish(d, t);
+		restart(d);
 		return BUSMAP_NOTIFY_OK;
 	}
 	if (t)
 		p->free(p->ctx, t);
 	if (may_veto && !register_mr(d, old)) {
+		restart(d);
 		p->log(p->ctx, BUSMAP_LOG_WARNING, "published-array: cannot update the map; vetoed");
 		return BUSMAP_NOTIFY_BAD;
 	}
@@ -265,6 +292,41 @@ static uint64_t pa_translate(void *drv, uint64_t phys_addr)
 	return d->p->bus_start + ((uint64_t)lo << shift) + (phys_addr & (((uint64_t)1 << shift) - 1));
 }
 
+/* One entry per HW page: the plainest descriptor the adapter takes. */
+static int pa_xmit(void *drv, uint64_t phys_addr, uint32_t len)
+{
+	struct drv *d = drv;
+	const struct busmap_platform *p = d->p;
+	uint64_t bus[16], page = (uint64_t)1 << p->hw_page_shift, at;
+	uint32_t lens[16], n = 0, done = 0, chunk;
+
+	while (done < len) {
+		at = phys_addr + done;
+		chunk = (uint32_t)(page - (at & (page - 1)));
+		if (chunk > len - done)
+			chunk = len - done;
+		if (n == 16 || n == p->max_sg)
+			return -1;	/* too scattered */
+		bus[n] = pa_translate(d, at);
+		if (bus[n] == BUSMAP_INVALID)
+			return -1;	/* not mapped: drop the packet */
+		lens[n++] = chunk;
+		done += chunk;
+	}
+	return p->post_tx(p->ctx, bus, lens, n);
+}
+
+static int pa_refill_rx(void *drv, uint64_t phys_addr, uint32_t len)
+{
+	struct drv *d = drv;
+	uint64_t b = pa_translate(d, phys_addr);
+
+	if (b == BUSMAP_INVALID || len == 0 ||
+	    pa_translate(d, phys_addr + (len - 1)) != b + (len - 1))
+		return -1;	/* not mapped, or not one run of bus space */
+	return d->p->post_rx(d->p->ctx, b, len);
+}
+
 static const struct busmap_driver driver = {
 	.abi_version = BUSMAP_ABI_VERSION,
 	.name = "published-array",
@@ -275,6 +337,8 @@ static const struct busmap_driver driver = {
 	.unload = pa_unload,
 	.notify = pa_notify,
 	.translate = pa_translate,
+	.xmit = pa_xmit,
+	.refill_rx = pa_refill_rx,
 };
 
 __attribute__((visibility("default"))) const struct busmap_driver *busmap_driver_entry(void)
