@@ -532,8 +532,9 @@ bool Concretizer::last_online(const Known &k) const {
 // return, the frees after it) and a window of eight covers most of them
 // (a window of four from 1..8 let block-freed-while-linked survive 2 seeds
 // of 8); an AT past them is counted as a no-op and shrinking drops the
-// races that do not matter.  The address is where a lock-free reader goes wrong: in the
-// block the event changes (its table block may be freed under the reader),
+// races that do not matter.  The address is where a lock-free reader goes
+// wrong: in the block the event changes (its table block may be freed under
+// the reader),
 // at its last byte, or in the most recent other online block (a
 // neighbour's leaf re-ranked under the reader).
 std::vector<Race> Concretizer::races_for(const Known &k, const StepGene &g) const {
