@@ -134,6 +134,7 @@ Partition::Partition(const Layout &layout)
 // A load parked in get_online_mems() is let finish first (the window is
 // dropped without events), so its thread ends before the partition does.
 Partition::~Partition() {
+  abandon_waiting_race("the driver never unlocks");
   window_.reset();
   if (strand_.parked() && strand_.resume())
     finish_load();
@@ -235,11 +236,15 @@ void Partition::arm_races(std::vector<RacePoint> races) {
   points_.clear();
 }
 
-// The racing translation runs on a thread of its own while this one (the
-// driver's) waits in join(): exactly one thread runs at a time, so the
-// interleaving is the trace's and a replay repeats it.  A translate() that
-// blocks on a lock the driver holds never returns; the isolation layer's
-// deadline reports the hang (docs/CHECKING.md, races).
+// The racing translation runs on a strand (platform/strand.hpp) while this
+// thread (the driver's) waits inside the callback: exactly one thread runs
+// at a time, so the interleaving is the trace's and a replay repeats it.
+// A translate() that finds a lock word held parks in lock() and this
+// thread goes on; the driver's unlock() of that word resumes it, and it
+// answers then, as a data path spinning on the driver's lock would (its
+// answer is judged through the MRs live when it comes).  One data-path
+// thread races at a time: a race at a point where the last one still
+// waits does not run.
 //
 // Only the points at which the data path can run are numbered: between
 // stop_traffic() and start_traffic() the stack hands the stopped queues no
@@ -264,28 +269,70 @@ void Partition::preemption_point(const char *callback) {
     if (r.at != at)
       continue;
     RaceAnswer a{at, r.addr, BUSMAP_INVALID, callback, stack_may_hold(r.addr, 1), std::nullopt};
-    if (!a.stack_holds) {
+    if (!a.stack_holds || racing_) {
+      a.behind_lock = a.stack_holds;
       race_answers_.push_back(a);
       note(JournalEntry::Kind::Driver,
-           fmt::format("  race {} inside {}(): no buffer of the stack can be at {:#x}, nothing "
-                       "translates it",
-                       at, callback, r.addr));
+           a.behind_lock
+               ? fmt::format("  race {} inside {}(): the data path still waits on a lock, "
+                             "translate({:#x}) does not run",
+                             at, callback, r.addr)
+               : fmt::format("  race {} inside {}(): no buffer of the stack can be at {:#x}, "
+                             "nothing translates it",
+                             at, callback, r.addr));
       continue;
     }
-    in_event_ = false; // the racing translate's own callbacks are not points of the step
-    std::thread racer([&] {
-      const DriverCall in("translate() racing an event");
-      a.bus = driver_->translate(instance_, r.addr);
-    });
-    racer.join();
-    in_event_ = true;
-    if (a.bus != BUSMAP_INVALID)
-      a.reaches = firmware_.reached(a.bus);
-    race_answers_.push_back(a);
-    note(JournalEntry::Kind::Driver,
-         fmt::format("  race {} inside {}(): translate({:#x}) on a second thread -> {:#x}", at,
-                     callback, r.addr, a.bus));
+    racing_ = a;
+    run_race(false);
   }
+}
+
+// Hands the driver's CPU to the racer until it answers or parks in lock().
+// The racer's own callbacks are not points of the step, and the board
+// that names the running driver call names the driver's thread again
+// when control comes back to it.
+void Partition::run_race(bool resume) {
+  const bool was_in_event = in_event_;
+  const char *driver_thread = driver_call_board().current.load(std::memory_order_relaxed);
+  in_event_ = false;
+  const bool answered = resume ? racer_.resume() : racer_.start([this] {
+    const DriverCall in("translate() racing an event");
+    racing_->bus = driver_->translate(instance_, racing_->addr);
+  });
+  driver_call_board().current.store(driver_thread, std::memory_order_relaxed);
+  in_event_ = was_in_event;
+  RaceAnswer &a = *racing_;
+  a.waited_for_lock |= resume;
+  if (!answered) {
+    note(JournalEntry::Kind::Driver,
+         fmt::format("  race {} inside {}(): translate({:#x}) on a second thread waits in lock()",
+                     a.at, a.callback, a.addr));
+    return;
+  }
+  if (a.bus != BUSMAP_INVALID)
+    a.reaches = firmware_.reached(a.bus);
+  note(JournalEntry::Kind::Driver,
+       fmt::format("  race {} inside {}(): translate({:#x}) on a second thread -> {:#x}{}", a.at,
+                   a.callback, a.addr, a.bus,
+                   a.waited_for_lock ? " (after the driver's unlock())" : ""));
+  race_answers_.push_back(a);
+  racing_.reset();
+  racer_waits_on_ = nullptr;
+}
+
+// The word the racer waits on will not be unlocked (notify() returned, or
+// the partition goes): the wait is a deadlock of the real machine, which
+// is recorded; lock() then returns without the word so the racer's thread
+// can end.
+void Partition::abandon_waiting_race(const char *why) {
+  if (!racer_.parked())
+    return;
+  misuse_.push_back(fmt::format("a racing translate() waits in lock() for a word {}: it "
+                                "would wait forever",
+                                why));
+  racer_abandoned_ = true;
+  run_race(true);
+  racer_abandoned_ = false;
 }
 
 // --- The notifier chain. -------------------------------------------------
@@ -305,6 +352,7 @@ int Partition::notify_driver(busmap_mem_action action, const Block &b) {
     answer = driver_->notify(instance_, action, start_pfn, nr_pages);
     in_event_ = false;
   }
+  abandon_waiting_race("notify() returned holding");
   if (!races_.empty() && event_answered_)
     event_answered_(points_.size(), b);
   note(JournalEntry::Kind::Notify,
@@ -748,17 +796,28 @@ void Partition::cb_put_online_mems(void *ctx) {
 
 // --- ABI 2: locks and read-copy update. ------------------------------------
 //
-// One thread of the driver runs at a time here (a racing translation runs
-// while the driver's thread waits inside a callback), so a lock word that
-// is held when lock() is called would never be given back: the run records
-// the deadlock as misuse instead of hanging.  Read sections only count:
-// with one thread at a time every read section has ended by the time the
-// updater runs again, so synchronize_rcu() has nothing to wait for.
+// One thread of the driver runs at a time here.  A racing translation that
+// finds a word held parks until the driver's thread unlocks it (see
+// preemption_point).  The driver's own thread finding a word held would
+// wait for itself, or for the parked racer that holds it and waits for the
+// driver: either way the real machine deadlocks, and the run records it as
+// misuse instead of hanging.  Read sections only count: with one thread at
+// a time every read section has ended by the time the updater runs again,
+// so synchronize_rcu() has nothing to wait for.
 
 void Partition::cb_lock(void *ctx, std::uint32_t *word) {
   Partition &p = self(ctx);
+  if (*word != 0 && p.racer_.on_worker() && !p.racer_abandoned_) {
+    p.racer_waits_on_ = word;
+    const char *racer = driver_call_board().current.load(std::memory_order_relaxed);
+    p.racer_.park();
+    driver_call_board().current.store(racer, std::memory_order_relaxed);
+    if (p.racer_abandoned_)
+      return;
+  }
   if (*word != 0) {
-    p.misuse_.push_back("lock() of a lock word already held: it would deadlock");
+    if (!p.racer_abandoned_)
+      p.misuse_.push_back("lock() of a lock word already held: it would deadlock");
     return;
   }
   *word = 1;
@@ -771,6 +830,8 @@ void Partition::cb_unlock(void *ctx, std::uint32_t *word) {
     return;
   }
   *word = 0;
+  if (p.racer_.parked() && p.racer_waits_on_ == word)
+    p.run_race(true);
 }
 
 void Partition::cb_rcu_read_lock(void *ctx) { ++self(ctx).rcu_depth_; }
@@ -822,6 +883,12 @@ int Partition::cb_post_rx(void *ctx, std::uint64_t bus, std::uint32_t len) {
 // and eHEA's STOP_XFER wait for the send queue to drain).
 void Partition::cb_stop_traffic(void *ctx) {
   Partition &p = self(ctx);
+  // The stop waits for the data path in flight (netif_tx_disable takes each
+  // queue's transmit lock, napi_disable waits for the poll), and a racer
+  // parked in lock() waits for the driver: a deadlock on a real machine.
+  if (p.racer_.parked())
+    p.misuse_.push_back("stop_traffic() while a racing translate() waits for a lock word the "
+                        "driver holds: the stop waits for the data path, which waits for the lock");
   const std::size_t done = p.device_.stopped() ? 0 : p.device_.complete_tx(p.firmware_, p.memory_);
   p.device_.stop();
   p.note(JournalEntry::Kind::Device,

@@ -103,6 +103,12 @@ struct RaceAnswer {
   /// stop completes what was posted; dma-unquiesced judges one that
   /// does not).
   std::optional<std::uint64_t> reaches;
+  /// The translation waited in lock() for a word the driver's thread held,
+  /// and answered once that thread unlocked it (still inside the event).
+  bool waited_for_lock = false;
+  /// true: another racing translation still waited on a lock at `at`, so
+  /// this one did not run (one data-path thread races at a time).
+  bool behind_lock = false;
 };
 
 /// An online or offline between its GOING_* event and its final one.
@@ -225,6 +231,8 @@ private:
   bool stack_may_hold(std::uint64_t phys, std::uint64_t len) const;
   OpOutcome hand_buffer(bool rx, std::uint64_t phys, std::uint32_t len);
   void finish_load(); // after load() returned on the strand
+  void run_race(bool resume); // start or resume the racer, then record its answer if it gave one
+  void abandon_waiting_race(const char *why);
   void resume_parked_load(OpOutcome &out);
   int notify_chain(busmap_mem_action action, const Block &b, Veto veto, OpOutcome &out);
   void broadcast(busmap_mem_action action, const Block &b);
@@ -274,6 +282,12 @@ private:
   std::vector<RacePoint> races_;
   std::vector<RaceAnswer> race_answers_;
   std::vector<const char *> points_;
+  // The racing translation runs on a strand of its own, so that a lock()
+  // the driver's thread holds parks it until that thread's unlock().
+  Strand racer_;
+  std::optional<RaceAnswer> racing_;        // the race on racer_, until it answers
+  const std::uint32_t *racer_waits_on_ = nullptr; // the lock word it is parked on
+  bool racer_abandoned_ = false;            // its word is never unlocked: lock() gives up
   std::function<void(std::size_t, const Block &)> event_answered_;
   std::vector<std::pair<int, std::string>> logs_;
   struct RegisterRun {

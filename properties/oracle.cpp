@@ -571,7 +571,8 @@ void Run::bound_between_events(std::size_t points, const Block &block) {
 
 // The states a race at its preemption point may read: the one before the
 // event it fell in and the one after it (the step's start and end at the
-// ends of the list).
+// ends of the list).  A translation that waited on a lock answers later in
+// the same event: the platform ends every wait when notify() returns.
 std::vector<Run::RaceBound> Run::bounds_around(const Race &r, std::size_t i) const {
   std::vector<RaceBound> out;
   std::optional<RaceBound> before_event = races_before_[i];
@@ -604,11 +605,18 @@ void Run::judge_races(const Op &op, StepRecord &record) {
       record.race_paths.push_back("race past the step's preemption points: no-op");
       continue;
     }
+    if (ran->behind_lock) {
+      record.race_paths.push_back("race while another waits on a lock: no translation (no-op)");
+      continue;
+    }
     if (!ran->stack_holds) {
       record.race_paths.push_back("race on memory the stack cannot hold: no translation (no-op)");
       continue;
     }
-    record.race_paths.push_back(fmt::format("race inside {}()", ran->callback));
+    record.race_paths.push_back(!ran->waited_for_lock
+                                    ? fmt::format("race inside {}()", ran->callback)
+                                    : fmt::format("race inside {}(), waiting on a lock",
+                                                  ran->callback));
     std::vector<RaceBound> seen = bounds_around(r, i);
     const RaceBound before = races_before_[i];
     const RaceBound after =

@@ -383,5 +383,131 @@ TEST(RaceAnswer, AnAbi1DriverIsNeverRaced) {
   EXPECT_NE(journal.find("on a second thread"), std::string::npos) << journal;
 }
 
+// --- A data path that waits on the driver's lock. ----------------------------
+
+/// radix with a lock word: its translate() takes the word, and its notify()
+/// holds it while it logs the event with traffic running, as a driver that
+/// keeps per-event bookkeeping under its own lock does.  `Order` says where
+/// notify() takes the word: after radix's update (correct), around it (so
+/// the update's stop_traffic() runs with the word held), or after it and
+/// without giving it back.
+enum class Order { AfterUpdate, AroundUpdate, NeverUnlocked };
+
+template <Order O> struct LockedRadix {
+  const busmap_platform *p;
+  void *radix;
+  std::uint32_t word;
+
+  static LockedRadix &of(void *drv) { return *static_cast<LockedRadix *>(drv); }
+  void lock() { p->lock(p->ctx, &word); }
+  void unlock() { p->unlock(p->ctx, &word); }
+
+  static void *load(const busmap_platform *p) {
+    auto *d = static_cast<LockedRadix *>(p->alloc(p->ctx, sizeof(LockedRadix)));
+    if (!d)
+      return nullptr;
+    *d = {p, drivers::radix.load(p), 0};
+    if (d->radix)
+      return d;
+    p->free(p->ctx, d);
+    return nullptr;
+  }
+  static void unload(void *drv) {
+    LockedRadix &d = of(drv);
+    drivers::radix.unload(d.radix);
+    d.p->free(d.p->ctx, &d);
+  }
+  static int notify(void *drv, busmap_mem_action action, std::uint64_t pfn, std::uint64_t n) {
+    LockedRadix &d = of(drv);
+    if (O == Order::AroundUpdate)
+      d.lock();
+    const int rc = drivers::radix.notify(d.radix, action, pfn, n);
+    if (O != Order::AroundUpdate)
+      d.lock();
+    d.p->log(d.p->ctx, BUSMAP_LOG_DEBUG, "locked-radix: event seen");
+    if (O != Order::NeverUnlocked)
+      d.unlock();
+    return rc;
+  }
+  static std::uint64_t translate(void *drv, std::uint64_t phys) {
+    LockedRadix &d = of(drv);
+    d.lock();
+    const std::uint64_t bus = drivers::radix.translate(d.radix, phys);
+    d.unlock();
+    return bus;
+  }
+  static int xmit(void *drv, std::uint64_t phys, std::uint32_t len) {
+    return drivers::radix.xmit(of(drv).radix, phys, len);
+  }
+  static int refill_rx(void *drv, std::uint64_t phys, std::uint32_t len) {
+    return drivers::radix.refill_rx(of(drv).radix, phys, len);
+  }
+  static constexpr busmap_driver driver{BUSMAP_ABI_VERSION, "locked-radix", "radix behind a lock word",
+                                        BUSMAP_DRIVER_CANONICAL, load, unload, notify, translate,
+                                        xmit, refill_rx};
+};
+
+/// An online that re-ranks the block the race reads (radix re-registers
+/// its MR), with a race at each point from 1 to 8.
+Trace reranking_online(std::uint32_t at) {
+  return TraceBuilder()
+      .block(0, 16 * MiB, BlockState::Offline)
+      .block(16 * MiB, 16 * MiB)
+      .load()
+      .online(0)
+      .race(at, 16 * MiB + 0x1000)
+      .build();
+}
+
+// A translation that finds the driver's lock held waits, and answers once
+// the driver's thread unlocks it: with the map and the MR of after the
+// update, which is right.  Treating the held lock as a deadlock (what the
+// harness did before) rejects a correct driver.
+TEST(RaceAnswer, ATranslationWaitsForTheDriversLockAndAnswersAfterTheUnlock) {
+  const busmap_driver &d = LockedRadix<Order::AfterUpdate>::driver;
+  std::size_t waited = 0;
+  for (std::uint32_t at = 1; at <= 8; ++at) {
+    std::string journal;
+    OracleOptions o;
+    o.trace_out = [&](std::string_view text) { journal += text; };
+    EXPECT_TRUE(Oracle(d, o).run(reranking_online(at)).pass()) << at << "\n" << journal;
+    if (journal.find("waits in lock()") == std::string::npos)
+      continue;
+    ++waited;
+    // It answers the bus address of rank 1, after the unlock.
+    EXPECT_NE(journal.find("translate(0x1001000) on a second thread -> 0x8000000001001000 (after "
+                           "the driver's unlock())"),
+              std::string::npos)
+        << journal;
+  }
+  EXPECT_GE(waited, 2u); // the points of lock() and of log() with the word held
+}
+
+// Real deadlocks still are verdicts, and the run ends: the update stops
+// traffic while a translation waits on the word it holds (netif_tx_disable
+// waits for the transmit in flight), or notify() returns holding the word.
+TEST(RaceAnswer, ADataPathWaitingOnTheDriversLockDeadlocksAStopOrAnUnreleasedWord) {
+  // The race at some point of the online fails the step with `misuse`.
+  const auto caught = [](const busmap_driver &d, const char *misuse) {
+    for (std::uint32_t at = 1; at <= 8; ++at) {
+      TraceRun r = isolated(d, reranking_online(at));
+      if (r.violation && r.violation->invariant == inv::CleanFailure &&
+          r.violation->actual.find(misuse) != std::string::npos)
+        return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(caught(LockedRadix<Order::AroundUpdate>::driver,
+                     "stop_traffic() while a racing translate() waits"));
+  EXPECT_TRUE(caught(LockedRadix<Order::NeverUnlocked>::driver,
+                     "a racing translate() waits in lock() for a word notify() returned holding"));
+  // Without a race neither stop_traffic() deadlocks, and the sequential
+  // translate() after the step is the first to find the word held.
+  EXPECT_FALSE(isolated(LockedRadix<Order::AroundUpdate>::driver,
+                        TraceBuilder().block(0, 16 * MiB, BlockState::Offline)
+                            .block(16 * MiB, 16 * MiB).load().online(0).build())
+                   .violation);
+}
+
 } // namespace
 } // namespace busmap
