@@ -37,6 +37,11 @@ struct DataPathRules {
   bool stop_before_free = true;   // false: the MR is replaced while traffic runs
   bool rewrite_rx = true;         // false: posted receive buffers keep old addresses
   bool restart_after_failure = true; // false: once a re-registration failed, never restart
+  /// false: table blocks a removal emptied are freed after traffic restarts
+  /// (eHEA's ehea_rem_sect): a lookup on another CPU that loaded a link
+  /// before the unlink can dereference the block after the free.  Freed
+  /// while stopped, no lookup is in flight (the stop waited for them).
+  bool free_while_stopped = true;
 };
 
 /// Entries one descriptor is built from at most: a 64 KiB packet crosses
@@ -94,10 +99,13 @@ int refill_rx_buffer(const busmap_platform &p, Xlate xlate, std::uint64_t phys, 
 /// `rereg()` answers the hcall status; `xlate_fn(arg, phys)` is the map as
 /// it is once rereg() returned, for rewrite_rx.  `failed_once` is the
 /// driver's memory of a failed re-registration (for the mutant only).
-template <class Rereg>
+/// `while_stopped()` runs after a successful rereg() with traffic still
+/// stopped (the frees of free_while_stopped).
+template <class Rereg, class WhileStopped>
 std::int64_t quiesced_reregister(const busmap_platform &p, const DataPathRules &rules,
                                  bool &failed_once, Rereg rereg,
-                                 std::uint64_t (*xlate_fn)(void *, std::uint64_t), void *arg) {
+                                 std::uint64_t (*xlate_fn)(void *, std::uint64_t), void *arg,
+                                 WhileStopped while_stopped) {
   if (rules.stop_before_free)
     p.stop_traffic(p.ctx);
   const std::int64_t rc = rereg();
@@ -107,6 +115,7 @@ std::int64_t quiesced_reregister(const busmap_platform &p, const DataPathRules &
     failed_once = true;
     return rc; // stopped until a re-registration succeeds
   }
+  while_stopped();
   if (rules.rewrite_rx)
     p.rewrite_rx(p.ctx, xlate_fn, arg);
   if (rules.restart_after_failure || !failed_once)

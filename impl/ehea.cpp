@@ -193,7 +193,9 @@ struct EheaPolicy : impl::RadixPolicy {
   // ehea_xmit() writes what ehea_map_vaddr() answers into the descriptor
   // unchecked, the miss value included; ehea_rereg_mrs() stops the ports
   // (STOP_XFER), re-registers, rewrites the receive queues and restarts.
-  static constexpr impl::DataPathRules data_path{.post_misses = true};
+  // ehea_rem_sect() frees an emptied block in ehea_update_busmap(), with
+  // the ports running.
+  static constexpr impl::DataPathRules data_path{.post_misses = true, .free_while_stopped = false};
 };
 
 } // namespace

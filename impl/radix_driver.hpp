@@ -273,8 +273,16 @@ private:
     quiesce();
     if (unmap_block(first, count) == Change::None)
       return resume(), BUSMAP_NOTIFY_OK;
-    if (reregister() == BUSMAP_H_SUCCESS) {
-      map_.prune(!P::free_empty_blocks);
+    // The emptied blocks go once the new MR is in place, so that a restore
+    // cannot fail on memory; while traffic is still stopped, so that no
+    // lookup holds a link to them (DataPathRules::free_while_stopped).
+    const auto prune = [&] { map_.prune(!P::free_empty_blocks); };
+    if (reregister([&] {
+          if (P::data_path.free_while_stopped)
+            prune();
+        }) == BUSMAP_H_SUCCESS) {
+      if (!P::data_path.free_while_stopped)
+        prune();
       return BUSMAP_NOTIFY_OK;
     }
     if (!may_veto)
@@ -410,8 +418,10 @@ private:
     return Change::Done;
   }
 
-  /// The new MR over the map, with the device quiesced around it.
-  std::int64_t reregister() {
+  /// The new MR over the map, with the device quiesced around it;
+  /// `while_stopped()` runs once it is in place, before traffic restarts.
+  template <class WhileStopped = void (*)()>
+  std::int64_t reregister(WhileStopped while_stopped = [] {}) {
     const std::int64_t rc = quiesced_reregister(
         p_, P::data_path, rereg_failed_,
         [&] {
@@ -422,7 +432,7 @@ private:
         [](void *self, std::uint64_t phys) {
           return static_cast<const CanonicalDriver *>(self)->map_.translate(phys);
         },
-        this);
+        this, while_stopped);
     if (rc != BUSMAP_H_SUCCESS && P::free_mr_again_on_error)
       p_.h_free_mr(p_.ctx, mr_.handle); // the bug: mr_reregister already freed it
     return rc;

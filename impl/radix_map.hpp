@@ -443,11 +443,13 @@ private:
   }
 
   /// Points `link` at `next` and frees the node of `level` it held (keeps
-  /// it, with `leak`).  translate() takes no lock and a reader may run at
-  /// the free (a preemption point): the new table is published first, so
-  /// no reader can reach the freed block.  P::unlink_before_free false is
-  /// the mutant that frees first (docs/DRIVERS.md, "Readers racing an
-  /// update").
+  /// it, with `leak`).  translate() takes no lock: the driver prunes while
+  /// traffic is stopped (DataPathRules::free_while_stopped), so no lookup
+  /// is in flight, and unlinks before it frees, so a deterministic race at
+  /// the free (a preemption point, when a policy frees with traffic
+  /// running, as eHEA does) cannot reach the freed block either.
+  /// P::unlink_before_free false is the mutant that frees first
+  /// (docs/DRIVERS.md, "Readers racing an update").
   void retire(void *&link, void *next, unsigned level, bool leak) {
     void *old = link;
     const std::size_t bytes = level == 0 ? RadixLeaf::bytes(leaf(old)->len) : sizeof(RadixInner);

@@ -105,7 +105,7 @@ std::int64_t register_mr(Simple &d, const SectionArray &a, bool install = false)
         const auto *o = static_cast<const Over *>(arg);
         return lookup(*o->d, *o->a, phys);
       },
-      &over);
+      &over, [] {});
   p.free(p.ctx, buf);
   return rc;
 }

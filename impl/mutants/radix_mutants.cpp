@@ -119,6 +119,7 @@ struct NoRestartAfterFailure : RadixPolicy {
 // A read path unsafe against its own update (eHEA's order in ehea_rem_sect).
 struct BlockFreedWhileLinked : RadixPolicy {
   static constexpr bool unlink_before_free = false;
+  static constexpr impl::DataPathRules data_path{.free_while_stopped = false};
 };
 
 } // namespace
@@ -196,7 +197,8 @@ BUSMAP_RADIX_MUTANT(no_restart_after_failure, NoRestartAfterFailure, "no-restart
                     "restored MR is in place");
 BUSMAP_RADIX_MUTANT(block_freed_while_linked, BlockFreedWhileLinked, "block-freed-while-linked",
                     "an emptied table block is freed while the table still links it, and "
-                    "unlinked after: a translation racing the removal reads freed memory");
+                    "unlinked after, with traffic running again: a translation racing the "
+                    "removal reads freed memory");
 
 #undef BUSMAP_RADIX_MUTANT
 
