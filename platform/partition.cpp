@@ -134,6 +134,7 @@ Partition::Partition(const Layout &layout)
 // A load parked in get_online_mems() is let finish first (the window is
 // dropped without events), so its thread ends before the partition does.
 Partition::~Partition() {
+  run_data_path_on(nullptr);
   abandon_waiting_race("the driver never unlocks");
   window_.reset();
   if (strand_.parked() && strand_.resume())
@@ -189,6 +190,7 @@ bool Partition::load(const busmap_driver &driver) {
 void Partition::finish_load() {
   instance_ = std::exchange(loaded_instance_, nullptr);
   note(JournalEntry::Kind::Driver, instance_ ? "load -> driver instance" : "load -> NULL");
+  open_data_path_gate();
   if (lock_depth_ != 0)
     misuse_.push_back(fmt::format("load() returned holding the memory hotplug lock ({} "
                                   "get_online_mems() without put_online_mems())",
@@ -211,6 +213,8 @@ void Partition::unload() {
   if (!instance_)
     return;
   note(JournalEntry::Kind::Driver, "unload()");
+  if (threads_)
+    threads_->close(); // the stack stops using a device whose driver goes
   {
     DriverCall in("unload()");
     driver_->unload(instance_);
@@ -226,6 +230,43 @@ std::uint64_t Partition::translate(std::uint64_t phys_addr) {
     return BUSMAP_INVALID;
   DriverCall in("translate()");
   return driver_->translate(instance_, phys_addr);
+}
+
+// --- The data path on real threads. ------------------------------------------
+
+namespace {
+// Set on a data-path thread while it runs the driver's translate(): its
+// callbacks are not the driver thread's preemption points.
+thread_local bool on_data_path_thread = false;
+} // namespace
+
+void Partition::run_data_path_on(DataPathThreads *threads) {
+  if (threads_)
+    threads_->attach(nullptr);
+  threads_ = threads;
+  if (threads_) {
+    threads_->attach(this);
+    open_data_path_gate();
+  }
+}
+
+void Partition::open_data_path_gate() {
+  if (threads_ && instance_ && has_data_path() && !device_.stopped())
+    threads_->open();
+}
+
+// Driver code, but not named on the board: the board names what the
+// driver's own thread runs (one name for the process), which is what a
+// crash report can say for certain.
+std::optional<std::uint64_t> Partition::translate_on_data_path(std::uint64_t phys) {
+  on_data_path_thread = true;
+  std::uint64_t bus;
+  {
+    const driver_heap::DriverCode driver;
+    bus = driver_->translate(instance_, phys);
+  }
+  on_data_path_thread = false;
+  return bus;
 }
 
 // --- Races. -------------------------------------------------------------------
@@ -260,7 +301,7 @@ void Partition::arm_races(std::vector<RacePoint> races) {
 // yet; an offline block or a hole never has) does not run: the data path
 // only translates buffers the stack owns.
 void Partition::preemption_point(const char *callback) {
-  if (!in_event_ || !has_data_path() || device_.stopped())
+  if (on_data_path_thread || threads_ || !in_event_ || !has_data_path() || device_.stopped())
     return;
   const driver_heap::PlatformCode harness; // the bookkeeping and the thread are not the driver's
   points_.push_back(callback);
@@ -353,6 +394,8 @@ int Partition::notify_driver(busmap_mem_action action, const Block &b) {
     in_event_ = false;
   }
   abandon_waiting_race("notify() returned holding");
+  if (threads_ && threads_->event_answered)
+    threads_->event_answered();
   if (!races_.empty() && event_answered_)
     event_answered_(points_.size(), b);
   note(JournalEntry::Kind::Notify,
@@ -807,6 +850,8 @@ void Partition::cb_put_online_mems(void *ctx) {
 
 void Partition::cb_lock(void *ctx, std::uint32_t *word) {
   Partition &p = self(ctx);
+  if (p.threads_)
+    return DataPathThreads::lock(word);
   if (*word != 0 && p.racer_.on_worker() && !p.racer_abandoned_) {
     p.racer_waits_on_ = word;
     const char *racer = driver_call_board().current.load(std::memory_order_relaxed);
@@ -825,6 +870,8 @@ void Partition::cb_lock(void *ctx, std::uint32_t *word) {
 
 void Partition::cb_unlock(void *ctx, std::uint32_t *word) {
   Partition &p = self(ctx);
+  if (p.threads_)
+    return DataPathThreads::unlock(word);
   if (*word == 0) {
     p.misuse_.push_back("unlock() of a lock word not held");
     return;
@@ -834,10 +881,17 @@ void Partition::cb_unlock(void *ctx, std::uint32_t *word) {
     p.run_race(true);
 }
 
-void Partition::cb_rcu_read_lock(void *ctx) { ++self(ctx).rcu_depth_; }
+void Partition::cb_rcu_read_lock(void *ctx) {
+  Partition &p = self(ctx);
+  if (p.threads_)
+    return p.threads_->rcu_read_lock();
+  ++p.rcu_depth_;
+}
 
 void Partition::cb_rcu_read_unlock(void *ctx) {
   Partition &p = self(ctx);
+  if (p.threads_)
+    return p.threads_->rcu_read_unlock();
   if (p.rcu_depth_ == 0) {
     p.misuse_.push_back("rcu_read_unlock() without rcu_read_lock()");
     return;
@@ -847,6 +901,8 @@ void Partition::cb_rcu_read_unlock(void *ctx) {
 
 void Partition::cb_synchronize_rcu(void *ctx) {
   Partition &p = self(ctx);
+  if (p.threads_)
+    return p.threads_->synchronize_rcu();
   if (p.rcu_depth_ != 0)
     p.misuse_.push_back("synchronize_rcu() inside a read section: it would deadlock");
 }
@@ -883,6 +939,8 @@ int Partition::cb_post_rx(void *ctx, std::uint64_t bus, std::uint32_t len) {
 // and eHEA's STOP_XFER wait for the send queue to drain).
 void Partition::cb_stop_traffic(void *ctx) {
   Partition &p = self(ctx);
+  if (p.threads_)
+    p.threads_->close(); // waits for the translations in flight
   // The stop waits for the data path in flight (netif_tx_disable takes each
   // queue's transmit lock, napi_disable waits for the poll), and a racer
   // parked in lock() waits for the driver: a deadlock on a real machine.
@@ -901,6 +959,7 @@ void Partition::cb_start_traffic(void *ctx) {
   Partition &p = self(ctx);
   p.device_.start();
   p.note(JournalEntry::Kind::Device, "start_traffic()");
+  p.open_data_path_gate();
 }
 
 int Partition::cb_rewrite_rx(void *ctx, std::uint64_t (*xlate)(void *, std::uint64_t),

@@ -26,6 +26,7 @@
 
 #include "busmap/driver.h"
 #include "platform/allocator.hpp"
+#include "platform/data_path_threads.hpp"
 #include "platform/device.hpp"
 #include "platform/firmware.hpp"
 #include "platform/memory.hpp"
@@ -216,6 +217,15 @@ public:
     event_answered_ = std::move(hook);
   }
 
+  // --- The data path on real threads (busmap stress). ------------------------
+  /// From now on the driver's data path may translate on `threads` in real
+  /// parallel with its notify(), and its lock words and RCU are
+  /// `threads`' (platform/data_path_threads.hpp); null goes back to one
+  /// thread at a time.  Not with races armed.
+  void run_data_path_on(DataPathThreads *threads);
+  /// A data-path thread's translation, inside the open gate.
+  std::optional<std::uint64_t> translate_on_data_path(std::uint64_t phys);
+
   const std::vector<JournalEntry> &journal() const { return journal_; }
   void note(JournalEntry::Kind kind, std::string text);
   /// Log messages of the driver at or below `level` (BUSMAP_LOG_*).
@@ -233,6 +243,7 @@ private:
   void finish_load(); // after load() returned on the strand
   void run_race(bool resume); // start or resume the racer, then record its answer if it gave one
   void abandon_waiting_race(const char *why);
+  void open_data_path_gate(); // when traffic runs for a loaded driver with a data path
   void resume_parked_load(OpOutcome &out);
   int notify_chain(busmap_mem_action action, const Block &b, Veto veto, OpOutcome &out);
   void broadcast(busmap_mem_action action, const Block &b);
@@ -288,6 +299,7 @@ private:
   std::optional<RaceAnswer> racing_;        // the race on racer_, until it answers
   const std::uint32_t *racer_waits_on_ = nullptr; // the lock word it is parked on
   bool racer_abandoned_ = false;            // its word is never unlocked: lock() gives up
+  DataPathThreads *threads_ = nullptr;      // busmap stress: translations on real threads
   std::function<void(std::size_t, const Block &)> event_answered_;
   std::vector<std::pair<int, std::string>> logs_;
   struct RegisterRun {

@@ -560,6 +560,12 @@ static GeneratorOptions generator_options(const CheckOptions &options) {
   return go;
 }
 
+GeneratedCase generated_case(const CheckOptions &options, std::size_t index) {
+  return gen_case(generator_options(options))(rc::Random(trace_seed(options.seed, index)),
+                                              trace_size(index))
+      .value();
+}
+
 IsolationOptions CheckOptions::isolation() const {
   IsolationOptions o;
   o.timeout = case_timeout;

@@ -179,6 +179,11 @@ struct CheckResult {
 
 CheckResult check(const busmap_driver &driver, const CheckOptions &options);
 
+/// Generated case `index` of a check run with `options` (its seed, mode,
+/// machine and length): what check runs, and what stress takes its events
+/// from.
+GeneratedCase generated_case(const CheckOptions &options, std::size_t index);
+
 /// The first generated trace below `limit` that fails, among those the
 /// run's shard does not own (they are another part's); no shrinking.  The
 /// gtest entry point asks it so that only the part owning the run's first

@@ -79,8 +79,9 @@ struct IsolationOptions {
   std::function<void(std::string_view)> on_text;
 };
 
-/// False in an AddressSanitizer build: its shadow memory needs terabytes of
-/// address space, so RLIMIT_AS would stop the child before it started.
+/// False in an AddressSanitizer or ThreadSanitizer build: their shadow
+/// memory needs terabytes of address space, so RLIMIT_AS would stop the
+/// child before it started.
 bool memory_limit_applies();
 
 struct Isolated {

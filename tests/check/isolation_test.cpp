@@ -345,5 +345,38 @@ TEST(MisbehavingPlugin, WithoutAMisbehaviourItHolds) {
   EXPECT_EQ(code, 0) << text;
 }
 
+//===--------------------------------------------------------------------===//
+// busmap stress: driver code runs on threads there too, in one child.
+//===--------------------------------------------------------------------===//
+
+TEST(StressCli, ADriverThatCrashesOrHangsIsAVerdict) {
+  const fs::path dir = scratch("stress-death");
+  const std::string trace = online_trace(dir, "pass").string();
+  const auto [crash_rc, crash] = misbehaving(
+      "notify-segv", "stress --seconds 0.5 --trace " + trace + " --plugin " MISBEHAVE_PLUGIN);
+  EXPECT_EQ(crash_rc, 1) << crash;
+  EXPECT_NE(crash.find("fail crash"), std::string::npos) << crash;
+  EXPECT_NE(crash.find("in notify(GOING_ONLINE)"), std::string::npos) << crash;
+  const auto [hang_rc, hang] =
+      misbehaving("notify-hang", "stress --seconds 0.5 --case-timeout 1000 --trace " + trace +
+                                     " --plugin " MISBEHAVE_PLUGIN);
+  EXPECT_EQ(hang_rc, 1) << hang;
+  EXPECT_NE(hang.find("fail timeout"), std::string::npos) << hang;
+}
+
+TEST(StressCli, ACorrectDriverPassesAndBadInputIsExitTwo) {
+  const auto [rc, out] = run_capture("stress --impl radix --seconds 0.5");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("stress radix: "), std::string::npos) << out;
+  EXPECT_NE(out.find(": pass"), std::string::npos) << out;
+  EXPECT_EQ(run_capture("stress --impl no-such-driver").first, 2);
+  EXPECT_EQ(run_capture("stress --threads 0").first, 2);
+  const fs::path bad = scratch("stress-bad") / "bad.trace";
+  std::ofstream(bad) << "busmap-trace 2\nprofile portable\nload\nonline 0xZZ\n";
+  const auto [bad_rc, bad_out] = run_capture("stress --trace " + bad.string());
+  EXPECT_EQ(bad_rc, 2) << bad_out;
+  EXPECT_NE(bad_out.find("bad.trace:4:"), std::string::npos) << bad_out;
+}
+
 } // namespace
 } // namespace busmap

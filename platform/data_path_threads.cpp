@@ -1,0 +1,93 @@
+// The data path on real threads: the gate, lock words, RCU; see the header.
+#include "platform/data_path_threads.hpp"
+
+#include "platform/partition.hpp"
+
+#include <stdexcept>
+#include <thread>
+
+namespace busmap {
+
+namespace {
+/// The calling thread's slot and read-section nesting, for one instance.
+struct ThreadSlot {
+  const DataPathThreads *owner = nullptr;
+  std::atomic<std::uint64_t> *counter = nullptr;
+  int depth = 0;
+};
+thread_local ThreadSlot this_thread_slot;
+} // namespace
+
+// A translation enters by announcing itself and then looking at the gate;
+// close() shuts the gate and then waits for the announced ones.  With both
+// sides sequentially consistent, either the translation sees the gate shut
+// or close() sees it inside (Dekker's handshake).
+std::optional<std::uint64_t> DataPathThreads::translate(std::uint64_t phys) {
+  inside_.fetch_add(1);
+  std::optional<std::uint64_t> bus;
+  if (open_.load())
+    bus = partition_.load()->translate_on_data_path(phys);
+  inside_.fetch_sub(1);
+  if (bus)
+    answered_.fetch_add(1, std::memory_order_relaxed);
+  return bus;
+}
+
+void DataPathThreads::attach(Partition *p) {
+  close();
+  partition_.store(p);
+}
+
+void DataPathThreads::open() {
+  if (partition_.load())
+    open_.store(true);
+}
+
+void DataPathThreads::close() {
+  open_.store(false);
+  while (inside_.load() != 0)
+    std::this_thread::yield();
+}
+
+void DataPathThreads::lock(std::uint32_t *word) {
+  std::atomic_ref<std::uint32_t> w(*word);
+  for (std::uint32_t free = 0; !w.compare_exchange_weak(free, 1); free = 0)
+    std::this_thread::yield();
+}
+
+void DataPathThreads::unlock(std::uint32_t *word) { std::atomic_ref<std::uint32_t>(*word).store(0); }
+
+std::atomic<std::uint64_t> &DataPathThreads::slot() {
+  ThreadSlot &s = this_thread_slot;
+  if (s.owner != this) {
+    const std::size_t i = slots_taken_.fetch_add(1);
+    if (i >= MaxThreads)
+      throw std::length_error("more threads take read sections than DataPathThreads has slots");
+    s = {this, &slots_[i], 0};
+  }
+  return *s.counter;
+}
+
+void DataPathThreads::rcu_read_lock() {
+  std::atomic<std::uint64_t> &c = slot();
+  if (this_thread_slot.depth++ == 0)
+    c.fetch_add(1); // odd: inside
+}
+
+void DataPathThreads::rcu_read_unlock() {
+  std::atomic<std::uint64_t> &c = slot();
+  if (this_thread_slot.depth > 0 && --this_thread_slot.depth == 0)
+    c.fetch_add(1); // even: outside
+}
+
+void DataPathThreads::synchronize_rcu() {
+  const std::size_t n = std::min(slots_taken_.load(), MaxThreads);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t seen = slots_[i].load();
+    if (seen & 1)
+      while (slots_[i].load() == seen)
+        std::this_thread::yield();
+  }
+}
+
+} // namespace busmap
