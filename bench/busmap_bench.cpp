@@ -1,8 +1,11 @@
 // Google Benchmark front end of bench/measure.hpp: one benchmark per
 // variant and layout for translation (independent and dependent), with the
-// footprint and build time as counters.  Run with --benchmark_min_time
+// footprint and build time as counters; and `racing`, lookups racing map
+// updates for radix against a stop-the-world design (bench/racing.hpp),
+// both in each iteration, their ratio a counter.  Run with --benchmark_min_time
 // small on a shared machine; `busmap bench` is the short JSON version.
 #include "bench/measure.hpp"
+#include "bench/racing.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -24,6 +27,20 @@ void translate(benchmark::State &state, const VariantInfo *vi, const char *kind,
   state.SetItemsProcessed(state.iterations() * std::int64_t(addrs.size()));
   state.counters["footprint_bytes"] = double(v->footprint_bytes());
 }
+
+void racing(benchmark::State &state) {
+  const BenchLayout l = make_layout("dense", 64ull << 30);
+  std::vector<RacingResult> r;
+  for (auto _ : state)
+    r = measure_racing(l, std::chrono::milliseconds(500), 1);
+  for (const auto &x : r) {
+    state.counters[x.design + "_ns_quiet"] = x.ns_quiet;
+    state.counters[x.design + "_ns_racing"] = x.ns_racing;
+    state.counters[x.design + "_updates_per_s"] = x.updates_per_s;
+  }
+  state.counters["radix_over_stop_the_world"] = r[0].ns_racing / r[1].ns_racing;
+}
+BENCHMARK(racing)->Iterations(3)->Unit(benchmark::kMillisecond);
 
 const int registered = [] {
   for (const auto &vi : variants())

@@ -18,7 +18,12 @@
 // table, so its translate() is reached as directly as the built-ins'.
 // A figure that was not measured (a baseline has no update or firmware
 // calls; a plugin that failed) is written "not measured", and null in JSON.
+//
+// After the table, the cost of a lookup racing map updates (bench/racing.hpp):
+// radix against a stop-the-world design on dense 64 GiB (or the --layout),
+// in the same run, with their ratio; on stdout only.
 #include "bench/measure.hpp"
+#include "bench/racing.hpp"
 #include "cli/command.hpp"
 #include "cli/isolation_args.hpp"
 #include "cli/machine_options.hpp"
@@ -153,6 +158,25 @@ void print_table(const std::vector<Row> &rows) {
               "no firmware), hcalls/ev where no 256 MiB block fits above the layout\n");
 }
 
+/// The racing figures (bench/racing.hpp) on `l`, both designs in one run,
+/// with their ratio (on stdout only: the JSON list keeps one shape of row).
+void print_racing(const bench::BenchLayout &l, bool full, void (*progress)(const std::string &)) {
+  progress("racing translations: radix and stop-the-world, " + l.kind);
+  const auto results =
+      bench::measure_racing(l, std::chrono::milliseconds(full ? 1000 : 250), full ? 3 : 2);
+  std::printf("\nlookups racing updates (a 256 MiB block hot-added and removed back to back on "
+              "another thread; polls of 64 lookups inside the traffic gate):\n");
+  std::printf("%-16s %-6s %10s %12s %12s %8s %10s\n", "design", "layout", "present",
+              "ns/tr quiet", "ns/tr racing", "racing/q", "updates/s");
+  for (const auto &r : results)
+    std::printf("%-16s %-6s %8lluGi %12.2f %12.2f %8.2f %10.0f\n", r.design.c_str(),
+                r.layout.c_str(), static_cast<unsigned long long>(r.present_bytes >> 30),
+                r.ns_quiet, r.ns_racing, r.ns_racing / r.ns_quiet, r.updates_per_s);
+  if (results.size() == 2)
+    std::printf("radix / stop-the-world while racing: %.2f\n",
+                results[0].ns_racing / results[1].ns_racing);
+}
+
 struct BenchArgs {
   std::string json_file, layout_file;
   bool full = false;
@@ -199,6 +223,8 @@ int bench_command(const BenchArgs &a) {
     }
   }
   print_table(rows);
+  print_racing(a.layout_file.empty() ? bench::make_layout("dense", 64ull << 30) : layouts.front(),
+               a.full, progress);
   nlohmann::json j = nlohmann::json::array();
   for (const auto &row : rows) {
     auto out = to_json(row.result);

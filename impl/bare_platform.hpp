@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <unordered_map>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -74,8 +75,14 @@ public:
       return -1;
     };
     abi_.post_rx = [](void *, std::uint64_t, std::uint32_t) { return -1; };
-    abi_.stop_traffic = [](void *) {};
-    abi_.start_traffic = [](void *) {};
+    abi_.stop_traffic = [](void *ctx) {
+      if (auto &stop = static_cast<BarePlatform *>(ctx)->stop_traffic_)
+        stop();
+    };
+    abi_.start_traffic = [](void *ctx) {
+      if (auto &start = static_cast<BarePlatform *>(ctx)->start_traffic_)
+        start();
+    };
     abi_.rewrite_rx = [](void *, std::uint64_t (*)(void *, std::uint64_t), void *) { return 0; };
     // One thread, no hotplug: a lock is a flag, a read section ends before
     // any update could wait for it.
@@ -113,6 +120,12 @@ public:
   std::uint64_t live_bytes() const { return live_bytes_; }
   const Calls &calls() const { return calls_; }
   void reset_calls() { calls_ = {}; }
+  /// What stop_traffic() and start_traffic() do (nothing by default: no
+  /// traffic); the racing benchmark gates its reader thread with them.
+  void on_traffic(std::function<void()> stop, std::function<void()> start) {
+    stop_traffic_ = std::move(stop);
+    start_traffic_ = std::move(start);
+  }
 
 private:
   busmap_platform abi_{};
@@ -121,6 +134,7 @@ private:
   std::uint64_t live_bytes_ = 0;
   Calls calls_;
   std::uint64_t declared_pages_ = 0, registered_pages_ = 0;
+  std::function<void()> stop_traffic_, start_traffic_;
 };
 
 } // namespace busmap::impl

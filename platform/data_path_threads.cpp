@@ -9,9 +9,11 @@
 namespace busmap {
 
 namespace {
-/// The calling thread's slot and read-section nesting, for one instance.
+/// The calling thread's slot and read-section nesting, for one instance
+/// (by its serial number: a new instance can reuse a freed one's address).
+std::atomic<std::uint64_t> next_serial{1};
 struct ThreadSlot {
-  const DataPathThreads *owner = nullptr;
+  std::uint64_t owner = 0;
   std::atomic<std::uint64_t> *counter = nullptr;
   int depth = 0;
 };
@@ -22,26 +24,33 @@ thread_local ThreadSlot this_thread_slot;
 // close() shuts the gate and then waits for the announced ones.  With both
 // sides sequentially consistent, either the translation sees the gate shut
 // or close() sees it inside (Dekker's handshake).
-std::optional<std::uint64_t> DataPathThreads::translate(std::uint64_t phys) {
+bool DataPathThreads::enter() {
   inside_.fetch_add(1);
-  std::optional<std::uint64_t> bus;
   if (open_.load())
-    bus = partition_.load()->translate_on_data_path(phys);
+    return true;
   inside_.fetch_sub(1);
-  if (bus)
-    answered_.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+void DataPathThreads::leave() { inside_.fetch_sub(1); }
+
+std::optional<std::uint64_t> DataPathThreads::translate(std::uint64_t phys) {
+  if (!enter())
+    return std::nullopt;
+  const std::uint64_t bus = partition_.load()->translate_on_data_path(phys);
+  leave();
+  answered_.fetch_add(1, std::memory_order_relaxed);
   return bus;
 }
+
+DataPathThreads::DataPathThreads() : serial_(next_serial.fetch_add(1)) {}
 
 void DataPathThreads::attach(Partition *p) {
   close();
   partition_.store(p);
 }
 
-void DataPathThreads::open() {
-  if (partition_.load())
-    open_.store(true);
-}
+void DataPathThreads::open() { open_.store(true); }
 
 void DataPathThreads::close() {
   open_.store(false);
@@ -59,11 +68,11 @@ void DataPathThreads::unlock(std::uint32_t *word) { std::atomic_ref<std::uint32_
 
 std::atomic<std::uint64_t> &DataPathThreads::slot() {
   ThreadSlot &s = this_thread_slot;
-  if (s.owner != this) {
+  if (s.owner != serial_) {
     const std::size_t i = slots_taken_.fetch_add(1);
     if (i >= MaxThreads)
       throw std::length_error("more threads take read sections than DataPathThreads has slots");
-    s = {this, &slots_[i], 0};
+    s = {serial_, &slots_[i], 0};
   }
   return *s.counter;
 }

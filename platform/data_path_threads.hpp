@@ -46,7 +46,7 @@ public:
   /// Threads that take read sections (data-path threads, the driver's own).
   static constexpr std::size_t MaxThreads = 64;
 
-  DataPathThreads() = default;
+  DataPathThreads();
   DataPathThreads(const DataPathThreads &) = delete;
   DataPathThreads &operator=(const DataPathThreads &) = delete;
 
@@ -54,10 +54,16 @@ public:
   /// or nothing when traffic is stopped or no driver is loaded.
   std::optional<std::uint64_t> translate(std::uint64_t phys);
 
+  /// The gate alone, for a data path that is not a partition's (the
+  /// racing benchmark): true when traffic runs, and then leave() after.
+  bool enter();
+  void leave();
+
   // --- The partition's side. -----------------------------------------------
   /// The partition the threads translate through (null: none, gate shut).
   void attach(Partition *p);
-  /// Lets translations in (traffic runs, a driver is loaded).
+  /// Lets translations in (traffic runs, a driver is loaded; with a
+  /// partition attached, or for enter() alone).
   void open();
   /// Shuts the gate and waits until no translation is in flight.
   void close();
@@ -81,6 +87,7 @@ public:
 private:
   std::atomic<std::uint64_t> &slot(); // the calling thread's read-section counter
 
+  const std::uint64_t serial_; // names this instance in each thread's slot
   std::atomic<Partition *> partition_{nullptr};
   std::atomic<bool> open_{false};
   std::atomic<int> inside_{0};

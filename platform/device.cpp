@@ -92,15 +92,14 @@ void Device::transfer(const PostedBuffer &entry, bool rx, bool at_stop, const Fi
     const std::uint64_t chunk = std::min<std::uint64_t>(entry.len - done, mask + 1 - (t.bus & mask));
     // The miss value is no MR's: the adapter fails the whole entry at once.
     done = entry.bus == BUSMAP_INVALID ? entry.len : done + chunk;
-    const MemoryRegion *mr = fw.mr_at(t.bus);
-    if (mr) {
-      t.mr = mr->handle;
-      const auto page = mr->page_at((t.bus - mr->bus_start) >> shift);
-      t.reach = !mr->complete() ? DmaTransfer::Reach::IncompleteMr
-                : page          ? DmaTransfer::Reach::Page
-                                : DmaTransfer::Reach::NoPage;
+    const Firmware::Access a = fw.access(t.bus);
+    if (a.mr) {
+      t.mr = a.mr->handle;
+      t.reach = !a.complete ? DmaTransfer::Reach::IncompleteMr
+                : a.lands   ? DmaTransfer::Reach::Page
+                            : DmaTransfer::Reach::NoPage;
       if (t.reach == DmaTransfer::Reach::Page) {
-        t.landed = (*page << shift) | (t.bus & mask);
+        t.landed = *a.lands;
         if (const Block *b = mem.containing(mem.section_of(t.landed)))
           t.landed_phase = b->phase;
       }

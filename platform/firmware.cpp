@@ -215,15 +215,21 @@ const MemoryRegion *Firmware::mr_at(std::uint64_t bus) const {
   return bus - mr.bus_start < mr.length ? &mr : nullptr;
 }
 
-std::optional<std::uint64_t> Firmware::reached(std::uint64_t bus) const {
-  const MemoryRegion *mr = mr_at(bus);
-  if (!mr || !mr->complete())
-    return std::nullopt;
+Firmware::Access Firmware::access(std::uint64_t bus) const {
+  Access a;
+  a.mr = mr_at(bus);
+  if (!a.mr)
+    return a;
+  a.complete = a.mr->complete();
   const std::uint32_t shift = config_.hw_page_shift;
-  const auto page = mr->page_at((bus - mr->bus_start) >> shift);
-  if (!page)
-    return std::nullopt;
-  return (*page << shift) | (bus & ((std::uint64_t{1} << shift) - 1));
+  if (const auto page = a.mr->page_at((bus - a.mr->bus_start) >> shift))
+    a.lands = (*page << shift) | (bus & ((std::uint64_t{1} << shift) - 1));
+  return a;
+}
+
+std::optional<std::uint64_t> Firmware::reached(std::uint64_t bus) const {
+  const Access a = access(bus);
+  return a.complete ? a.lands : std::nullopt;
 }
 
 std::vector<std::uint64_t> Firmware::holders(const SectionSet &sections) const {

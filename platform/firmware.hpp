@@ -117,9 +117,18 @@ public:
   const std::map<std::uint64_t, MemoryRegion> &live_mrs() const { return mrs_; }
   /// The live MR whose bus range contains `bus`, or null.
   const MemoryRegion *mr_at(std::uint64_t bus) const;
-  /// The physical address a device access at `bus` reaches through the
-  /// live MRs as they are now: none when no complete MR holds a page
-  /// there (the adapter refuses it).
+  /// What the adapter finds for a device access at `bus` through the live
+  /// MRs as they are now: the MR whose range holds it (null: none),
+  /// whether that MR is complete, and the physical address of the page it
+  /// registered there (none: no page at that position).
+  struct Access {
+    const MemoryRegion *mr = nullptr;
+    bool complete = false;
+    std::optional<std::uint64_t> lands;
+  };
+  Access access(std::uint64_t bus) const;
+  /// The physical address a device access at `bus` reaches: none when no
+  /// complete MR holds a page there (the adapter refuses it).
   std::optional<std::uint64_t> reached(std::uint64_t bus) const;
   /// Live MRs holding a page of the given sections.
   std::vector<std::uint64_t> holders(const SectionSet &sections) const;

@@ -258,7 +258,7 @@ void Partition::open_data_path_gate() {
 // Driver code, but not named on the board: the board names what the
 // driver's own thread runs (one name for the process), which is what a
 // crash report can say for certain.
-std::optional<std::uint64_t> Partition::translate_on_data_path(std::uint64_t phys) {
+std::uint64_t Partition::translate_on_data_path(std::uint64_t phys) {
   on_data_path_thread = true;
   std::uint64_t bus;
   {

@@ -224,7 +224,7 @@ public:
   /// thread at a time.  Not with races armed.
   void run_data_path_on(DataPathThreads *threads);
   /// A data-path thread's translation, inside the open gate.
-  std::optional<std::uint64_t> translate_on_data_path(std::uint64_t phys);
+  std::uint64_t translate_on_data_path(std::uint64_t phys);
 
   const std::vector<JournalEntry> &journal() const { return journal_; }
   void note(JournalEntry::Kind kind, std::string text);

@@ -22,6 +22,19 @@
  * traffic before anything changes and restarts it once the new MR and map
  * are in place and the posted receive buffers are rewritten, so a
  * translation with traffic running always answers for the live MR.
+ *
+ * Built three ways (tests/races/CMakeLists.txt):
+ *   default           the old array is freed at the publish, traffic stopped;
+ *   RCU               lookups are RCU read sections; an update that only
+ *                     appends sections (every mapped one keeps its bus
+ *                     address) restarts traffic first and publishes the new
+ *                     array under running lookups, and every replaced array
+ *                     is freed after the restart, once synchronize_rcu()
+ *                     says no lookup that began before the publish still
+ *                     runs (rcu_assign_pointer(), then synchronize_rcu()
+ *                     and kfree(), as a kernel driver frees a replaced table);
+ *   RCU NO_GRACE      the same with the synchronize_rcu() left out: a bug
+ *                     only a lookup on another CPU shows (busmap stress).
  */
 #include <busmap/driver.h>
 
@@ -38,6 +51,7 @@ struct table {
 struct drv {
 	const struct busmap_platform *p;
 	_Atomic(struct table *) map;	/* NULL: inoperable */
+	struct table *retired;		/* RCU: replaced, freed after a grace period */
 	uint64_t *pages;		/* one h_register_pages call's worth */
 	uint64_t handle;
 	int has_mr;
@@ -49,13 +63,37 @@ static struct table *table_new(const struct busmap_platform *p, size_t count)
 	return p->alloc(p->ctx, sizeof(struct table) + count * sizeof(uint64_t));
 }
 
-/* Makes `next` what lookups read, then frees the table they read before. */
+/* Makes `next` what lookups read, then frees the table they read before
+ * (with RCU: keeps it for free_retired()). */
 static void publish(struct drv *d, struct table *next)
 {
 	struct table *old = atomic_exchange_explicit(&d->map, next, memory_order_acq_rel);
 
-	if (old)
-		d->p->free(d->p->ctx, old);
+	if (!old)
+		return;
+#ifdef RCU
+	if (d->retired)	/* only while load() collects: no lookup runs yet */
+		d->p->free(d->p->ctx, d->retired);
+	d->retired = old;
+#else
+	d->p->free(d->p->ctx, old);
+#endif
+}
+
+/* RCU: once every lookup that may still read it has ended, the replaced table goes. */
+static void free_retired(struct drv *d)
+{
+#ifdef RCU
+	if (!d->retired)
+		return;
+#ifndef NO_GRACE
+	d->p->synchronize_rcu(d->p->ctx);
+#endif
+	d->p->free(d->p->ctx, d->retired);
+	d->retired = NULL;
+#else
+	(void)d;
+#endif
 }
 
 /* `old` with [first, first + count) added (minus gigantic pages) or taken out. */
@@ -82,6 +120,15 @@ static struct table *edited(struct drv *d, const struct table *old, uint64_t fir
 		t->section[t->count++] = old->section[i++];
 	return t;
 }
+
+#ifdef RCU
+/* `t` only adds sections above all of `old`'s: every mapped section keeps its bus address. */
+static int appends(const struct table *old, const struct table *t)
+{
+	return t->count > old->count &&
+	       !memcmp(t->section, old->section, old->count * sizeof(uint64_t));
+}
+#endif
 
 static int same(const struct table *a, const struct table *b)
 {
@@ -155,6 +202,7 @@ static void restart(struct drv *d)
 {
 	d->p->rewrite_rx(d->p->ctx, rx_xlate, d);
 	d->p->start_traffic(d->p->ctx);
+	free_retired(d);
 }
 
 static void pa_unload(void *drv)
@@ -165,6 +213,7 @@ static void pa_unload(void *drv)
 	p->stop_traffic(p->ctx);
 	drop_mr(d);
 	publish(d, NULL);
+	free_retired(d);
 	if (d->pages)
 		p->free(p->ctx, d->pages);
 	p->free(p->ctx, d);
@@ -232,6 +281,17 @@ static int update(struct drv *d, uint64_t start_pfn, uint64_t nr_pages, int add,
 		return BUSMAP_NOTIFY_OK;
 	}
 	if (t && !register_mr(d, t)) {
+#ifdef RCU
+		if (appends(old, t)) {
+			/* The old map still answers right through the new MR, so
+			 * traffic restarts first and the new map is published
+			 * under running lookups, the old one freed after them. */
+			restart(d);
+			publish(d, t);
+			free_retired(d);
+			return BUSMAP_NOTIFY_OK;
+		}
+#endif
 		publish(d, t);
 		restart(d);
 		return BUSMAP_NOTIFY_OK;
@@ -246,6 +306,7 @@ static int update(struct drv *d, uint64_t start_pfn, uint64_t nr_pages, int add,
 	p->log(p->ctx, BUSMAP_LOG_ERR, "published-array: cannot update the map; inoperable");
 	drop_mr(d);
 	publish(d, NULL);
+	free_retired(d);
 	return BUSMAP_NOTIFY_OK;
 }
 
@@ -268,9 +329,8 @@ static int pa_notify(void *drv, enum busmap_mem_action action, uint64_t start_pf
 	}
 }
 
-static uint64_t pa_translate(void *drv, uint64_t phys_addr)
+static uint64_t lookup(const struct drv *d, uint64_t phys_addr)
 {
-	struct drv *d = drv;
 	const struct table *t = atomic_load_explicit(&d->map, memory_order_acquire);
 	uint32_t shift = d->p->section_shift;
 	uint64_t s = phys_addr >> shift;
@@ -290,6 +350,21 @@ static uint64_t pa_translate(void *drv, uint64_t phys_addr)
 	if (lo == t->count || t->section[lo] != s)
 		return BUSMAP_INVALID;
 	return d->p->bus_start + ((uint64_t)lo << shift) + (phys_addr & (((uint64_t)1 << shift) - 1));
+}
+
+static uint64_t pa_translate(void *drv, uint64_t phys_addr)
+{
+	struct drv *d = drv;
+	uint64_t bus;
+
+#ifdef RCU
+	d->p->rcu_read_lock(d->p->ctx);
+#endif
+	bus = lookup(d, phys_addr);
+#ifdef RCU
+	d->p->rcu_read_unlock(d->p->ctx);
+#endif
+	return bus;
 }
 
 /* One entry per HW page: the plainest descriptor the adapter takes. */
@@ -327,9 +402,17 @@ static int pa_refill_rx(void *drv, uint64_t phys_addr, uint32_t len)
 	return d->p->post_rx(d->p->ctx, b, len);
 }
 
+#if defined(RCU) && defined(NO_GRACE)
+#define NAME "published-array-rcu-no-grace"
+#elif defined(RCU)
+#define NAME "published-array-rcu"
+#else
+#define NAME "published-array"
+#endif
+
 static const struct busmap_driver driver = {
 	.abi_version = BUSMAP_ABI_VERSION,
-	.name = "published-array",
+	.name = NAME,
 	.description = "Sorted section array behind one pointer, read with no lock; "
 		       "the new array is published before the old one is freed.",
 	.flags = BUSMAP_DRIVER_CANONICAL,

@@ -177,6 +177,10 @@ TEST(Bench, LayoutOptionMeasuresThatLayoutOnly) {
   }
   EXPECT_TRUE(drivers.count("radix")) << r.output;
   EXPECT_TRUE(drivers.count("binary-search")) << r.output;
+  // The racing figures, both designs on the same layout in the same run.
+  for (const char *line : {"lookups racing updates", "\nradix            file", "\nstop-the-world   file",
+                           "radix / stop-the-world while racing: "})
+    EXPECT_NE(r.output.find(line), std::string::npos) << line << "\n" << r.output;
 }
 
 // --- list. ----------------------------------------------------------------------
