@@ -294,10 +294,11 @@ struct busmap_driver {
 	/*
 	 * Bus address of phys_addr, or BUSMAP_INVALID.  For a driver with a
 	 * data path (ABI 2, xmit and refill_rx set) it may run on another
-	 * thread while notify() handles an event, at any platform callback
-	 * made while traffic is not stopped, as the data path translating a
-	 * buffer of the stack; its answer is posted at once and read through
-	 * the MRs live then.  Other drivers are never raced.
+	 * thread while notify() handles an event, whenever traffic is not
+	 * stopped (at a platform callback in a trace's races; on several
+	 * threads in real parallel in busmap stress), as the data path
+	 * translating a buffer of the stack; its answer is posted at once and
+	 * read through the MRs live then.  Other drivers are never raced.
 	 */
 	uint64_t (*translate)(void *drv, uint64_t phys_addr);
 

@@ -330,6 +330,18 @@ TEST(RaceAnswer, CallbacksWhileTrafficIsStoppedAreNotPreemptionPoints) {
     EXPECT_EQ(journal.find(stopped), std::string::npos) << stopped << "\n" << journal;
 }
 
+/// An online that re-ranks the block the race reads (radix re-registers
+/// its MR), with a race at point `at`.
+Trace reranking_online(std::uint32_t at) {
+  return TraceBuilder()
+      .block(0, 16 * MiB, BlockState::Offline)
+      .block(16 * MiB, 16 * MiB)
+      .load()
+      .online(0)
+      .race(at, 16 * MiB + 0x1000)
+      .build();
+}
+
 // A racing hit is judged by where it lands, not by which map it came from.
 // mr-freed-before-stop changes its map and replaces its MR with traffic
 // running: a translation racing the replacement answers the new map's bus
@@ -338,15 +350,7 @@ TEST(RaceAnswer, CallbacksWhileTrafficIsStoppedAreNotPreemptionPoints) {
 // adapter, so it is caught; radix, which stops traffic first, holds.
 TEST(RaceAnswer, AHitIsJudgedByWhereItLandsNotByWhichMapItCameFrom) {
   // A block onlined below the one the race reads moves it up one rank.
-  const auto trace = [](std::uint32_t at) {
-    return TraceBuilder()
-        .block(0, 16 * MiB, BlockState::Offline)
-        .block(16 * MiB, 16 * MiB)
-        .load()
-        .online(0)
-        .race(at, 16 * MiB + 0x1000)
-        .build();
-  };
+  const auto trace = reranking_online;
   const busmap_driver &unquiesced = *find_implementation("mr-freed-before-stop")->driver;
   std::optional<TraceRun> caught;
   for (std::uint32_t at = 1; at < 32 && !caught; ++at) {
@@ -457,18 +461,6 @@ template <Order O> struct LockedRadix {
                                         BUSMAP_DRIVER_CANONICAL, load, unload, notify, translate,
                                         xmit, refill_rx};
 };
-
-/// An online that re-ranks the block the race reads (radix re-registers
-/// its MR), with a race at each point from 1 to 8.
-Trace reranking_online(std::uint32_t at) {
-  return TraceBuilder()
-      .block(0, 16 * MiB, BlockState::Offline)
-      .block(16 * MiB, 16 * MiB)
-      .load()
-      .online(0)
-      .race(at, 16 * MiB + 0x1000)
-      .build();
-}
 
 // A translation that finds the driver's lock held waits, and answers once
 // the driver's thread unlocks it: with the map and the MR of after the
