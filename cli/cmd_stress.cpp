@@ -82,6 +82,9 @@ int run_stress(const StressArgs &a) {
               static_cast<unsigned long long>(r.translations), a.threads,
               static_cast<unsigned long long>(o.events.seed), a.mode.c_str(),
               r.failure ? ("fail " + r.invariant).c_str() : "pass");
+  if (!r.failure && r.translations == 0)
+    std::printf("  nothing translated in parallel: the driver has no data path (ABI 1, or NULL "
+                "xmit/refill_rx), or its traffic never ran\n");
   for (const auto &[invariant, traces] : r.sequential)
     std::printf("  %zu trace%s ended early on a sequential %s violation (see `busmap check`)\n",
                 traces, traces == 1 ? "" : "s", invariant.c_str());

@@ -369,6 +369,10 @@ TEST(StressCli, ACorrectDriverPassesAndBadInputIsExitTwo) {
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("stress radix: "), std::string::npos) << out;
   EXPECT_NE(out.find(": pass"), std::string::npos) << out;
+  // ABI 1 has no data path: nothing runs beside the events, and it says so.
+  const auto [abi1_rc, abi1] = run_capture("stress --seconds 0.3 --plugin " EXAMPLE_ABI1_PLUGIN);
+  EXPECT_EQ(abi1_rc, 0) << abi1;
+  EXPECT_NE(abi1.find("nothing translated in parallel"), std::string::npos) << abi1;
   EXPECT_EQ(run_capture("stress --impl no-such-driver").first, 2);
   EXPECT_EQ(run_capture("stress --threads 0").first, 2);
   const fs::path bad = scratch("stress-bad") / "bad.trace";
