@@ -3,8 +3,9 @@
 // What a translation costs while the driver updates its map (issue 12 §4):
 // a reader thread translates in polls of 64 lookups (NAPI's default
 // weight), each poll inside the data path's traffic gate, while a writer
-// thread hot-adds and removes a 256 MiB block back to back through the
-// driver's notify().  The gate is platform/data_path_threads.hpp's: a poll
+// thread hot-adds and removes a 256 MiB block through the driver's
+// notify(), the next time as soon as the reader has done 64 more polls
+// (one hot-add and remove per 4,096 lookups, whatever the design).  The gate is platform/data_path_threads.hpp's: a poll
 // enters only while traffic runs, and a stop waits for the poll in flight.
 //
 // Two designs over the same radix table, measured in one run:
@@ -33,8 +34,8 @@ struct RacingResult {
   std::string design; // "radix" or "stop-the-world"
   std::string layout;
   std::uint64_t present_bytes = 0;
-  double ns_quiet = 0;      // per lookup, no update running
-  double ns_racing = 0;     // per lookup, updates back to back
+  double ns_quiet = -1;     // per lookup, no update running (-1: not measured)
+  double ns_racing = -1;    // per lookup, updates among the lookups (-1: not measured)
   double updates_per_s = 0; // hot-add + hot-remove pairs per second
 };
 

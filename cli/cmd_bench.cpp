@@ -164,17 +164,21 @@ void print_racing(const bench::BenchLayout &l, bool full, void (*progress)(const
   progress("racing translations: radix and stop-the-world, " + l.kind);
   const auto results =
       bench::measure_racing(l, std::chrono::milliseconds(full ? 1000 : 250), full ? 3 : 2);
-  std::printf("\nlookups racing updates (a 256 MiB block hot-added and removed back to back on "
-              "another thread; polls of 64 lookups inside the traffic gate):\n");
+  std::printf("\nlookups racing updates (a 256 MiB block hot-added and removed on another thread "
+              "once per 4096 lookups; polls of 64 lookups inside the traffic gate):\n");
   std::printf("%-16s %-6s %10s %12s %12s %8s %10s\n", "design", "layout", "present",
               "ns/tr quiet", "ns/tr racing", "racing/q", "updates/s");
+  const auto ratio = [](double a, double b) {
+    return a < 0 || b <= 0 ? std::string("not measured") : fmt::format("{:.2f}", a / b);
+  };
   for (const auto &r : results)
-    std::printf("%-16s %-6s %8lluGi %12.2f %12.2f %8.2f %10.0f\n", r.design.c_str(),
-                r.layout.c_str(), static_cast<unsigned long long>(r.present_bytes >> 30),
-                r.ns_quiet, r.ns_racing, r.ns_racing / r.ns_quiet, r.updates_per_s);
+    std::printf("%-16s %-6s %8lluGi %12s %12s %8s %10.0f\n", r.design.c_str(), r.layout.c_str(),
+                static_cast<unsigned long long>(r.present_bytes >> 30),
+                figure(r.ns_quiet, "{:.2f}").c_str(), figure(r.ns_racing, "{:.2f}").c_str(),
+                ratio(r.ns_racing, r.ns_quiet).c_str(), r.updates_per_s);
   if (results.size() == 2)
-    std::printf("radix / stop-the-world while racing: %.2f\n",
-                results[0].ns_racing / results[1].ns_racing);
+    std::printf("radix / stop-the-world while racing: %s\n",
+                ratio(results[0].ns_racing, results[1].ns_racing).c_str());
 }
 
 struct BenchArgs {
