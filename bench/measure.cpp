@@ -13,7 +13,7 @@
 namespace busmap::bench {
 namespace {
 
-constexpr std::uint32_t Shift = 24; // 16 MiB sections
+constexpr std::uint32_t Shift = SectionShift;
 constexpr std::uint64_t BusStart = 0x8000000000000000ull, Miss = ~0ull;
 
 std::uint64_t bus(std::uint64_t rank, std::uint64_t addr) {

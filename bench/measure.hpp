@@ -27,6 +27,9 @@
 
 namespace busmap::bench {
 
+/// Every benchmark layout has sections of 2^SectionShift bytes (16 MiB).
+inline constexpr std::uint32_t SectionShift = 24;
+
 /// Present memory as [first section, first + count) ranges, ascending.
 struct BenchLayout {
   std::string kind; // "dense", "sparse", or "file" (a .layout given to `busmap bench`)

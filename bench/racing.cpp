@@ -13,7 +13,7 @@ namespace busmap::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr std::uint32_t Shift = 24;     // 16 MiB sections
+constexpr std::uint32_t Shift = SectionShift;
 constexpr std::size_t PollWeight = 64;  // lookups per poll, NAPI's default weight
 
 /// radix loaded on a bare platform whose traffic callbacks drive `gate`
@@ -21,7 +21,8 @@ constexpr std::size_t PollWeight = 64;  // lookups per poll, NAPI's default weig
 /// data path around every event itself).
 class RacingDriver {
 public:
-  RacingDriver(const BenchLayout &l, bool stop_the_world) : plat_(l.ranges, Shift) {
+  RacingDriver(const BenchLayout &l, bool stop_the_world)
+      : plat_(l.ranges, Shift), stop_the_world_(stop_the_world) {
     plat_.abi().hw_page_shift = Shift; // one HW page per section: firmware time is not measured
     if (!stop_the_world)
       plat_.on_traffic([this] { gate_.close(); }, [this] { gate_.open(); });
@@ -47,20 +48,21 @@ public:
   }
 
   /// Hot-adds the block above the layout and removes it again.
-  void update(bool stop_the_world) {
+  void update() {
     const std::uint64_t pages = std::uint64_t{16} << (Shift - plat_.abi().page_shift);
     for (const busmap_mem_action a :
          {BUSMAP_MEM_GOING_ONLINE, BUSMAP_MEM_ONLINE, BUSMAP_MEM_GOING_OFFLINE, BUSMAP_MEM_OFFLINE}) {
-      if (stop_the_world)
+      if (stop_the_world_)
         gate_.close();
       drivers::radix.notify(inst_, a, block_, pages);
-      if (stop_the_world)
+      if (stop_the_world_)
         gate_.open();
     }
   }
 
 private:
   impl::BarePlatform plat_;
+  const bool stop_the_world_;
   DataPathThreads gate_;
   void *inst_ = nullptr;
   std::uint64_t block_ = 0;
@@ -86,7 +88,7 @@ std::pair<double, double> run(const BenchLayout &l, bool stop_the_world, bool ra
   if (racing)
     writer = std::thread([&] {
       while (!done.load(std::memory_order_relaxed)) {
-        d.update(stop_the_world);
+        d.update();
         ++updates;
         const std::uint64_t next = polls.load(std::memory_order_relaxed) + PollsPerUpdate;
         while (polls.load(std::memory_order_relaxed) < next && !done.load(std::memory_order_relaxed))

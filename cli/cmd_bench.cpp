@@ -64,20 +64,19 @@ bench::BenchLayout bench_layout(const std::string &path, const LayoutFilter &mac
   } catch (const ParseError &e) {
     throw BadInput(e.what());
   }
-  constexpr std::uint32_t BenchShift = 24;
   layout.config = admit(machine, layout.config, path);
   if (auto e = layout.validate(); !e.empty()) // --config may change what its bounds derive from
     throw BadInput(fmt::format("{}: invalid layout with --config: {}", path, e));
-  if (layout.config.section_shift < BenchShift)
+  if (layout.config.section_shift < bench::SectionShift)
     throw BadInput(fmt::format("{}: sections of 2^{} bytes; the benchmarks need at least 16 MiB",
                                path, layout.config.section_shift));
-  const std::uint32_t scale = layout.config.section_shift - BenchShift;
+  const std::uint32_t scale = layout.config.section_shift - bench::SectionShift;
   bench::BenchLayout l{"file", 0, {}};
   for (const auto &b : layout.blocks) {
     if (b.state != BlockState::Online)
       continue;
-    const std::uint64_t first = (b.base >> BenchShift), count = b.sections << scale;
-    l.present_bytes += count << BenchShift;
+    const std::uint64_t first = (b.base >> bench::SectionShift), count = b.sections << scale;
+    l.present_bytes += count << bench::SectionShift;
     if (!l.ranges.empty() && l.ranges.back().first + l.ranges.back().second == first)
       l.ranges.back().second += count;
     else

@@ -234,12 +234,6 @@ std::uint64_t Partition::translate(std::uint64_t phys_addr) {
 
 // --- The data path on real threads. ------------------------------------------
 
-namespace {
-// Set on a data-path thread while it runs the driver's translate(): its
-// callbacks are not the driver thread's preemption points.
-thread_local bool on_data_path_thread = false;
-} // namespace
-
 void Partition::run_data_path_on(DataPathThreads *threads) {
   if (threads_)
     threads_->attach(nullptr);
@@ -259,14 +253,8 @@ void Partition::open_data_path_gate() {
 // driver's own thread runs (one name for the process), which is what a
 // crash report can say for certain.
 std::uint64_t Partition::translate_on_data_path(std::uint64_t phys) {
-  on_data_path_thread = true;
-  std::uint64_t bus;
-  {
-    const driver_heap::DriverCode driver;
-    bus = driver_->translate(instance_, phys);
-  }
-  on_data_path_thread = false;
-  return bus;
+  const driver_heap::DriverCode driver;
+  return driver_->translate(instance_, phys);
 }
 
 // --- Races. -------------------------------------------------------------------
@@ -301,7 +289,9 @@ void Partition::arm_races(std::vector<RacePoint> races) {
 // yet; an offline block or a hole never has) does not run: the data path
 // only translates buffers the stack owns.
 void Partition::preemption_point(const char *callback) {
-  if (on_data_path_thread || threads_ || !in_event_ || !has_data_path() || device_.stopped())
+  // With data-path threads (busmap stress) they are the races; no
+  // callback is a point, theirs or the driver's.
+  if (threads_ || !in_event_ || !has_data_path() || device_.stopped())
     return;
   const driver_heap::PlatformCode harness; // the bookkeeping and the thread are not the driver's
   points_.push_back(callback);

@@ -81,12 +81,15 @@ TEST(Stress, ExampleDriverHolds) {
 template <busmap_mem_action At, bool WrongMeanwhile> struct WaitsForTheDataPath {
   inline static std::atomic<std::uint64_t> first{0}, end{0}; // the range waited on
   inline static std::atomic<bool> seen{false};
+  inline static std::uint32_t page_shift = 0; // the platform's, from load()
 
-  static void *load(const busmap_platform *p) { return drivers::radix.load(p); }
+  static void *load(const busmap_platform *p) {
+    page_shift = p->page_shift;
+    return drivers::radix.load(p);
+  }
   static void unload(void *d) { drivers::radix.unload(d); }
   static int notify(void *d, busmap_mem_action action, std::uint64_t pfn, std::uint64_t n) {
     if (action == At) {
-      const std::uint32_t page_shift = 16; // the portable profile's default page
       first = pfn << page_shift, end = (pfn + n) << page_shift, seen = false;
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
       while (!seen && std::chrono::steady_clock::now() < deadline)
