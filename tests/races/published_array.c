@@ -34,7 +34,12 @@
  *                     runs (rcu_assign_pointer(), then synchronize_rcu()
  *                     and kfree(), as a kernel driver frees a replaced table);
  *   RCU NO_GRACE      the same with the synchronize_rcu() left out: a bug
- *                     only a lookup on another CPU shows (busmap stress).
+ *                     only a lookup on another CPU shows (busmap stress);
+ *   LOCKED            lookups hold the driver's lock word; an append is
+ *                     published after the restart, the old array swapped
+ *                     out and freed under the lock, so a lookup that comes
+ *                     meanwhile waits for it (spin_lock() around the table,
+ *                     kfree() under it).
  */
 #include <busmap/driver.h>
 
@@ -52,6 +57,7 @@ struct drv {
 	const struct busmap_platform *p;
 	_Atomic(struct table *) map;	/* NULL: inoperable */
 	struct table *retired;		/* RCU: replaced, freed after a grace period */
+	uint32_t lock;			/* LOCKED: held by lookups and by the publish */
 	uint64_t *pages;		/* one h_register_pages call's worth */
 	uint64_t handle;
 	int has_mr;
@@ -67,7 +73,17 @@ static struct table *table_new(const struct busmap_platform *p, size_t count)
  * (with RCU: keeps it for free_retired()). */
 static void publish(struct drv *d, struct table *next)
 {
-	struct table *old = atomic_exchange_explicit(&d->map, next, memory_order_acq_rel);
+	struct table *old;
+
+#ifdef LOCKED
+	d->p->lock(d->p->ctx, &d->lock);
+	old = atomic_exchange_explicit(&d->map, next, memory_order_acq_rel);
+	if (old)
+		d->p->free(d->p->ctx, old);
+	d->p->unlock(d->p->ctx, &d->lock);
+	return;
+#endif
+	old = atomic_exchange_explicit(&d->map, next, memory_order_acq_rel);
 
 	if (!old)
 		return;
@@ -121,7 +137,7 @@ static struct table *edited(struct drv *d, const struct table *old, uint64_t fir
 	return t;
 }
 
-#ifdef RCU
+#if defined(RCU) || defined(LOCKED)
 /* `t` only adds sections above all of `old`'s: every mapped section keeps its bus address. */
 static int appends(const struct table *old, const struct table *t)
 {
@@ -281,7 +297,7 @@ static int update(struct drv *d, uint64_t start_pfn, uint64_t nr_pages, int add,
 		return BUSMAP_NOTIFY_OK;
 	}
 	if (t && !register_mr(d, t)) {
-#ifdef RCU
+#if defined(RCU) || defined(LOCKED)
 		if (appends(old, t)) {
 			/* The old map still answers right through the new MR, so
 			 * traffic restarts first and the new map is published
@@ -359,10 +375,14 @@ static uint64_t pa_translate(void *drv, uint64_t phys_addr)
 
 #ifdef RCU
 	d->p->rcu_read_lock(d->p->ctx);
+#elif defined(LOCKED)
+	d->p->lock(d->p->ctx, &d->lock);
 #endif
 	bus = lookup(d, phys_addr);
 #ifdef RCU
 	d->p->rcu_read_unlock(d->p->ctx);
+#elif defined(LOCKED)
+	d->p->unlock(d->p->ctx, &d->lock);
 #endif
 	return bus;
 }
@@ -402,7 +422,9 @@ static int pa_refill_rx(void *drv, uint64_t phys_addr, uint32_t len)
 	return d->p->post_rx(d->p->ctx, b, len);
 }
 
-#if defined(RCU) && defined(NO_GRACE)
+#if defined(LOCKED)
+#define NAME "published-array-locked"
+#elif defined(RCU) && defined(NO_GRACE)
 #define NAME "published-array-rcu-no-grace"
 #elif defined(RCU)
 #define NAME "published-array-rcu"

@@ -486,6 +486,25 @@ TEST(RaceAnswer, ATranslationWaitsForTheDriversLockAndAnswersAfterTheUnlock) {
   EXPECT_GE(waited, 2u); // the points of lock() and of log() with the word held
 }
 
+// The same, from a plain-C driver written against driver.h alone: the
+// LOCKED build of published_array.c frees the array an append replaced
+// under its lock word with traffic running, so a lookup racing that free
+// waits for the unlock, and every race of the sweep holds.
+TEST(RaceAnswer, PlainCLockedDriverHoldsAndItsLookupsWaitForTheLock) {
+  const Plugin plugin = Plugin::open(PUBLISHED_ARRAY_LOCKED_PLUGIN);
+  EXPECT_GT(expect_every_point_holds(plugin.driver(), table_churn()), 4u);
+  Trace t = table_churn();
+  for (auto &op : t.ops)
+    for (std::uint32_t k = 1; k < 64; ++k)
+      op.races.push_back({k, 0x1000});
+  std::string journal;
+  OracleOptions o;
+  o.trace_out = [&](std::string_view text) { journal += text; };
+  EXPECT_TRUE(Oracle(plugin.driver(), o).run(t).pass()) << journal;
+  EXPECT_NE(journal.find("on a second thread waits in lock()"), std::string::npos) << journal;
+  EXPECT_NE(journal.find("(after the driver's unlock())"), std::string::npos) << journal;
+}
+
 // Real deadlocks still are verdicts, and the run ends: the update stops
 // traffic while a translation waits on the word it holds (netif_tx_disable
 // waits for the transmit in flight), or notify() returns holding the word.

@@ -67,6 +67,12 @@ TEST(Stress, PlainCRcuDriverHolds) {
   expect_holds(plugin.driver());
 }
 
+// Lock words really wait in stress: lookups and the publish share one.
+TEST(Stress, PlainCLockedDriverHolds) {
+  const Plugin plugin = Plugin::open(PUBLISHED_ARRAY_LOCKED_PLUGIN);
+  expect_holds(plugin.driver());
+}
+
 TEST(Stress, ExampleDriverHolds) {
   const Plugin plugin = Plugin::open(EXAMPLE_DRIVER_PLUGIN);
   expect_holds(plugin.driver());
