@@ -58,13 +58,27 @@ void DataPathThreads::close() {
     std::this_thread::yield();
 }
 
+// A ticket lock in the driver's word, fair as the kernel's spinlocks are
+// (a waiter is served in the order it came, so lookups spinning on the
+// word cannot starve the update): the high half is the next ticket, the
+// low half the one being served.  The last holder to leave puts the word
+// back to zero, which driver.h promises means free.
 void DataPathThreads::lock(std::uint32_t *word) {
   std::atomic_ref<std::uint32_t> w(*word);
-  for (std::uint32_t free = 0; !w.compare_exchange_weak(free, 1); free = 0)
+  const std::uint32_t ticket = w.fetch_add(1u << 16) >> 16;
+  while ((w.load() & 0xffff) != ticket)
     std::this_thread::yield();
 }
 
-void DataPathThreads::unlock(std::uint32_t *word) { std::atomic_ref<std::uint32_t>(*word).store(0); }
+void DataPathThreads::unlock(std::uint32_t *word) {
+  std::atomic_ref<std::uint32_t> w(*word);
+  for (std::uint32_t v = w.load();;) {
+    const std::uint32_t served = v & 0xffff, next = v >> 16;
+    const std::uint32_t after = next == ((served + 1) & 0xffff) ? 0 : (v & 0xffff0000u) | ((served + 1) & 0xffff);
+    if (w.compare_exchange_weak(v, after))
+      return;
+  }
+}
 
 std::atomic<std::uint64_t> &DataPathThreads::slot() {
   ThreadSlot &s = this_thread_slot;

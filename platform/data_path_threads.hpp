@@ -13,8 +13,8 @@
 //     runs and a driver is loaded, and stop_traffic() waits until every
 //     translation in flight has returned, as netif_tx_disable() waits for
 //     each queue's transmit lock and napi_disable() for the poll;
-//   - lock words that really wait (a spin with yields: one of the threads
-//     holds the word, and a kernel spinlock spins too);
+//   - lock words that really wait (a fair ticket lock spinning with
+//     yields, as the kernel's spinlocks spin and serve in order);
 //   - read-copy update whose synchronize_rcu() returns only once every read
 //     section that began before it has ended, as the kernel's does.
 //
