@@ -198,6 +198,18 @@ Trace table_churn() {
 const std::vector<std::uint64_t> probes = {0x1000, 1 * GiB + 0x2000, (1ull << 60) + 0x3000,
                                            0x2000000000};
 
+/// table_churn() with a race on 0x1000 (in the block every step keeps) at
+/// points 1 to `points` - 1 of every step, and `o` set to gather its
+/// journal into `journal`.
+Trace churn_racing_everywhere(std::uint32_t points, OracleOptions &o, std::string &journal) {
+  Trace t = table_churn();
+  for (auto &op : t.ops)
+    for (std::uint32_t k = 1; k < points; ++k)
+      op.races.push_back({k, 0x1000});
+  o.trace_out = [&journal](std::string_view text) { journal += text; };
+  return t;
+}
+
 /// Runs `base` once per preemption point k of every online and offline
 /// step, with a race of every probe address at k; every run must hold.
 /// Answers the number of points raced.
@@ -315,13 +327,9 @@ TEST(RaceAnswer, ExampleDriverHoldsWithARaceAtEveryPoint) {
 // points, while the frees after the restart (of a driver that frees then,
 // as eHEA does), and start_traffic()'s return, are.
 TEST(RaceAnswer, CallbacksWhileTrafficIsStoppedAreNotPreemptionPoints) {
-  Trace t = table_churn();
-  for (auto &op : t.ops)
-    for (std::uint32_t k = 1; k < 256; ++k)
-      op.races.push_back({k, 0x1000});
   std::string journal;
   OracleOptions o;
-  o.trace_out = [&](std::string_view text) { journal += text; };
+  const Trace t = churn_racing_everywhere(256, o, journal);
   ASSERT_TRUE(Oracle(frees_after_restart, o).run(t).pass());
   EXPECT_NE(journal.find("inside start_traffic()"), std::string::npos) << journal;
   EXPECT_NE(journal.find("inside free()"), std::string::npos) << journal;
@@ -376,14 +384,10 @@ TEST(RaceAnswer, AHitIsJudgedByWhereItLandsNotByWhichMapItCameFrom) {
 TEST(RaceAnswer, AnAbi1DriverIsNeverRaced) {
   const Plugin abi1 = Plugin::open(EXAMPLE_DRIVER_ABI1_PLUGIN);
   ASSERT_EQ(abi1.driver().abi_version, 1u);
-  Trace t = table_churn();
-  for (auto &op : t.ops)
-    for (std::uint32_t k = 1; k < 64; ++k)
-      op.races.push_back({k, 0x1000});
   std::string journal;
   std::size_t no_ops = 0;
   OracleOptions o;
-  o.trace_out = [&](std::string_view text) { journal += text; };
+  const Trace t = churn_racing_everywhere(64, o, journal);
   o.on_step = [&](const StepRecord &r) {
     for (const std::string &path : r.race_paths)
       no_ops += path.starts_with("race past");
@@ -493,13 +497,9 @@ TEST(RaceAnswer, ATranslationWaitsForTheDriversLockAndAnswersAfterTheUnlock) {
 TEST(RaceAnswer, PlainCLockedDriverHoldsAndItsLookupsWaitForTheLock) {
   const Plugin plugin = Plugin::open(PUBLISHED_ARRAY_LOCKED_PLUGIN);
   EXPECT_GT(expect_every_point_holds(plugin.driver(), table_churn()), 4u);
-  Trace t = table_churn();
-  for (auto &op : t.ops)
-    for (std::uint32_t k = 1; k < 64; ++k)
-      op.races.push_back({k, 0x1000});
   std::string journal;
   OracleOptions o;
-  o.trace_out = [&](std::string_view text) { journal += text; };
+  const Trace t = churn_racing_everywhere(64, o, journal);
   EXPECT_TRUE(Oracle(plugin.driver(), o).run(t).pass()) << journal;
   EXPECT_NE(journal.find("on a second thread waits in lock()"), std::string::npos) << journal;
   EXPECT_NE(journal.find("(after the driver's unlock())"), std::string::npos) << journal;
