@@ -665,12 +665,29 @@ bool run_generated_cases(const busmap_driver &driver, const CheckOptions &option
   for (std::size_t i = 0; i < options.traces; ++i)
     if (options.shard.owns(i))
       owned.push_back(i);
-  if (options.jobs > 1 && options.fork_cases) {
+  if (options.fork_cases) {
+    // Cases run on case hosts without a fork each; a host answers only for
+    // a case that held, and every other case runs again in a child of its
+    // own, from the parent, for its report (properties/worker_pool.hpp).
+    CheckOptions in_host = options;
+    in_host.fork_cases = false;
+    WorkerPoolOptions pool;
+    pool.workers = std::max<std::size_t>(1, options.jobs);
+    pool.may_start = may_start;
+    pool.rerun = [&](std::size_t i) {
+      return case_json(run_generated(driver, options, gen, profile, i));
+    };
+    pool.job_timeout = options.case_timeout;
+    pool.enter_worker = [&] { enter_case_host(options.isolation()); };
     run_on_workers(
         owned,
-        [&](std::size_t i) { return case_json(run_generated(driver, options, gen, profile, i)); },
-        [&](std::size_t, std::string result) { return take(case_from_json(result)); },
-        WorkerPoolOptions{options.jobs, may_start});
+        [&](std::size_t i) -> std::optional<std::string> {
+          CaseRun c = run_generated(driver, in_host, gen, profile, i);
+          if (c.run.violation)
+            return std::nullopt;
+          return case_json(c);
+        },
+        [&](std::size_t, std::string result) { return take(case_from_json(result)); }, pool);
     return cut;
   }
   for (const std::size_t i : owned)

@@ -95,11 +95,8 @@ void limit_address_space(std::uint64_t mib) {
 /// Everything a child sets up before the body runs: its own process group,
 /// death with its parent, no core files, the memory limit, quiet stdin and
 /// captured output, the shared board.
-void enter_child(const IsolationOptions &o, pid_t parent, int output_fd, DriverCallBoard *board) {
-  ::setpgid(0, 0);
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL); // a parent killed by ^C takes its cases with it
-  if (::getppid() != parent)
-    ::_exit(1);
+/// No core files, the memory limit, stdin from /dev/null, output to `output_fd`.
+void limit_and_redirect(const IsolationOptions &o, int output_fd) {
   struct rlimit no_core = {0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core); // a crashing driver should not litter cores
   limit_address_space(o.memory_limit_mib);
@@ -110,6 +107,14 @@ void enter_child(const IsolationOptions &o, pid_t parent, int output_fd, DriverC
   ::dup2(output_fd, STDOUT_FILENO);
   ::dup2(output_fd, STDERR_FILENO);
   ::close(output_fd);
+}
+
+void enter_child(const IsolationOptions &o, pid_t parent, int output_fd, DriverCallBoard *board) {
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL); // a parent killed by ^C takes its cases with it
+  if (::getppid() != parent)
+    ::_exit(1);
+  limit_and_redirect(o, output_fd);
   set_driver_call_board(board);
 }
 
@@ -281,6 +286,12 @@ void ChildChannel::send_text(std::string_view text) {
     direct_(text);
   else if (writes())
     send_block(fd_, 'T', text);
+}
+
+void enter_case_host(const IsolationOptions &options) {
+  const int null = ::open("/dev/null", O_WRONLY);
+  if (null >= 0)
+    limit_and_redirect(options, null);
 }
 
 Isolated run_isolated(const IsolatedBody &body, std::chrono::milliseconds timeout,

@@ -106,6 +106,13 @@ Isolated run_isolated(const IsolatedBody &body, const IsolationOptions &options)
 Isolated run_isolated(const IsolatedBody &body, std::chrono::milliseconds timeout,
                       bool fork_child = true);
 
+/// Sets up this process as a case host, a worker that runs cases without a
+/// fork of its own (properties/worker_pool.hpp): the child's limits (no core
+/// files, the address-space limit), stdin from /dev/null and its output
+/// dropped.  A case whose output matters (one that does not hold) runs
+/// again in run_isolated(), which keeps the output for its report.
+void enter_case_host(const IsolationOptions &options);
+
 } // namespace busmap
 
 #endif // BUSMAP_PROPERTIES_ISOLATION_HPP

@@ -1,6 +1,7 @@
 // Worker processes for properties/worker_pool.hpp.  Each worker holds one
-// end of a Unix socket pair: jobs (8-byte indices) go down it, results come
-// back as an 8-byte length, an ok byte and the bytes.  A socket rather than
+// end of a Unix socket pair: jobs (8-byte indices) go down it, answers come
+// back as an 8-byte length, an ok byte (0: no result, why follows; the
+// worker then ends) and the bytes.  A socket rather than
 // two pipes so that a write to a worker that died is an error (MSG_NOSIGNAL),
 // not a SIGPIPE that would take the harness down.
 #include "properties/worker_pool.hpp"
@@ -14,7 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -53,101 +56,143 @@ bool write_full(int fd, const void *buf, std::size_t n) {
   return true;
 }
 
-/// A worker's life: jobs in, results out, until the socket closes.
-[[noreturn]] void serve(int fd, const std::function<std::string(std::size_t)> &work) {
+/// A worker's life: jobs in, results out, until the socket closes or a job
+/// gives no result (the worker may be in any state after that: it ends).
+[[noreturn]] void serve(int fd, const WorkerJob &work, const std::function<void()> &enter) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL); // the harness gone: nothing to work for
+  ::setpgid(0, 0);                    // killed as a group, with what a driver forked
+  if (enter)
+    enter();
+  const pid_t self = ::getpid();
   for (std::uint64_t job; read_full(fd, &job, sizeof job);) {
-    std::string out;
-    std::uint8_t ok = 1;
+    std::optional<std::string> out;
+    std::string why = "no result";
     try {
       out = work(static_cast<std::size_t>(job));
     } catch (const std::exception &e) {
-      ok = 0;
-      out = e.what();
+      why = e.what();
+    } catch (...) {
+      why = "an exception that is not a std::exception";
     }
-    const std::uint64_t size = out.size();
+    if (::getpid() != self)
+      ::_exit(0); // a process driver code forked came back here: only the worker answers
+    const std::string &bytes = out ? *out : why;
+    const std::uint64_t size = bytes.size();
+    const std::uint8_t ok = out ? 1 : 0;
     if (!write_full(fd, &size, sizeof size) || !write_full(fd, &ok, 1) ||
-        !write_full(fd, out.data(), out.size()))
+        !write_full(fd, bytes.data(), bytes.size()) || !out)
       break;
   }
   ::_exit(0);
 }
 
+using Clock = std::chrono::steady_clock;
+
 struct Worker {
   pid_t pid = -1;
   int fd = -1;
   std::optional<std::size_t> position; // in `jobs`, of the job it runs
+  Clock::time_point deadline;
 };
 
 /// The workers, killed and reaped however the run ends.
 class Workers {
 public:
-  Workers(std::size_t n, const std::function<std::string(std::size_t)> &work) {
-    std::fflush(nullptr); // no buffered output is written twice
-    for (std::size_t i = 0; i < n; ++i) {
-      int sv[2];
-      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
-      const pid_t pid = ::fork();
-      if (pid < 0) {
-        ::close(sv[0]);
-        ::close(sv[1]);
-        throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
-      }
-      if (pid == 0) {
-        ::close(sv[0]);
-        for (const Worker &w : all_)
-          ::close(w.fd); // the other workers' ends are not this one's
-        serve(sv[1], work);
-      }
-      ::close(sv[1]);
-      all_.push_back({pid, sv[0], std::nullopt});
-    }
+  Workers(std::size_t n, const WorkerJob &work, const std::function<void()> &enter)
+      : work_(work), enter_(enter), all_(n) {
+    for (std::size_t i = 0; i < n; ++i)
+      spawn(all_[i]);
   }
   ~Workers() {
     for (Worker &w : all_) {
-      ::close(w.fd); // an idle worker reads EOF and exits
+      if (w.fd >= 0)
+        ::close(w.fd); // an idle worker reads EOF and exits
       if (w.position)
-        ::kill(w.pid, SIGKILL); // a busy one is not waited for
+        ::kill(-w.pid, SIGKILL); // a busy one is not waited for
     }
     for (Worker &w : all_)
-      while (::waitpid(w.pid, nullptr, 0) < 0 && errno == EINTR) {
-      }
+      reap(w);
   }
   Workers(const Workers &) = delete;
   Workers &operator=(const Workers &) = delete;
 
   std::vector<Worker> &all() { return all_; }
 
+  /// Kills `w` with its group and forks a fresh worker in its place.
+  void replace(Worker &w) {
+    ::kill(-w.pid, SIGKILL);
+    ::close(w.fd);
+    reap(w);
+    w = Worker{};
+    spawn(w);
+  }
+
 private:
+  void spawn(Worker &slot) {
+    std::fflush(nullptr); // no buffered output is written twice
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+      throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      ::close(sv[0]);
+      ::close(sv[1]);
+      throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
+    }
+    if (pid == 0) {
+      ::close(sv[0]);
+      for (const Worker &w : all_)
+        if (w.fd >= 0)
+          ::close(w.fd); // the other workers' ends are not this one's
+      serve(sv[1], work_, enter_);
+    }
+    ::setpgid(pid, pid); // as the worker does: no window in which a kill misses the group
+    ::close(sv[1]);
+    slot.pid = pid;
+    slot.fd = sv[0];
+  }
+  static void reap(Worker &w) {
+    if (w.pid > 0)
+      while (::waitpid(w.pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    w.pid = -1;
+  }
+
+  const WorkerJob &work_;
+  const std::function<void()> &enter_;
   std::vector<Worker> all_;
 };
 
-std::string read_result(Worker &w) {
+/// A worker's answer: the result, or why there is none.
+struct Answer {
+  bool ok = false;
+  std::string bytes;
+};
+
+Answer read_answer(Worker &w) {
   std::uint64_t size = 0;
   std::uint8_t ok = 0;
-  std::string out;
+  Answer a;
   bool whole = read_full(w.fd, &size, sizeof size) && read_full(w.fd, &ok, 1);
   if (whole) {
-    out.resize(size);
-    whole = read_full(w.fd, out.data(), out.size());
+    a.bytes.resize(size);
+    whole = read_full(w.fd, a.bytes.data(), a.bytes.size());
   }
+  a.ok = whole && ok;
   if (!whole)
-    throw std::runtime_error(fmt::format("worker process {} died", w.pid));
-  if (!ok)
-    throw std::runtime_error(fmt::format("worker process {}: {}", w.pid, out));
-  return out;
+    a.bytes = "it died";
+  return a;
 }
 
 } // namespace
 
-void run_on_workers(const std::vector<std::size_t> &jobs,
-                    const std::function<std::string(std::size_t)> &work,
+void run_on_workers(const std::vector<std::size_t> &jobs, const WorkerJob &work,
                     const std::function<bool(std::size_t, std::string)> &take,
                     const WorkerPoolOptions &options) {
   if (jobs.empty())
     return;
-  Workers workers(std::max<std::size_t>(1, std::min(options.workers, jobs.size())), work);
+  Workers workers(std::max<std::size_t>(1, std::min(options.workers, jobs.size())), work,
+                  options.enter_worker);
   std::size_t next_send = 0, next_take = 0;
   bool sending = true;
   std::map<std::size_t, std::string> done; // by position, waiting for the ones before
@@ -157,9 +202,19 @@ void run_on_workers(const std::vector<std::size_t> &jobs,
       return;
     }
     const std::uint64_t job = jobs[next_send];
+    w.position = next_send++;
+    w.deadline = Clock::now() + options.job_timeout;
     if (!write_full(w.fd, &job, sizeof job))
       throw std::runtime_error(fmt::format("worker process {} died", w.pid));
-    w.position = next_send++;
+  };
+  // The job gets its result in the parent; the worker is forked afresh.
+  auto rerun = [&](Worker &w, const std::string &why) {
+    const std::size_t position = *w.position;
+    if (!options.rerun)
+      throw std::runtime_error(fmt::format("worker process {}: {}", w.pid, why));
+    workers.replace(w);
+    give_job(w);
+    done[position] = options.rerun(jobs[position]);
   };
   for (Worker &w : workers.all())
     give_job(w);
@@ -175,21 +230,37 @@ void run_on_workers(const std::vector<std::size_t> &jobs,
       break;
     std::vector<pollfd> fds;
     std::vector<Worker *> busy;
+    auto first_deadline = Clock::time_point::max();
     for (Worker &w : workers.all())
       if (w.position) {
         fds.push_back({w.fd, POLLIN, 0});
         busy.push_back(&w);
+        first_deadline = std::min(first_deadline, w.deadline);
       }
-    if (::poll(fds.data(), fds.size(), -1) < 0) {
+    int wait_ms = -1;
+    if (options.job_timeout.count() > 0) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(first_deadline - Clock::now());
+      wait_ms = static_cast<int>(std::clamp<long long>(left.count(), 0, 1000));
+    }
+    if (::poll(fds.data(), fds.size(), wait_ms) < 0) {
       if (errno == EINTR)
         continue;
       throw std::runtime_error(fmt::format("poll: {}", std::strerror(errno)));
     }
+    const auto now = Clock::now();
     for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (!fds[i].revents)
-        continue;
       Worker &w = *busy[i];
-      done[*w.position] = read_result(w);
+      if (!fds[i].revents) {
+        if (options.job_timeout.count() > 0 && now >= w.deadline)
+          rerun(w, fmt::format("no result within {} ms", options.job_timeout.count()));
+        continue;
+      }
+      Answer a = read_answer(w);
+      if (!a.ok) {
+        rerun(w, a.bytes);
+        continue;
+      }
+      done[*w.position] = std::move(a.bytes);
       w.position.reset();
       give_job(w);
     }

@@ -10,6 +10,7 @@
 #include "properties/worker_pool.hpp"
 #include "tests/support/patient.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -281,6 +282,12 @@ TEST(Checker, JobsStopAtTheTimeBudgetAndSaySo) {
   EXPECT_NE(r.run_cut_short.find("time budget"), std::string::npos);
 }
 
+WorkerPoolOptions workers(std::size_t n) {
+  WorkerPoolOptions o;
+  o.workers = n;
+  return o;
+}
+
 TEST(WorkerPool, ResultsComeInOrderAndStopWhenAsked) {
   std::vector<std::size_t> jobs;
   for (std::size_t i = 0; i < 40; ++i)
@@ -295,7 +302,7 @@ TEST(WorkerPool, ResultsComeInOrderAndStopWhenAsked) {
     EXPECT_EQ(r, std::to_string(job * job));
     seen.push_back(std::to_string(job));
     return true;
-  }, WorkerPoolOptions{4, {}});
+  }, workers(4));
   ASSERT_EQ(seen.size(), jobs.size());
   for (std::size_t i = 0; i < jobs.size(); ++i)
     EXPECT_EQ(seen[i], std::to_string(jobs[i]));
@@ -303,12 +310,76 @@ TEST(WorkerPool, ResultsComeInOrderAndStopWhenAsked) {
   run_on_workers(jobs, work, [&](std::size_t job, std::string) {
     ++taken;
     return job != 9; // the fourth job stops the run
-  }, WorkerPoolOptions{4, {}});
+  }, workers(4));
   EXPECT_EQ(taken, 4u);
   EXPECT_THROW(run_on_workers(jobs, [](std::size_t) -> std::string {
                  throw std::runtime_error("broken");
-               }, [](std::size_t, std::string) { return true; }, WorkerPoolOptions{2, {}}),
+               }, [](std::size_t, std::string) { return true; }, workers(2)),
                std::runtime_error);
+}
+
+// A job a worker gives no result for -- it answers none, dies or hangs --
+// runs again in the parent, in its place in the order, and a fresh worker
+// takes the jobs after it.
+TEST(WorkerPool, AJobWithoutAResultRunsAgainInTheParentAndAFreshWorkerGoesOn) {
+  std::vector<std::size_t> jobs;
+  for (std::size_t i = 0; i < 30; ++i)
+    jobs.push_back(i);
+  const pid_t parent = ::getpid();
+  auto work = [](std::size_t job) -> std::optional<std::string> {
+    if (job == 4)
+      return std::nullopt;
+    if (job == 11)
+      std::raise(SIGSEGV);
+    if (job == 17)
+      ::_exit(3);
+    if (job == 23)
+      for (;;)
+        ::pause();
+    return fmt::format("worker {}", job);
+  };
+  WorkerPoolOptions o = workers(2);
+  o.job_timeout = std::chrono::milliseconds(300);
+  std::vector<std::size_t> rerun;
+  o.rerun = [&](std::size_t job) {
+    EXPECT_EQ(::getpid(), parent);
+    rerun.push_back(job);
+    return fmt::format("parent {}", job);
+  };
+  std::vector<std::string> seen;
+  run_on_workers(jobs, work, [&](std::size_t, std::string r) {
+    seen.push_back(std::move(r));
+    return true;
+  }, o);
+  ASSERT_EQ(seen.size(), jobs.size());
+  for (std::size_t job : jobs) {
+    const bool lost = job == 4 || job == 11 || job == 17 || job == 23;
+    EXPECT_EQ(seen[job], fmt::format("{} {}", lost ? "parent" : "worker", job));
+  }
+  std::sort(rerun.begin(), rerun.end());
+  EXPECT_EQ(rerun, (std::vector<std::size_t>{4, 11, 17, 23}));
+}
+
+// What a worker's job leaves in the worker's memory does not reach the
+// parent, and a worker replaced after a lost job starts from the parent's
+// state again.
+TEST(WorkerPool, AReplacedWorkerStartsFromTheParentsState) {
+  static int touched = 0; // a driver's global, as a stateful plugin has
+  auto work = [](std::size_t job) -> std::optional<std::string> {
+    const int before = touched++;
+    if (job == 2)
+      return std::nullopt;
+    return std::to_string(before);
+  };
+  WorkerPoolOptions o = workers(1);
+  o.rerun = [](std::size_t) { return std::string("rerun"); };
+  std::vector<std::string> seen;
+  run_on_workers({0, 1, 2, 3, 4}, work, [&](std::size_t, std::string r) {
+    seen.push_back(std::move(r));
+    return true;
+  }, o);
+  EXPECT_EQ(seen, (std::vector<std::string>{"0", "1", "rerun", "0", "1"}));
+  EXPECT_EQ(touched, 0);
 }
 
 TEST(Checker, ShardsFromGoogleTestEnvironment) {
