@@ -723,29 +723,37 @@ std::int64_t Partition::cb_register_pages(void *ctx, std::uint64_t handle,
                                           const std::uint64_t *pages, std::uint32_t count) {
   Partition &p = self(ctx);
   std::int64_t rc = p.firmware_.register_pages(handle, pages, count);
-  const bool ok = rc == BUSMAP_H_SUCCESS || rc == BUSMAP_H_PAGE_REGISTERED;
-  const std::uint64_t first = pages && count ? pages[0] : 0;
-  // A run of accepted calls on one MR is one journal line, not thousands.
+  // A run of accepted calls on one MR is one journal line, not thousands,
+  // and it is formatted when the journal is read: formatting it on every
+  // call was an eighth of a `busmap check` run (docs/PERFORMANCE.md).
   RegisterRun &run = p.register_run_;
   const bool extends = rc == BUSMAP_H_PAGE_REGISTERED && run.rc == rc && run.handle == handle &&
                        run.journal_index + 1 == p.journal_.size();
-  if (!extends)
-    run = {handle, rc, first, 0, 0, p.journal_.size()};
-  run.calls += 1;
-  run.pages += count;
-  std::string text =
-      run.calls == 1
-          ? fmt::format("h_register_pages(MR {}, first={:#x}, count={}) -> {}", handle, first,
-                        count, hcall_label(rc))
-          : fmt::format("h_register_pages(MR {}) x{} calls, {} pages from {:#x} -> {}", handle,
-                        run.calls, run.pages, run.first, hcall_label(rc));
-  if (!ok)
+  if (extends) {
+    run.calls += 1;
+    run.pages += count;
+    run.stale = true;
+    return rc;
+  }
+  p.settle_register_run();
+  const std::uint64_t first = pages && count ? pages[0] : 0;
+  run = {handle, rc, first, 1, count, p.journal_.size()};
+  std::string text = fmt::format("h_register_pages(MR {}, first={:#x}, count={}) -> {}", handle,
+                                 first, count, hcall_label(rc));
+  if (rc != BUSMAP_H_SUCCESS && rc != BUSMAP_H_PAGE_REGISTERED)
     text += " (" + p.firmware_.last_error() + ")";
-  if (extends)
-    p.journal_.back().text = std::move(text);
-  else
-    p.note(JournalEntry::Kind::Hcall, std::move(text));
+  p.note(JournalEntry::Kind::Hcall, std::move(text));
   return rc;
+}
+
+void Partition::settle_register_run() const {
+  const RegisterRun &run = register_run_;
+  if (!run.stale)
+    return;
+  run.stale = false;
+  journal_[run.journal_index].text =
+      fmt::format("h_register_pages(MR {}) x{} calls, {} pages from {:#x} -> {}", run.handle,
+                  run.calls, run.pages, run.first, hcall_label(run.rc));
 }
 
 std::int64_t Partition::cb_free_mr(void *ctx, std::uint64_t handle) {

@@ -226,7 +226,10 @@ public:
   /// A data-path thread's translation, inside the open gate.
   std::uint64_t translate_on_data_path(std::uint64_t phys);
 
-  const std::vector<JournalEntry> &journal() const { return journal_; }
+  const std::vector<JournalEntry> &journal() const {
+    settle_register_run();
+    return journal_;
+  }
   void note(JournalEntry::Kind kind, std::string text);
   /// Log messages of the driver at or below `level` (BUSMAP_LOG_*).
   std::size_t log_count(int max_level) const;
@@ -288,7 +291,9 @@ private:
   int rcu_depth_ = 0;  // rcu_read_lock() minus rcu_read_unlock()
   std::vector<std::string> misuse_;
   Device device_;
-  std::vector<JournalEntry> journal_;
+  // mutable: the line of a run of h_register_pages calls is written when the
+  // journal is read (settle_register_run), not once per call of the run.
+  mutable std::vector<JournalEntry> journal_;
   bool in_event_ = false; // the driver's notify() runs: callbacks are preemption points
   std::vector<RacePoint> races_;
   std::vector<RaceAnswer> race_answers_;
@@ -307,7 +312,9 @@ private:
     std::int64_t rc = 0;
     std::uint64_t first = 0, calls = 0, pages = 0;
     std::size_t journal_index = ~std::size_t{0};
+    mutable bool stale = false; // calls joined the run since its line was written
   } register_run_;
+  void settle_register_run() const;
 };
 
 } // namespace busmap
