@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 
 namespace busmap {
@@ -201,7 +202,8 @@ private:
   }
   void check_refusals();
   void check_translation(std::uint64_t addr, std::uint64_t bus, bool may_miss);
-  void probe(std::uint64_t addr, bool inoperable = false);
+  /// Judges the driver's translation of `addr` and answers it.
+  std::uint64_t probe(std::uint64_t addr, bool inoperable = false);
   void judge_probe(std::uint64_t addr, std::uint64_t bus, bool live, bool window, bool inoperable);
 
   bool excused() const;
@@ -265,6 +267,8 @@ private:
     std::uint64_t inner = 0;          // the in-section offset probed besides first and last
   };
   ProbePlan probe_plan();
+  /// check_probes' answers, (address, bus), kept between looks for their storage.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> answers_, edge_answers_, merged_;
   std::optional<std::pair<std::uint64_t, std::uint64_t>> first_translation();
   void refresh() {
     must_map_ = model::must_map(part_.memory(), mode_);
@@ -996,7 +1000,7 @@ void Run::check_coverage() {
 // Judges one translation the driver gave (a miss is right for an inoperable
 // driver, judge_after_fault): right (invariant 1) or an exact
 // miss where memory must miss (invariant 5), and the canonical address.
-void Run::probe(std::uint64_t addr, bool inoperable) {
+std::uint64_t Run::probe(std::uint64_t addr, bool inoperable) {
   const std::uint64_t section = addr >> config_.section_shift;
   const bool live = boost::icl::contains(must_map_, section);
   const bool window = boost::icl::contains(window_, section);
@@ -1008,6 +1012,7 @@ void Run::probe(std::uint64_t addr, bool inoperable) {
     f.answer = bus;
     throw;
   }
+  return bus;
 }
 
 void Run::judge_probe(std::uint64_t addr, std::uint64_t bus, bool live, bool window,
@@ -1123,26 +1128,42 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> Run::first_translation() 
   return found;
 }
 
+// Each address is translated once per look.  The edges pass leaves out the
+// mapped sections, whose addresses the first pass judged already (the
+// judgement depends on the address and the answer alone, so a second
+// probe could only repeat it), and the canonical pass compares the answers
+// the probes got, in address order, instead of asking the driver again:
+// the three passes translated most addresses three times, which was a
+// fifth of a `busmap check` run (docs/PERFORMANCE.md).
 void Run::check_probes() {
   const ProbePlan plan = probe_plan();
-  auto one = [this](std::uint64_t a) { probe(a); };
-  for_each_probe(plan.mapped, config_, plan.inner, one);
-  for_each_probe(plan.edges, config_, plan.inner, one);
+  answers_.clear();
+  edge_answers_.clear();
+  auto into = [this](auto &answers) {
+    return [this, &answers](std::uint64_t a) { answers.emplace_back(a, probe(a)); };
+  };
+  for_each_probe(plan.mapped, config_, plan.inner, into(answers_));
+  for_each_probe(plan.edges - plan.mapped, config_, plan.inner, into(edge_answers_));
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> fixed;
   for (auto a : plan.fixed)
-    probe(a);
+    fixed.emplace_back(a, probe(a));
   if (!(driver_.flags & BUSMAP_DRIVER_CANONICAL))
     return;
   const model::CanonicalLayout layout(plan.mapped, config_);
   check_canonical_mr(layout);
-  auto exact = [&](std::uint64_t addr) {
-    const std::uint64_t want = layout.translate(addr), got = part_.translate(addr);
+  auto exact = [&](std::uint64_t addr, std::uint64_t got) {
+    const std::uint64_t want = layout.translate(addr);
     if (want != got)
       throw Found{inv::Canonical, fmt::format("translate({}) = {} (rank layout)", hex(addr), hex(want)),
                   hex(got), addr, got};
   };
-  for_each_probe(plan.mapped + plan.edges, config_, plan.inner, exact);
-  for (auto a : plan.fixed)
-    exact(a);
+  merged_.clear();
+  std::merge(answers_.begin(), answers_.end(), edge_answers_.begin(), edge_answers_.end(),
+             std::back_inserter(merged_));
+  for (const auto &[addr, got] : merged_)
+    exact(addr, got);
+  for (const auto &[addr, got] : fixed)
+    exact(addr, got);
 }
 
 void Run::check_canonical_mr(const model::CanonicalLayout &layout) {
