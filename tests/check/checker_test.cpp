@@ -272,6 +272,53 @@ TEST(Checker, JobsGiveTheRunOfOneJob) {
   EXPECT_EQ(one.traces, 15u);
 }
 
+// Case hosts run case after case in one process; a case that holds there
+// is the run a fork of its own would give it, and one that does not runs
+// again in a fresh child.  Both against --no-fork, which runs every case in
+// the harness itself.
+TEST(Checker, CaseHostsGiveTheRunOfInProcessCases) {
+  for (const busmap_driver *d : {&simple(), &off_by_one}) {
+    SCOPED_TRACE(d->name);
+    CheckOptions o = quick(60);
+    o.fork_cases = false;
+    const CheckResult in_process = check(*d, o);
+    o.fork_cases = true;
+    expect_same_run(in_process, check(*d, o));
+  }
+}
+
+/// A driver whose global state goes bad: after 40 loads in one process,
+/// every translation is a page off.  No trace loads it 40 times (30 steps
+/// at most), so each case alone holds; cases that share one process do not.
+int loads_in_this_process = 0;
+void *counting_load(const busmap_platform *p) {
+  ++loads_in_this_process;
+  return simple().load(p);
+}
+std::uint64_t worn_translate(void *drv, std::uint64_t phys) {
+  const std::uint64_t bus = simple().translate(drv, phys);
+  return bus != BUSMAP_INVALID && loads_in_this_process > 40 ? bus + 4096 : bus;
+}
+
+// What one case leaves in a host's globals is no case's failure: a case that
+// fails on a host runs again in a fresh child, where it holds, and the host
+// is replaced.  The same cases in one process (--no-fork) fail, so the
+// globals do go bad across cases.
+TEST(Checker, WhatACaseLeavesInAHostIsNoFailureOfTheNextCase) {
+  busmap_driver worn = variant("test-worn-globals", worn_translate, nullptr);
+  worn.load = counting_load;
+  CheckOptions o = quick(120);
+  o.reruns = 0;
+  const CheckResult hosted = check(worn, o);
+  EXPECT_TRUE(hosted.pass()) << (hosted.failure ? hosted.failure->violation.invariant : "");
+  EXPECT_EQ(hosted.traces, 120u);
+  EXPECT_EQ(loads_in_this_process, 0) << "no case ran in the harness's own process";
+  o.fork_cases = false;
+  o.shrink.candidates = 10; // the failure is the point here, not its shrunk trace
+  EXPECT_FALSE(check(worn, o).pass());
+  loads_in_this_process = 0;
+}
+
 TEST(Checker, JobsStopAtTheTimeBudgetAndSaySo) {
   CheckOptions o = quick(1000000);
   o.time_budget = std::chrono::seconds(1);
