@@ -666,9 +666,11 @@ bool run_generated_cases(const busmap_driver &driver, const CheckOptions &option
     if (options.shard.owns(i))
       owned.push_back(i);
   if (options.fork_cases) {
-    // Cases run on case hosts without a fork each; a host answers only for
-    // a case that held, and every other case runs again in a child of its
-    // own, from the parent, for its report (properties/worker_pool.hpp).
+    // Cases run on case hosts without a fork each.  A case that dies, hangs
+    // or throws on a host runs again in a child of its own, from the
+    // parent, for its report (properties/worker_pool.hpp); a violation is
+    // the host's to report, as a fork per case reported the first one, and
+    // the reruns in fresh processes then tell whether it repeats.
     CheckOptions in_host = options;
     in_host.fork_cases = false;
     WorkerPoolOptions pool;
@@ -682,10 +684,7 @@ bool run_generated_cases(const busmap_driver &driver, const CheckOptions &option
     run_on_workers(
         owned,
         [&](std::size_t i) -> std::optional<std::string> {
-          CaseRun c = run_generated(driver, in_host, gen, profile, i);
-          if (c.run.violation)
-            return std::nullopt;
-          return case_json(c);
+          return case_json(run_generated(driver, in_host, gen, profile, i));
         },
         [&](std::size_t, std::string result) { return take(case_from_json(result)); }, pool);
     return cut;
