@@ -725,7 +725,7 @@ std::int64_t Partition::cb_register_pages(void *ctx, std::uint64_t handle,
   std::int64_t rc = p.firmware_.register_pages(handle, pages, count);
   // A run of accepted calls on one MR is one journal line, not thousands,
   // and it is formatted when the journal is read: formatting it on every
-  // call was an eighth of a `busmap check` run (docs/PERFORMANCE.md).
+  // call was 7.6% of a `busmap check` run (docs/PERFORMANCE.md).
   RegisterRun &run = p.register_run_;
   const bool extends = rc == BUSMAP_H_PAGE_REGISTERED && run.rc == rc && run.handle == handle &&
                        run.journal_index + 1 == p.journal_.size();

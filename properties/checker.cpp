@@ -683,9 +683,7 @@ bool run_generated_cases(const busmap_driver &driver, const CheckOptions &option
     pool.enter_worker = [&] { enter_case_host(options.isolation()); };
     run_on_workers(
         owned,
-        [&](std::size_t i) -> std::optional<std::string> {
-          return case_json(run_generated(driver, in_host, gen, profile, i));
-        },
+        [&](std::size_t i) { return case_json(run_generated(driver, in_host, gen, profile, i)); },
         [&](std::size_t, std::string result) { return take(case_from_json(result)); }, pool);
     return cut;
   }

@@ -18,7 +18,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <iterator>
 #include <map>
 
 namespace busmap {
@@ -268,7 +267,7 @@ private:
   };
   ProbePlan probe_plan();
   /// check_probes' answers, (address, bus), kept between looks for their storage.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> answers_, edge_answers_, merged_;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> answers_;
   std::optional<std::pair<std::uint64_t, std::uint64_t>> first_translation();
   void refresh() {
     must_map_ = model::must_map(part_.memory(), mode_);
@@ -1133,20 +1132,17 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> Run::first_translation() 
 // judgement depends on the address and the answer alone, so a second
 // probe could only repeat it), and the canonical pass compares the answers
 // the probes got, in address order, instead of asking the driver again:
-// the three passes translated most addresses three times, which was a
-// fifth of a `busmap check` run (docs/PERFORMANCE.md).
+// the three passes translated most addresses three times.
 void Run::check_probes() {
   const ProbePlan plan = probe_plan();
   answers_.clear();
-  edge_answers_.clear();
-  auto into = [this](auto &answers) {
-    return [this, &answers](std::uint64_t a) { answers.emplace_back(a, probe(a)); };
-  };
-  for_each_probe(plan.mapped, config_, plan.inner, into(answers_));
-  for_each_probe(plan.edges - plan.mapped, config_, plan.inner, into(edge_answers_));
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> fixed;
+  auto one = [this](std::uint64_t a) { answers_.emplace_back(a, probe(a)); };
+  for_each_probe(plan.mapped, config_, plan.inner, one);
+  const auto edges = static_cast<std::ptrdiff_t>(answers_.size());
+  for_each_probe(plan.edges - plan.mapped, config_, plan.inner, one);
+  const auto fixed = static_cast<std::ptrdiff_t>(answers_.size());
   for (auto a : plan.fixed)
-    fixed.emplace_back(a, probe(a));
+    one(a);
   if (!(driver_.flags & BUSMAP_DRIVER_CANONICAL))
     return;
   const model::CanonicalLayout layout(plan.mapped, config_);
@@ -1157,12 +1153,10 @@ void Run::check_probes() {
       throw Found{inv::Canonical, fmt::format("translate({}) = {} (rank layout)", hex(addr), hex(want)),
                   hex(got), addr, got};
   };
-  merged_.clear();
-  std::merge(answers_.begin(), answers_.end(), edge_answers_.begin(), edge_answers_.end(),
-             std::back_inserter(merged_));
-  for (const auto &[addr, got] : merged_)
-    exact(addr, got);
-  for (const auto &[addr, got] : fixed)
+  // The mapped and the edge probes, each ascending, into one address order
+  // (the order the canonical pass always judged in); the fixed ones last.
+  std::inplace_merge(answers_.begin(), answers_.begin() + edges, answers_.begin() + fixed);
+  for (const auto &[addr, got] : answers_)
     exact(addr, got);
 }
 

@@ -65,22 +65,21 @@ bool write_full(int fd, const void *buf, std::size_t n) {
     enter();
   const pid_t self = ::getpid();
   for (std::uint64_t job; read_full(fd, &job, sizeof job);) {
-    std::optional<std::string> out;
-    std::string why = "no result";
+    std::string bytes;
+    std::uint8_t ok = 0;
     try {
-      out = work(static_cast<std::size_t>(job));
+      bytes = work(static_cast<std::size_t>(job));
+      ok = 1;
     } catch (const std::exception &e) {
-      why = e.what();
+      bytes = e.what();
     } catch (...) {
-      why = "an exception that is not a std::exception";
+      bytes = "an exception that is not a std::exception";
     }
     if (::getpid() != self)
       ::_exit(0); // a process driver code forked came back here: only the worker answers
-    const std::string &bytes = out ? *out : why;
     const std::uint64_t size = bytes.size();
-    const std::uint8_t ok = out ? 1 : 0;
     if (!write_full(fd, &size, sizeof size) || !write_full(fd, &ok, 1) ||
-        !write_full(fd, bytes.data(), bytes.size()) || !out)
+        !write_full(fd, bytes.data(), bytes.size()) || !ok)
       break;
   }
   ::_exit(0);

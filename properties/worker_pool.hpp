@@ -12,14 +12,14 @@
 // address space.  Jobs go out as an index on a socket; a result comes back
 // as a length and a byte string.
 //
-// A job the worker gives no result for -- it answers none, throws, dies, or
-// passes `job_timeout` -- is run again by `rerun` in the parent, and the
+// A job the worker gives no result for -- it throws, dies, or passes
+// `job_timeout` -- is run again by `rerun` in the parent, and the
 // worker is replaced by a fresh fork of the parent.  That is what lets check
-// run a case on a worker without a fork of its own: a worker returns only
-// the results of cases that held, and every other case (a violation, a
-// crash, a hang, a bad_alloc) runs again in a child process of its own, from
-// the parent's pristine state, which gives its report exactly as a fork per
-// case would (one fork per case was half of check's time, docs/PERFORMANCE.md).
+// run a case on a worker without a fork of its own: a case that crashes,
+// hangs or throws (a bad_alloc) there runs again in a child process of its
+// own, from the parent's pristine state, which gives its report exactly as
+// a fork per case would (one fork per case was half of check's time,
+// docs/PERFORMANCE.md).
 //
 // The caller stops the run by answering false from `take`: no job is sent
 // after that, and the busy workers are killed with their process groups, so
@@ -34,14 +34,14 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace busmap {
 
-/// A job's result from a worker, or nothing: run it again in the parent.
-using WorkerJob = std::function<std::optional<std::string>(std::size_t)>;
+/// A job's result from a worker; a job that throws gives none, and runs
+/// again in the parent.
+using WorkerJob = std::function<std::string(std::size_t)>;
 
 struct WorkerPoolOptions {
   std::size_t workers = 2;

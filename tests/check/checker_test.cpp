@@ -369,7 +369,7 @@ TEST(WorkerPool, ResultsComeInOrderAndStopWhenAsked) {
                std::runtime_error);
 }
 
-// A job a worker gives no result for -- it answers none, dies or hangs --
+// A job a worker gives no result for -- it throws, dies or hangs --
 // runs again in the parent, in its place in the order, and a fresh worker
 // takes the jobs after it.
 TEST(WorkerPool, AJobWithoutAResultRunsAgainInTheParentAndAFreshWorkerGoesOn) {
@@ -377,9 +377,9 @@ TEST(WorkerPool, AJobWithoutAResultRunsAgainInTheParentAndAFreshWorkerGoesOn) {
   for (std::size_t i = 0; i < 30; ++i)
     jobs.push_back(i);
   const pid_t parent = ::getpid();
-  auto work = [](std::size_t job) -> std::optional<std::string> {
+  auto work = [](std::size_t job) -> std::string {
     if (job == 4)
-      return std::nullopt;
+      throw std::runtime_error("no result");
     if (job == 11)
       std::raise(SIGSEGV);
     if (job == 17)
@@ -416,10 +416,10 @@ TEST(WorkerPool, AJobWithoutAResultRunsAgainInTheParentAndAFreshWorkerGoesOn) {
 // state again.
 TEST(WorkerPool, AReplacedWorkerStartsFromTheParentsState) {
   static int touched = 0; // a driver's global, as a stateful plugin has
-  auto work = [](std::size_t job) -> std::optional<std::string> {
+  auto work = [](std::size_t job) -> std::string {
     const int before = touched++;
     if (job == 2)
-      return std::nullopt;
+      throw std::runtime_error("no result");
     return std::to_string(before);
   };
   WorkerPoolOptions o = workers(1);
