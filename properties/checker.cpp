@@ -169,65 +169,92 @@ TraceRun run_case(const busmap_driver &driver, const Trace &trace, const CheckOp
 // Shrinking.
 //===--------------------------------------------------------------------===//
 
-/// Candidates run in one child process, one after the other, until the
-/// first that fails with `signature` (or half the case timeout is used
-/// up): shrinking tries hundreds of candidates, most of which hold or fail
-/// some other way, and one fork per candidate costs more than running most
-/// of them.  Empty when the child did not finish (a crash or a hang): then
-/// each candidate runs alone.
-std::optional<std::vector<TraceRun>> run_batch(const busmap_driver &driver,
-                                                 const std::vector<const Trace *> &batch,
-                                                 const std::string &signature,
-                                                 const CheckOptions &options) {
-  Isolated iso = run_isolated(
-      [&](ChildChannel &) {
-        json out = json::array();
-        const auto start = Clock::now();
-        for (const Trace *t : batch) {
-          const Verdict v = Oracle(driver).run(*t, options.mode);
-          json j = {{"steps", v.steps_run}};
-          if (v.violation)
-            j["violation"] = violation_json(*v.violation);
-          out.push_back(std::move(j));
-          const bool found = v.violation && failure_signature(*v.violation) == signature;
-          if (found || Clock::now() - start > options.case_timeout / 2)
-            break;
-        }
-        return out.dump();
-      },
-      options.isolation());
-  if (iso.status != Isolated::Status::Finished)
-    return std::nullopt;
-  std::vector<TraceRun> results;
-  for (const auto &j : json::parse(iso.payload)) {
+/// A shrink candidate's run: what it found, and whether it ran from a fresh
+/// process (as a case of its own) or after other candidates in one.
+struct CandidateRun {
+  TraceRun run;
+  bool fresh = false;
+};
+
+std::string candidate_json(const TraceRun &r, bool fresh) {
+  json j = {{"steps", r.steps}, {"fresh", fresh}};
+  if (r.violation)
+    j["violation"] = violation_json(*r.violation);
+  return j.dump();
+}
+
+CandidateRun candidate_from_json(const std::string &text) {
+  const json j = json::parse(text);
+  CandidateRun c;
+  c.run.steps = j.at("steps").get<std::size_t>();
+  c.fresh = j.at("fresh").get<bool>();
+  if (j.contains("violation"))
+    c.run.violation = violation_from_json(j.at("violation"));
+  return c;
+}
+
+/// Shrink candidates run on one case host (properties/worker_pool.hpp) for
+/// the whole shrink, sent as their text, one after the other: shrinking
+/// tries hundreds of candidates, most of which hold or fail some other
+/// way, and a fork per candidate, or per batch, was most of a shrink's time
+/// (docs/PERFORMANCE.md).  A candidate that crashes, hangs or throws on the
+/// host runs again from a fresh process, which is its report, and a fresh
+/// host takes the candidates after it.
+class ShrinkHost {
+public:
+  ShrinkHost(const busmap_driver &driver, const CheckOptions &options)
+      : driver_(driver), options_(options),
+        pool_([this](const std::string &text) { return run_here(text); }, pool_options()) {}
+
+  /// Runs `batch` in order up to the first that fails with `signature`.
+  std::vector<CandidateRun> run(const std::vector<const Trace *> &batch,
+                                const std::string &signature, Clock::time_point deadline) {
+    deadline_ = deadline;
+    std::vector<std::string> texts;
+    for (const Trace *t : batch)
+      texts.push_back(write_trace(*t));
+    std::vector<CandidateRun> results;
+    pool_.run(texts, [&](std::size_t, std::string result) {
+      results.push_back(candidate_from_json(result));
+      const auto &v = results.back().run.violation;
+      return !(v && failure_signature(*v) == signature);
+    });
+    return results;
+  }
+
+private:
+  /// A candidate on the host, after the ones before it.
+  std::string run_here(const std::string &text) const {
+    const Verdict v = Oracle(driver_).run(parse_trace(text, "<candidate>"), options_.mode);
     TraceRun r;
-    r.steps = j.at("steps").get<std::size_t>();
-    if (j.contains("violation"))
-      r.violation = violation_from_json(j.at("violation"));
-    results.push_back(std::move(r));
+    r.steps = v.steps_run;
+    r.violation = v.violation;
+    return candidate_json(r, false);
   }
-  return results;
-}
 
-/// Each candidate in its own child, up to the first that fails with `signature`.
-std::vector<TraceRun> run_alone(const busmap_driver &driver,
-                                  const std::vector<const Trace *> &batch,
-                                  const std::string &signature, const CheckOptions &options) {
-  std::vector<TraceRun> results;
-  for (const Trace *t : batch) {
-    results.push_back(run_case(driver, *t, options));
-    const auto &v = results.back().violation;
-    if (v && failure_signature(*v) == signature)
-      break;
+  WorkerPoolOptions pool_options() {
+    WorkerPoolOptions o;
+    o.workers = 1;
+    o.may_start = [this] { return Clock::now() < deadline_; };
+    o.rerun = [this](const std::string &text) {
+      return candidate_json(run_case(driver_, parse_trace(text, "<candidate>"), options_), true);
+    };
+    o.job_timeout = options_.case_timeout;
+    o.enter_worker = [this] { enter_case_host(options_.isolation()); };
+    return o;
   }
-  return results;
-}
 
-/// How many of `options.reruns` fresh runs of `trace` fail with `signature`.
+  const busmap_driver &driver_;
+  const CheckOptions &options_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  WorkerPool pool_;
+};
+
+/// How many of `runs` fresh runs of `trace` fail with `signature`.
 std::size_t repeats(const busmap_driver &driver, const Trace &trace, const std::string &signature,
-                    const CheckOptions &options) {
+                    const CheckOptions &options, std::size_t runs) {
   std::size_t same = 0;
-  for (std::size_t k = 0; k < options.reruns; ++k) {
+  for (std::size_t k = 0; k < runs; ++k) {
     const TraceRun r = run_case(driver, trace, options);
     same += r.violation && failure_signature(*r.violation) == signature;
   }
@@ -247,14 +274,15 @@ void make_end_explicit(const busmap_driver &driver, Failure &f, const CheckOptio
   const std::string signature = failure_signature(f.violation);
   if (!r.violation || r.violation->step != f.shrunk.ops.size() ||
       failure_signature(*r.violation) != signature ||
-      repeats(driver, explicit_end, signature, options) < options.reruns)
+      repeats(driver, explicit_end, signature, options, options.reruns) < options.reruns)
     return;
   f.shrunk = std::move(explicit_end);
   f.violation = *r.violation;
 }
 
-/// Candidates per child process.  A child stops at the first candidate
-/// that fails the way sought, so a large batch wastes nothing.
+/// Candidates per batch: the budgets are looked at between batches.  The
+/// host stops at the first candidate that fails the way sought, so a large
+/// batch wastes nothing.
 constexpr std::size_t BatchSize = 64;
 
 /// One failure being shrunk: the budgets, the candidates already run, and
@@ -267,6 +295,8 @@ public:
         deadline_(std::min(Clock::now() + options.shrink.time, run_deadline)),
         signature_(failure_signature(f.violation)), original_violation_(f.violation) {
     tried_.insert(write_trace(f.shrunk));
+    if (options.fork_cases)
+      host_.emplace(driver, options);
   }
 
   /// False once a budget is spent; `where` names the stage for the report.
@@ -300,21 +330,15 @@ public:
       std::vector<const Trace *> traces;
       for (std::size_t i : batch)
         traces.push_back(&candidates[i]);
-      auto results = run_batch(driver_, traces, signature_, options_);
-      const bool alone = !results || !options_.fork_cases;
-      if (!results)
-        results = run_alone(driver_, traces, signature_, options_);
-      f_.candidates += results->size();
-      for (std::size_t k = results->size(); k < batch.size(); ++k)
+      const std::vector<CandidateRun> results = run_candidates(traces);
+      f_.candidates += results.size();
+      for (std::size_t k = results.size(); k < batch.size(); ++k)
         tried_.erase(write_trace(candidates[batch[k]])); // not run after all
-      if (results->size() < batch.size())
-        next = batch[results->size()];
-      for (std::size_t k = 0; k < results->size(); ++k) {
-        // The first of a batch ran as a case alone does, from a fresh process.
-        const bool fresh = alone || k == 0;
-        if ((*results)[k].violation && judge(candidates[batch[k]], (*results)[k], fresh))
+      if (results.size() < batch.size())
+        next = batch[results.size()];
+      for (std::size_t k = 0; k < results.size(); ++k)
+        if (results[k].run.violation && judge(candidates[batch[k]], results[k]))
           return batch[k];
-      }
     }
     return std::nullopt;
   }
@@ -329,10 +353,13 @@ public:
   /// one and every step.
   void keep_only_repeating() {
     for (; !accepted_.empty(); accepted_.pop_back()) {
-      const auto &[trace, violation] = accepted_.back();
-      if (repeats(driver_, trace, signature_, options_) == options_.reruns) {
-        f_.shrunk = trace;
-        f_.violation = violation;
+      const Accepted &a = accepted_.back();
+      // A trace taken on the host, after other candidates, runs from a
+      // fresh process at least once before it is the shrunk one.
+      const std::size_t runs = std::max<std::size_t>(options_.reruns, a.fresh ? 0 : 1);
+      if (repeats(driver_, a.trace, signature_, options_, runs) == runs) {
+        f_.shrunk = a.trace;
+        f_.violation = a.violation;
         return;
       }
       ++f_.flaky_candidates;
@@ -340,7 +367,8 @@ public:
     }
     f_.shrunk = f_.original;
     f_.violation = original_violation_;
-    if (const std::size_t again = repeats(driver_, f_.original, signature_, options_);
+    if (const std::size_t again = repeats(driver_, f_.original, signature_, options_,
+                                          options_.reruns);
         again < options_.reruns)
       f_.flaky = Flakiness{again + 1, options_.reruns + 1};
   }
@@ -363,26 +391,47 @@ private:
     return batch;
   }
 
+  /// The candidates of `batch` in order, up to the first that fails the
+  /// same way: on the shrink host, or here when cases run in this process.
+  std::vector<CandidateRun> run_candidates(const std::vector<const Trace *> &batch) {
+    if (host_)
+      return host_->run(batch, signature_, deadline_);
+    std::vector<CandidateRun> results;
+    for (const Trace *t : batch) {
+      if (Clock::now() >= deadline_)
+        break;
+      results.push_back({run_case(driver_, *t, options_), true});
+      const auto &v = results.back().run.violation;
+      if (v && failure_signature(*v) == signature_)
+        break;
+    }
+    return results;
+  }
+
   /// A candidate that failed: the shrunk trace when it fails the same way,
-  /// else maybe another failure to report.  A failure seen after other
-  /// candidates in one process is confirmed by the candidate alone, from a
-  /// fresh process, before it is kept: a candidate before it may have left
-  /// something in the driver's globals.
-  bool judge(const Trace &c, TraceRun r, bool fresh) {
-    const bool same = failure_signature(*r.violation) == signature_;
-    if (!same && !worth_keeping(c, *r.violation))
+  /// else maybe another failure to report.  Another failure seen after
+  /// other candidates in one process is confirmed by the candidate alone,
+  /// from a fresh process, before it is kept: a candidate before it may
+  /// have left something in the driver's globals.  The same failure is
+  /// taken at once, and confirmed when shrinking is done
+  /// (keep_only_repeating): nearly every driver fails the same way however
+  /// it ran, and a fresh run per step taken was a fork per shrink step.
+  bool judge(const Trace &c, CandidateRun r) {
+    const bool same = failure_signature(*r.run.violation) == signature_;
+    if (!same && !worth_keeping(c, *r.run.violation))
       return false;
-    if (!fresh)
-      r = run_case(driver_, c, options_);
-    if (!r.violation)
-      return false;
-    if (failure_signature(*r.violation) != signature_) {
-      note_other(c, *r.violation);
+    if (!same && !r.fresh) {
+      r = {run_case(driver_, c, options_), true};
+      if (!r.run.violation)
+        return false;
+    }
+    if (failure_signature(*r.run.violation) != signature_) {
+      note_other(c, *r.run.violation);
       return false;
     }
     f_.shrunk = c;
-    f_.violation = *r.violation;
-    accepted_.push_back({f_.shrunk, f_.violation});
+    f_.violation = *r.run.violation;
+    accepted_.push_back({f_.shrunk, f_.violation, r.fresh});
     ++f_.shrinks;
     if (options_.progress)
       options_.progress(fmt::format("shrinking: {} ops after {} shrinks, {} candidates",
@@ -422,8 +471,14 @@ private:
   std::string signature_;
   std::unordered_set<std::string> tried_; // the text of every trace run
   Violation original_violation_;
-  /// Every trace taken as the shrunk one, in order, with its violation.
-  std::vector<std::pair<Trace, Violation>> accepted_;
+  /// A trace taken as the shrunk one, with its violation.
+  struct Accepted {
+    Trace trace;
+    Violation violation;
+    bool fresh = false; // it failed so from a fresh process
+  };
+  std::vector<Accepted> accepted_; // in the order taken
+  std::optional<ShrinkHost> host_;
 };
 
 /// Shrinks of a tree node taken from RapidCheck's lazy sequence a batch at
@@ -471,6 +526,28 @@ void shrink_concrete(Shrinker &s, Failure &f) {
             candidates.push_back(std::move(c));
     progressed = s.first_same_failure(candidates, "in the concrete passes").has_value();
   }
+}
+
+/// Shrinks `f`: down RapidCheck's shrink tree when there is one, then by
+/// the concrete passes; keeps the last trace that repeats, writes its end
+/// out, and times it all (the host's CPU time included: it has ended).
+void shrink_failure(const busmap_driver &driver, const CheckOptions &options, Failure &f,
+                    Clock::time_point run_deadline,
+                    const rc::Shrinkable<GeneratedCase> *tree) {
+  const auto start = Clock::now();
+  const double cpu_start = cpu_seconds();
+  {
+    Shrinker s(driver, options, f, run_deadline);
+    if (tree)
+      shrink_tree(s, *tree);
+    shrink_concrete(s, f);
+    s.keep_only_repeating();
+  }
+  if (!f.flaky)
+    make_end_explicit(driver, f, options);
+  f.shrink_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
+  f.shrunk.expect_fail = f.violation.invariant;
 }
 
 } // namespace
@@ -676,15 +753,19 @@ bool run_generated_cases(const busmap_driver &driver, const CheckOptions &option
     WorkerPoolOptions pool;
     pool.workers = std::max<std::size_t>(1, options.jobs);
     pool.may_start = may_start;
-    pool.rerun = [&](std::size_t i) {
-      return case_json(run_generated(driver, options, gen, profile, i));
+    pool.rerun = [&](const std::string &i) {
+      return case_json(run_generated(driver, options, gen, profile, std::stoull(i)));
     };
     pool.job_timeout = options.case_timeout;
     pool.enter_worker = [&] { enter_case_host(options.isolation()); };
-    run_on_workers(
-        owned,
-        [&](std::size_t i) { return case_json(run_generated(driver, in_host, gen, profile, i)); },
-        [&](std::size_t, std::string result) { return take(case_from_json(result)); }, pool);
+    std::vector<std::string> requests;
+    for (const std::size_t i : owned)
+      requests.push_back(std::to_string(i));
+    WorkerPool([&](const std::string &i) {
+      return case_json(run_generated(driver, in_host, gen, profile, std::stoull(i)));
+    }, pool).run(requests, [&](std::size_t, std::string result) {
+      return take(case_from_json(result));
+    });
     return cut;
   }
   for (const std::size_t i : owned)
@@ -735,17 +816,7 @@ CheckResult check(const busmap_driver &driver, const CheckOptions &options) {
     f.original = shrinkable.value().trace;
     f.shrunk = f.original;
     f.violation = *failed->run.violation;
-    const auto shrink_start = Clock::now();
-    const double cpu_start = cpu_seconds();
-    Shrinker s(driver, options, f, run_deadline);
-    shrink_tree(s, shrinkable);
-    shrink_concrete(s, f);
-    s.keep_only_repeating();
-    if (!f.flaky)
-      make_end_explicit(driver, f, options);
-    f.shrink_seconds = std::chrono::duration<double>(Clock::now() - shrink_start).count();
-    f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
-    f.shrunk.expect_fail = f.violation.invariant;
+    shrink_failure(driver, options, f, run_deadline, &shrinkable);
     result.failure = std::move(f);
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -774,16 +845,7 @@ std::optional<Failure> shrink_trace(const busmap_driver &driver, const Trace &tr
   f.original = trace;
   f.shrunk = trace;
   f.violation = *r.violation;
-  const auto start = Clock::now();
-  const double cpu_start = cpu_seconds();
-  Shrinker s(driver, options, f, Clock::time_point::max());
-  shrink_concrete(s, f);
-  s.keep_only_repeating();
-  if (!f.flaky)
-    make_end_explicit(driver, f, options);
-  f.shrink_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  f.shrink_cpu_seconds = cpu_seconds() - cpu_start;
-  f.shrunk.expect_fail = f.violation.invariant;
+  shrink_failure(driver, options, f, Clock::time_point::max(), nullptr);
   return f;
 }
 

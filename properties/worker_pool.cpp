@@ -1,7 +1,7 @@
 // Worker processes for properties/worker_pool.hpp.  Each worker holds one
-// end of a Unix socket pair: jobs (8-byte indices) go down it, answers come
-// back as an 8-byte length, an ok byte (0: no result, why follows; the
-// worker then ends) and the bytes.  A socket rather than
+// end of a Unix socket pair: requests go down it as an 8-byte length and
+// the bytes, answers come back as an 8-byte length, an ok byte (0: no
+// result, why follows; the worker then ends) and the bytes.  A socket rather than
 // two pipes so that a write to a worker that died is an error (MSG_NOSIGNAL),
 // not a SIGPIPE that would take the harness down.
 #include "properties/worker_pool.hpp"
@@ -56,6 +56,19 @@ bool write_full(int fd, const void *buf, std::size_t n) {
   return true;
 }
 
+bool send_bytes(int fd, const std::string &bytes) {
+  const std::uint64_t size = bytes.size();
+  return write_full(fd, &size, sizeof size) && write_full(fd, bytes.data(), bytes.size());
+}
+
+bool read_bytes(int fd, std::string &bytes) {
+  std::uint64_t size = 0;
+  if (!read_full(fd, &size, sizeof size))
+    return false;
+  bytes.resize(size);
+  return read_full(fd, bytes.data(), bytes.size());
+}
+
 /// A worker's life: jobs in, results out, until the socket closes or a job
 /// gives no result (the worker may be in any state after that: it ends).
 [[noreturn]] void serve(int fd, const WorkerJob &work, const std::function<void()> &enter) {
@@ -64,11 +77,11 @@ bool write_full(int fd, const void *buf, std::size_t n) {
   if (enter)
     enter();
   const pid_t self = ::getpid();
-  for (std::uint64_t job; read_full(fd, &job, sizeof job);) {
+  for (std::string request; read_bytes(fd, request);) {
     std::string bytes;
     std::uint8_t ok = 0;
     try {
-      bytes = work(static_cast<std::size_t>(job));
+      bytes = work(request);
       ok = 1;
     } catch (const std::exception &e) {
       bytes = e.what();
@@ -90,76 +103,8 @@ using Clock = std::chrono::steady_clock;
 struct Worker {
   pid_t pid = -1;
   int fd = -1;
-  std::optional<std::size_t> position; // in `jobs`, of the job it runs
+  std::optional<std::size_t> position; // in the requests, of the job it runs
   Clock::time_point deadline;
-};
-
-/// The workers, killed and reaped however the run ends.
-class Workers {
-public:
-  Workers(std::size_t n, const WorkerJob &work, const std::function<void()> &enter)
-      : work_(work), enter_(enter), all_(n) {
-    for (std::size_t i = 0; i < n; ++i)
-      spawn(all_[i]);
-  }
-  ~Workers() {
-    for (Worker &w : all_) {
-      if (w.fd >= 0)
-        ::close(w.fd); // an idle worker reads EOF and exits
-      if (w.position)
-        ::kill(-w.pid, SIGKILL); // a busy one is not waited for
-    }
-    for (Worker &w : all_)
-      reap(w);
-  }
-  Workers(const Workers &) = delete;
-  Workers &operator=(const Workers &) = delete;
-
-  std::vector<Worker> &all() { return all_; }
-
-  /// Kills `w` with its group and forks a fresh worker in its place.
-  void replace(Worker &w) {
-    ::kill(-w.pid, SIGKILL);
-    ::close(w.fd);
-    reap(w);
-    w = Worker{};
-    spawn(w);
-  }
-
-private:
-  void spawn(Worker &slot) {
-    std::fflush(nullptr); // no buffered output is written twice
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-      throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      ::close(sv[0]);
-      ::close(sv[1]);
-      throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
-    }
-    if (pid == 0) {
-      ::close(sv[0]);
-      for (const Worker &w : all_)
-        if (w.fd >= 0)
-          ::close(w.fd); // the other workers' ends are not this one's
-      serve(sv[1], work_, enter_);
-    }
-    ::setpgid(pid, pid); // as the worker does: no window in which a kill misses the group
-    ::close(sv[1]);
-    slot.pid = pid;
-    slot.fd = sv[0];
-  }
-  static void reap(Worker &w) {
-    if (w.pid > 0)
-      while (::waitpid(w.pid, nullptr, 0) < 0 && errno == EINTR) {
-      }
-    w.pid = -1;
-  }
-
-  const WorkerJob &work_;
-  const std::function<void()> &enter_;
-  std::vector<Worker> all_;
 };
 
 /// A worker's answer: the result, or why there is none.
@@ -185,59 +130,137 @@ Answer read_answer(Worker &w) {
 
 } // namespace
 
-void run_on_workers(const std::vector<std::size_t> &jobs, const WorkerJob &work,
-                    const std::function<bool(std::size_t, std::string)> &take,
-                    const WorkerPoolOptions &options) {
-  if (jobs.empty())
-    return;
-  Workers workers(std::max<std::size_t>(1, std::min(options.workers, jobs.size())), work,
-                  options.enter_worker);
+/// The workers, killed and reaped however the pool ends.
+class WorkerPool::Workers {
+public:
+  Workers(WorkerJob work, WorkerPoolOptions options)
+      : work_(std::move(work)), options_(std::move(options)),
+        all_(std::max<std::size_t>(1, options_.workers)) {}
+  ~Workers() {
+    for (Worker &w : all_) {
+      if (w.fd >= 0)
+        ::close(w.fd); // an idle worker reads EOF and exits
+      if (w.position)
+        ::kill(-w.pid, SIGKILL); // a busy one is not waited for
+    }
+    for (Worker &w : all_)
+      reap(w);
+  }
+
+  void run(const std::vector<std::string> &requests, const WorkerTake &take);
+
+private:
+  /// Kills `w` with its group; the slot is empty after.
+  void retire(Worker &w) {
+    if (w.pid < 0)
+      return;
+    ::kill(-w.pid, SIGKILL);
+    ::close(w.fd);
+    reap(w);
+    w = Worker{};
+  }
+  void spawn(Worker &slot);
+  static void reap(Worker &w) {
+    if (w.pid > 0)
+      while (::waitpid(w.pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    w.pid = -1;
+  }
+
+  WorkerJob work_;
+  WorkerPoolOptions options_;
+  std::vector<Worker> all_;
+};
+
+void WorkerPool::Workers::spawn(Worker &slot) {
+  std::fflush(nullptr); // no buffered output is written twice
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(sv[0]);
+    ::close(sv[1]);
+    throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
+  }
+  if (pid == 0) {
+    ::close(sv[0]);
+    for (const Worker &w : all_)
+      if (w.fd >= 0)
+        ::close(w.fd); // the other workers' ends are not this one's
+    serve(sv[1], work_, options_.enter_worker);
+  }
+  ::setpgid(pid, pid); // as the worker does: no window in which a kill misses the group
+  ::close(sv[1]);
+  slot.pid = pid;
+  slot.fd = sv[0];
+}
+
+void WorkerPool::Workers::run(const std::vector<std::string> &requests, const WorkerTake &take) {
+  const std::size_t used = std::min(all_.size(), requests.size());
   std::size_t next_send = 0, next_take = 0;
   bool sending = true;
   std::map<std::size_t, std::string> done; // by position, waiting for the ones before
   auto give_job = [&](Worker &w) {
-    if (!sending || next_send == jobs.size() || (options.may_start && !options.may_start())) {
+    if (!sending || next_send == requests.size() || (options_.may_start && !options_.may_start())) {
       sending = false;
       return;
     }
-    const std::uint64_t job = jobs[next_send];
+    // A worker idle since an earlier batch may have died meanwhile: one
+    // forked afresh takes the job.
+    for (int attempt = 0; !(w.pid >= 0 && send_bytes(w.fd, requests[next_send])); ++attempt) {
+      if (attempt == 2)
+        throw std::runtime_error(fmt::format("worker process {} died", w.pid));
+      retire(w);
+      spawn(w);
+    }
     w.position = next_send++;
-    w.deadline = Clock::now() + options.job_timeout;
-    if (!write_full(w.fd, &job, sizeof job))
-      throw std::runtime_error(fmt::format("worker process {} died", w.pid));
+    w.deadline = Clock::now() + options_.job_timeout;
   };
   // The job gets its result in the parent; the worker is forked afresh.
   auto rerun = [&](Worker &w, const std::string &why) {
     const std::size_t position = *w.position;
-    if (!options.rerun)
+    if (!options_.rerun)
       throw std::runtime_error(fmt::format("worker process {}: {}", w.pid, why));
-    workers.replace(w);
-    give_job(w);
-    done[position] = options.rerun(jobs[position]);
+    retire(w);
+    spawn(w);
+    done[position] = options_.rerun(requests[position]);
   };
-  for (Worker &w : workers.all())
-    give_job(w);
-  while (next_take < next_send) {
+  // However the batch ends, no worker is left with a job of it.
+  struct RetireBusy {
+    Workers &pool;
+    ~RetireBusy() {
+      for (Worker &w : pool.all_)
+        if (w.position)
+          pool.retire(w);
+    }
+  } retire_busy{*this};
+  for (;;) {
+    // The results in order first, then new jobs: a result that stops the
+    // run sends none (the worker that gave it is idle and stays alive).
     for (auto it = done.find(next_take); it != done.end(); it = done.find(next_take)) {
       std::string result = std::move(it->second);
       done.erase(it);
-      if (!take(jobs[next_take], std::move(result)))
-        return; // the workers still busy are killed with their cases
+      if (!take(next_take, std::move(result)))
+        return; // the workers still busy are killed with their jobs
       ++next_take;
     }
-    if (next_take == next_send)
-      break;
+    for (std::size_t i = 0; i < used; ++i)
+      if (!all_[i].position)
+        give_job(all_[i]);
     std::vector<pollfd> fds;
     std::vector<Worker *> busy;
     auto first_deadline = Clock::time_point::max();
-    for (Worker &w : workers.all())
+    for (Worker &w : all_)
       if (w.position) {
         fds.push_back({w.fd, POLLIN, 0});
         busy.push_back(&w);
         first_deadline = std::min(first_deadline, w.deadline);
       }
+    if (busy.empty())
+      return; // every result sent has been taken
     int wait_ms = -1;
-    if (options.job_timeout.count() > 0) {
+    if (options_.job_timeout.count() > 0) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(first_deadline - Clock::now());
       wait_ms = static_cast<int>(std::clamp<long long>(left.count(), 0, 1000));
     }
@@ -250,8 +273,8 @@ void run_on_workers(const std::vector<std::size_t> &jobs, const WorkerJob &work,
     for (std::size_t i = 0; i < fds.size(); ++i) {
       Worker &w = *busy[i];
       if (!fds[i].revents) {
-        if (options.job_timeout.count() > 0 && now >= w.deadline)
-          rerun(w, fmt::format("no result within {} ms", options.job_timeout.count()));
+        if (options_.job_timeout.count() > 0 && now >= w.deadline)
+          rerun(w, fmt::format("no result within {} ms", options_.job_timeout.count()));
         continue;
       }
       Answer a = read_answer(w);
@@ -261,9 +284,18 @@ void run_on_workers(const std::vector<std::size_t> &jobs, const WorkerJob &work,
       }
       done[*w.position] = std::move(a.bytes);
       w.position.reset();
-      give_job(w);
     }
   }
+}
+
+WorkerPool::WorkerPool(WorkerJob work, WorkerPoolOptions options)
+    : workers_(std::make_unique<Workers>(std::move(work), std::move(options))) {}
+
+WorkerPool::~WorkerPool() = default;
+
+void WorkerPool::run(const std::vector<std::string> &requests, const WorkerTake &take) {
+  if (!requests.empty())
+    workers_->run(requests, take);
 }
 
 } // namespace busmap

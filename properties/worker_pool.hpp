@@ -9,8 +9,8 @@
 // Workers, not threads: forking from a process with several threads would
 // leave locks held by the other threads locked in the child.  A worker is
 // forked from the parent, has one thread, and runs job after job in its own
-// address space.  Jobs go out as an index on a socket; a result comes back
-// as a length and a byte string.
+// address space.  A job goes out as a byte string on a socket (a case's
+// index, a shrink candidate's text); its result comes back the same way.
 //
 // A job the worker gives no result for -- it throws, dies, or passes
 // `job_timeout` -- is run again by `rerun` in the parent, and the
@@ -34,14 +34,19 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace busmap {
 
-/// A job's result from a worker; a job that throws gives none, and runs
-/// again in the parent.
-using WorkerJob = std::function<std::string(std::size_t)>;
+/// What a worker runs: a request's bytes in, the result's bytes out.  A job
+/// that throws gives no result, and runs again in the parent.
+using WorkerJob = std::function<std::string(const std::string &request)>;
+
+/// Receives the result of the request at `position`, in the requests'
+/// order, and answers whether to go on.
+using WorkerTake = std::function<bool(std::size_t position, std::string result)>;
 
 struct WorkerPoolOptions {
   std::size_t workers = 2;
@@ -49,7 +54,7 @@ struct WorkerPoolOptions {
   std::function<bool()> may_start;
   /// Runs a job in the parent when its worker gave no result.  Unset: a
   /// worker that gives none is an error (std::runtime_error).
-  std::function<std::string(std::size_t)> rerun;
+  WorkerJob rerun;
   /// How long one job may run on a worker before it is killed and the job
   /// rerun; zero: no limit.
   std::chrono::milliseconds job_timeout{0};
@@ -57,12 +62,28 @@ struct WorkerPoolOptions {
   std::function<void()> enter_worker;
 };
 
-/// Runs `work(job)` for each of `jobs` on worker processes; `take(job,
-/// result)` receives the results in the order of `jobs` and answers whether
-/// to go on.
-void run_on_workers(const std::vector<std::size_t> &jobs, const WorkerJob &work,
-                    const std::function<bool(std::size_t, std::string)> &take,
-                    const WorkerPoolOptions &options);
+/// Worker processes that outlive one list of jobs: shrinking sends a
+/// batch of candidates, looks at the answers, and sends the next batch to
+/// the same workers (a request carries the candidate itself, which did not
+/// exist when the workers were forked).  Workers are forked at the first
+/// batch that needs them, from the parent's state then; the ones still
+/// running a job when a batch stops are killed, and forked again when a
+/// later batch needs them.
+class WorkerPool {
+public:
+  WorkerPool(WorkerJob work, WorkerPoolOptions options);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool &) = delete;
+  WorkerPool &operator=(const WorkerPool &) = delete;
+
+  /// Runs `work(request)` for each of `requests` on the workers; `take`
+  /// receives the results in the order of `requests`.
+  void run(const std::vector<std::string> &requests, const WorkerTake &take);
+
+private:
+  class Workers;
+  std::unique_ptr<Workers> workers_;
+};
 
 } // namespace busmap
 

@@ -339,33 +339,47 @@ WorkerPoolOptions workers(std::size_t n) {
   return o;
 }
 
+std::vector<std::string> requests(std::size_t n, std::size_t step = 1) {
+  std::vector<std::string> r;
+  for (std::size_t i = 0; i < n; ++i)
+    r.push_back(std::to_string(i * step));
+  return r;
+}
+
+std::size_t job(const std::string &request) { return std::stoull(request); }
+
 TEST(WorkerPool, ResultsComeInOrderAndStopWhenAsked) {
-  std::vector<std::size_t> jobs;
-  for (std::size_t i = 0; i < 40; ++i)
-    jobs.push_back(i * 3);
+  const std::vector<std::string> jobs = requests(40, 3);
   // Later jobs finish first: the order of the results is still the jobs'.
-  auto work = [](std::size_t job) {
-    ::usleep(static_cast<useconds_t>((120 - job) * 50));
-    return std::to_string(job * job);
+  auto work = [](const std::string &request) {
+    const std::size_t j = job(request);
+    ::usleep(static_cast<useconds_t>((120 - j) * 50));
+    return std::to_string(j * j);
   };
+  WorkerPool pool(work, workers(4));
   std::vector<std::string> seen;
-  run_on_workers(jobs, work, [&](std::size_t job, std::string r) {
-    EXPECT_EQ(r, std::to_string(job * job));
-    seen.push_back(std::to_string(job));
+  pool.run(jobs, [&](std::size_t position, std::string r) {
+    EXPECT_EQ(r, std::to_string(job(jobs[position]) * job(jobs[position])));
+    seen.push_back(jobs[position]);
     return true;
-  }, workers(4));
-  ASSERT_EQ(seen.size(), jobs.size());
-  for (std::size_t i = 0; i < jobs.size(); ++i)
-    EXPECT_EQ(seen[i], std::to_string(jobs[i]));
+  });
+  EXPECT_EQ(seen, jobs);
   std::size_t taken = 0;
-  run_on_workers(jobs, work, [&](std::size_t job, std::string) {
+  pool.run(jobs, [&](std::size_t position, std::string) {
     ++taken;
-    return job != 9; // the fourth job stops the run
-  }, workers(4));
+    return jobs[position] != "9"; // the fourth job stops the run
+  });
   EXPECT_EQ(taken, 4u);
-  EXPECT_THROW(run_on_workers(jobs, [](std::size_t) -> std::string {
-                 throw std::runtime_error("broken");
-               }, [](std::size_t, std::string) { return true; }, workers(2)),
+  // The pool goes on after a stopped run, its killed workers forked again.
+  seen.clear();
+  pool.run(jobs, [&](std::size_t position, std::string) {
+    seen.push_back(jobs[position]);
+    return true;
+  });
+  EXPECT_EQ(seen, jobs);
+  WorkerPool broken([](const std::string &) -> std::string { throw std::runtime_error("broken"); },
+                    workers(2));
+  EXPECT_THROW(broken.run(jobs, [](std::size_t, std::string) { return true; }),
                std::runtime_error);
 }
 
@@ -373,62 +387,65 @@ TEST(WorkerPool, ResultsComeInOrderAndStopWhenAsked) {
 // runs again in the parent, in its place in the order, and a fresh worker
 // takes the jobs after it.
 TEST(WorkerPool, AJobWithoutAResultRunsAgainInTheParentAndAFreshWorkerGoesOn) {
-  std::vector<std::size_t> jobs;
-  for (std::size_t i = 0; i < 30; ++i)
-    jobs.push_back(i);
+  const std::vector<std::string> jobs = requests(30);
   const pid_t parent = ::getpid();
-  auto work = [](std::size_t job) -> std::string {
-    if (job == 4)
+  auto work = [](const std::string &request) -> std::string {
+    const std::size_t j = job(request);
+    if (j == 4)
       throw std::runtime_error("no result");
-    if (job == 11)
+    if (j == 11)
       std::raise(SIGSEGV);
-    if (job == 17)
+    if (j == 17)
       ::_exit(3);
-    if (job == 23)
+    if (j == 23)
       for (;;)
         ::pause();
-    return fmt::format("worker {}", job);
+    return fmt::format("worker {}", j);
   };
   WorkerPoolOptions o = workers(2);
   o.job_timeout = std::chrono::milliseconds(300);
   std::vector<std::size_t> rerun;
-  o.rerun = [&](std::size_t job) {
+  o.rerun = [&](const std::string &request) {
     EXPECT_EQ(::getpid(), parent);
-    rerun.push_back(job);
-    return fmt::format("parent {}", job);
+    rerun.push_back(job(request));
+    return fmt::format("parent {}", request);
   };
   std::vector<std::string> seen;
-  run_on_workers(jobs, work, [&](std::size_t, std::string r) {
+  WorkerPool(work, o).run(jobs, [&](std::size_t, std::string r) {
     seen.push_back(std::move(r));
     return true;
-  }, o);
+  });
   ASSERT_EQ(seen.size(), jobs.size());
-  for (std::size_t job : jobs) {
-    const bool lost = job == 4 || job == 11 || job == 17 || job == 23;
-    EXPECT_EQ(seen[job], fmt::format("{} {}", lost ? "parent" : "worker", job));
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    const bool lost = j == 4 || j == 11 || j == 17 || j == 23;
+    EXPECT_EQ(seen[j], fmt::format("{} {}", lost ? "parent" : "worker", j));
   }
   std::sort(rerun.begin(), rerun.end());
   EXPECT_EQ(rerun, (std::vector<std::size_t>{4, 11, 17, 23}));
 }
 
 // What a worker's job leaves in the worker's memory does not reach the
-// parent, and a worker replaced after a lost job starts from the parent's
+// parent, stays in the worker from one run of jobs to the next (shrinking's
+// batches), and a worker replaced after a lost job starts from the parent's
 // state again.
 TEST(WorkerPool, AReplacedWorkerStartsFromTheParentsState) {
   static int touched = 0; // a driver's global, as a stateful plugin has
-  auto work = [](std::size_t job) -> std::string {
+  auto work = [](const std::string &request) -> std::string {
     const int before = touched++;
-    if (job == 2)
+    if (request == "lost")
       throw std::runtime_error("no result");
     return std::to_string(before);
   };
   WorkerPoolOptions o = workers(1);
-  o.rerun = [](std::size_t) { return std::string("rerun"); };
+  o.rerun = [](const std::string &) { return std::string("rerun"); };
+  WorkerPool pool(work, o);
   std::vector<std::string> seen;
-  run_on_workers({0, 1, 2, 3, 4}, work, [&](std::size_t, std::string r) {
+  auto take = [&](std::size_t, std::string r) {
     seen.push_back(std::move(r));
     return true;
-  }, o);
+  };
+  pool.run({"a", "b"}, take);
+  pool.run({"lost", "c", "d"}, take);
   EXPECT_EQ(seen, (std::vector<std::string>{"0", "1", "rerun", "0", "1"}));
   EXPECT_EQ(touched, 0);
 }
