@@ -253,6 +253,8 @@ void expect_same_run(const CheckResult &a, const CheckResult &b) {
   EXPECT_EQ(a.failure->trace_index, b.failure->trace_index);
   EXPECT_EQ(a.failure->violation.invariant, b.failure->violation.invariant);
   EXPECT_EQ(write_trace(a.failure->shrunk), write_trace(b.failure->shrunk));
+  EXPECT_EQ(a.failure->candidates, b.failure->candidates);
+  EXPECT_EQ(a.failure->shrinks, b.failure->shrinks);
 }
 
 TEST(Checker, JobsGiveTheRunOfOneJob) {
@@ -321,6 +323,29 @@ TEST(Checker, GlobalsThatGoBadAcrossCasesAreCaughtOnAHostAndReportedFlaky) {
   o.fork_cases = false;
   EXPECT_FALSE(check(worn, o).pass());
   loads_in_this_process = 0;
+}
+
+// Shrinking takes a candidate that fails the same way on the shrink host
+// at once, and runs it from a fresh process when shrinking is done; with
+// no reruns asked for, that one fresh run still decides.  On a host that
+// has loaded the worn driver 40 times every candidate fails, and none
+// fails alone: the report is the trace the run found, never a "shrunk"
+// trace that holds by itself.
+TEST(Checker, ATraceTakenOnTheShrinkHostFailsFromAFreshProcessBeforeItIsReported) {
+  busmap_driver worn = variant("test-worn-globals", worn_translate, nullptr);
+  worn.load = counting_load;
+  CheckOptions o = quick(120);
+  o.reruns = 0;
+  o.shrink.candidates = 200;
+  const CheckResult r = check(worn, o);
+  ASSERT_FALSE(r.pass());
+  const Failure &f = *r.failure;
+  EXPECT_GT(f.flaky_candidates, 0u) << "the host took traces that hold alone";
+  EXPECT_EQ(f.shrinks, 0u);
+  Trace reported = f.shrunk;
+  reported.expect_fail = f.original.expect_fail; // the verdict line the report adds
+  EXPECT_EQ(write_trace(reported), write_trace(f.original)) << "no trace that holds alone";
+  EXPECT_EQ(loads_in_this_process, 0);
 }
 
 TEST(Checker, JobsStopAtTheTimeBudgetAndSaySo) {
