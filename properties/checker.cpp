@@ -199,7 +199,10 @@ CandidateRun candidate_from_json(const std::string &text) {
 /// way, and a fork per candidate, or per batch, was most of a shrink's time
 /// (docs/PERFORMANCE.md).  A candidate that crashes, hangs or throws on the
 /// host runs again from a fresh process, which is its report, and a fresh
-/// host takes the candidates after it.
+/// host takes the candidates after it.  One host whatever --jobs says: the
+/// descent takes the first candidate that fails, most batches end within a
+/// few candidates, and a second host's run past it is lost (two hosts took
+/// as long and cost a third more CPU, docs/PERFORMANCE.md).
 class ShrinkHost {
 public:
   ShrinkHost(const busmap_driver &driver, const CheckOptions &options)
