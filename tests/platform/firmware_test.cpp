@@ -146,6 +146,52 @@ TEST_F(FirmwareTest, InjectedFaultAnswersTheCodeAndDoesNothing) {
   EXPECT_EQ(fw.calls().total(), 3u);
 }
 
+// Only the first page of each run of consecutive pages within a section is
+// looked up (Firmware::register_pages): a bad page is still refused at every
+// position of a call, and a run that leaves its section is looked up again
+// at the first page of the next.
+TEST_F(FirmwareTest, EveryPageOfACallIsCheckedWhereverItLies) {
+  const std::uint64_t h = alloc(64 * MiB);
+  for (std::uint32_t at = 1; at < 512; ++at) {
+    auto v = pages(0, 512);
+    v[at] = 1 * GiB;
+    ASSERT_EQ(fw.register_pages(h, v.data(), 512), BUSMAP_H_PARAMETER) << "page " << at;
+  }
+  EXPECT_EQ(fw.live_mrs().at(h).registered_pages, 0u);
+  // A page out of sequence splits the run: three extents, that page in the middle.
+  auto v = pages(0, 512);
+  v[100] = 600 * 4096ull;
+  EXPECT_EQ(fw.register_pages(h, v.data(), 512), BUSMAP_H_PAGE_REGISTERED);
+  const auto &extents = fw.live_mrs().at(h).extents;
+  ASSERT_EQ(extents.size(), 3u);
+  EXPECT_EQ(extents[1].phys_page, 600u);
+  EXPECT_EQ(extents[1].count, 1u);
+  EXPECT_EQ(extents[2].count, 411u);
+  // Consecutive pages from the last partition section into the memory past
+  // it: the one page past it is refused.
+  const std::uint64_t h2 = alloc(16 * MiB, Bus + 1 * GiB);
+  EXPECT_EQ(reg(h2, 64 * MiB - 8 * 4096, 9), BUSMAP_H_PARAMETER);
+  // ... and from one partition section into the next: valid.
+  EXPECT_EQ(reg(h2, 16 * MiB - 8 * 4096, 16), BUSMAP_H_PAGE_REGISTERED);
+}
+
+// A run in the section at the top of the 64-bit space ends with the space.
+TEST(Firmware, ARunInTheTopSectionEndsWithTheSpace) {
+  Layout l;
+  l.blocks = {{~0ull - 16 * MiB + 1, 1, BlockState::Online}};
+  Memory memory{l};
+  Firmware fw{memory};
+  std::uint64_t h = 0;
+  ASSERT_EQ(fw.alloc_mr(Bus, 16 * MiB, &h), BUSMAP_H_SUCCESS) << fw.last_error();
+  std::vector<std::uint64_t> v;
+  for (std::uint64_t p = ~0ull - 16 * MiB + 1; v.size() < 4096; p += 4096)
+    v.push_back(p);
+  for (std::size_t first = 0; first < v.size(); first += 512)
+    EXPECT_EQ(fw.register_pages(h, v.data() + first, 512),
+              first + 512 == v.size() ? BUSMAP_H_SUCCESS : BUSMAP_H_PAGE_REGISTERED);
+  EXPECT_TRUE(fw.live_mrs().at(h).complete());
+}
+
 TEST_F(FirmwareTest, ExtentsStayFewForLargeRegistrations) {
   const std::uint64_t h = alloc(64 * MiB);
   for (std::uint64_t first = 0; first < 64 * MiB; first += 512 * 4096ull)
